@@ -1,1 +1,235 @@
 /* SPDX-License-Identifier: Apache-2.0 */
+/* Whole-file reads, atomic replacement, mkdir -p. */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <string.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "base.h"
+
+#define FS_READ_DEFAULT_MAX ((size_t)64 << 20)
+/* Temp names are ".tmp-<name>XXXXXX"; long names are cut so the temp name
+ * still fits NAME_MAX (255). */
+#define FS_TMP_NAME_KEEP 200
+#define FS_TMP_ATTEMPTS 100
+
+int fs_read_file(int dirfd, const char *path, size_t max_size, char **ret_buf, size_t *ret_len,
+                 struct err *e)
+{
+        if (max_size == 0)
+                max_size = FS_READ_DEFAULT_MAX;
+        if (max_size > SIZE_MAX / 4)
+                max_size = SIZE_MAX / 4;
+
+        _cleanup_close_ int fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+        if (fd < 0)
+                return err_errno(e, "open '%s'", path);
+
+        struct stat st;
+        if (fstat(fd, &st) < 0)
+                return err_errno(e, "stat '%s'", path);
+        if (S_ISDIR(st.st_mode))
+                return err_errnum(e, EISDIR, "read '%s'", path);
+        /* Refuse early when the size is known; files in /proc and pipes say 0,
+         * so the read loop below enforces the bound as well. */
+        if (S_ISREG(st.st_mode) && (uint64_t)st.st_size > max_size)
+                return err_set(e, EFBIG, "read '%s': file is larger than %zu bytes", path,
+                               max_size);
+
+        size_t cap = S_ISREG(st.st_mode) && st.st_size > 0 ? (size_t)st.st_size + 1 : 4096;
+        if (cap > max_size + 1)
+                cap = max_size + 1;
+        _cleanup_free_ char *buf = xmalloc(cap);
+        size_t len = 0;
+        for (;;) {
+                if (len + 1 >= cap) {
+                        /* Room for one byte past max_size, to tell "exactly
+                         * max_size" from "more". */
+                        size_t want = cap > max_size / 2 ? max_size + 2 : cap * 2;
+                        buf = xrealloc(buf, want);
+                        cap = want;
+                }
+                ssize_t n = read(fd, buf + len, cap - 1 - len);
+                if (n < 0) {
+                        if (errno == EINTR)
+                                continue;
+                        return err_errno(e, "read '%s'", path);
+                }
+                if (n == 0)
+                        break;
+                len += (size_t)n;
+                if (len > max_size)
+                        return err_set(e, EFBIG, "read '%s': file is larger than %zu bytes", path,
+                                       max_size);
+        }
+        buf[len] = '\0';
+        *ret_buf = steal_pointer(&buf);
+        if (ret_len)
+                *ret_len = len;
+        return 0;
+}
+
+static int write_all(int fd, const void *buf, size_t len)
+{
+        const char *p = buf;
+        while (len > 0) {
+                ssize_t n = write(fd, p, len);
+                if (n < 0) {
+                        if (errno == EINTR)
+                                continue;
+                        return -errno;
+                }
+                if (n == 0)
+                        return -EIO;
+                p += n;
+                len -= (size_t)n;
+        }
+        return 0;
+}
+
+/* Six random characters from the portable file name set. getrandom() can
+ * fail very early at boot; the clock and a stack address are then unique
+ * enough, as O_EXCL catches any collision. */
+static void random_suffix(char out[7])
+{
+        static const char chars[] =
+                "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+        unsigned char rnd[6];
+        if (getrandom(rnd, sizeof(rnd), GRND_NONBLOCK) != (ssize_t)sizeof(rnd)) {
+                struct timespec ts;
+                clock_gettime(CLOCK_MONOTONIC, &ts);
+                uint64_t v = (uint64_t)ts.tv_nsec ^ ((uint64_t)ts.tv_sec << 30) ^
+                             (uint64_t)(uintptr_t)&ts ^ (uint64_t)getpid();
+                for (size_t i = 0; i < sizeof(rnd); i++)
+                        rnd[i] = (unsigned char)(v >> (i * 8));
+        }
+        for (size_t i = 0; i < 6; i++)
+                out[i] = chars[rnd[i] % (sizeof(chars) - 1)];
+        out[6] = '\0';
+}
+
+int fs_write_atomic(int dirfd, const char *path, const void *buf, size_t len, mode_t mode,
+                    struct err *e)
+{
+        const char *slash = strrchr(path, '/');
+        const char *name = slash ? slash + 1 : path;
+        if (!*name || STREQ(name, ".") || STREQ(name, ".."))
+                return err_set(e, EINVAL, "write '%s': not a file name", path);
+
+        /* Work relative to the file's own directory: the temp file must be on
+         * the same file system for rename to be atomic, and that directory is
+         * the one to fsync so the rename itself is durable. */
+        _cleanup_free_ char *dirpath = NULL;
+        if (!slash)
+                dirpath = xstrdup(".");
+        else if (slash == path)
+                dirpath = xstrdup("/");
+        else
+                dirpath = xstrndup(path, (size_t)(slash - path));
+        _cleanup_close_ int dfd = openat(dirfd, dirpath, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (dfd < 0)
+                return err_errno(e, "open directory of '%s'", path);
+
+        size_t keep = strlen(name);
+        if (keep > FS_TMP_NAME_KEEP)
+                keep = FS_TMP_NAME_KEEP;
+        _cleanup_free_ char *tmp = NULL;
+        _cleanup_close_ int fd = -1;
+        for (int i = 0; i < FS_TMP_ATTEMPTS; i++) {
+                char sfx[7];
+                random_suffix(sfx);
+                free(tmp);
+                tmp = xasprintf(".tmp-%.*s%s", (int)keep, name, sfx);
+                /* 0600 until the content is complete: nobody should read a
+                 * half-written file through a looser mode. */
+                fd = openat(dfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+                if (fd >= 0 || errno != EEXIST)
+                        break;
+        }
+        if (fd < 0)
+                return err_errno(e, "create temporary file for '%s'", path);
+
+        int r = write_all(fd, buf, len);
+        if (r < 0) {
+                err_errnum(e, r, "write '%s'", path);
+                goto fail;
+        }
+        /* fchmod before fsync, so the mode is as durable as the data, and
+         * explicitly, so the umask does not decide the final mode. */
+        if (fchmod(fd, mode & 07777) < 0) {
+                r = err_errno(e, "chmod '%s'", path);
+                goto fail;
+        }
+        if (fsync(fd) < 0) {
+                r = err_errno(e, "fsync '%s'", path);
+                goto fail;
+        }
+        if (close(TAKE_FD(fd)) < 0) {
+                r = err_errno(e, "close '%s'", path);
+                goto fail;
+        }
+        if (renameat(dfd, tmp, dfd, name) < 0) {
+                r = err_errno(e, "rename '%s' to '%s'", tmp, path);
+                goto fail;
+        }
+        /* Some file systems cannot fsync a directory (EINVAL); the rename has
+         * happened, only its durability is then up to the file system. */
+        if (fsync(dfd) < 0 && errno != EINVAL && errno != EROFS)
+                return err_errno(e, "fsync directory of '%s'", path);
+        return 0;
+
+fail:
+        (void)unlinkat(dfd, tmp, 0);
+        return r;
+}
+
+/* mkdir one component; an existing directory (or symlink to one) is fine. */
+static int mkdir_one(const char *path, mode_t mode, struct err *e)
+{
+        if (mkdir(path, mode) == 0)
+                return 0;
+        int saved = errno;
+        struct stat st;
+        if (saved == EEXIST) {
+                if (stat(path, &st) == 0 && S_ISDIR(st.st_mode))
+                        return 0;
+                return err_errnum(e, ENOTDIR, "mkdir '%s'", path);
+        }
+        /* A read-only or permission-denied parent is fine when the directory
+         * is already there (e.g. creating "/run/x" as a user). */
+        if (stat(path, &st) == 0 && S_ISDIR(st.st_mode))
+                return 0;
+        return err_errnum(e, saved, "mkdir '%s'", path);
+}
+
+int fs_mkdir_p(const char *path, mode_t mode, struct err *e)
+{
+        if (!path || !*path)
+                return err_set(e, EINVAL, "mkdir: empty path");
+
+        _cleanup_free_ char *p = xstrdup(path);
+        size_t len = strlen(p);
+        while (len > 1 && p[len - 1] == '/')
+                p[--len] = '\0';
+
+        /* Each prefix ending before a '/' is one component to create. */
+        for (char *s = p + 1; *s; s++) {
+                if (*s != '/' || s[-1] == '/')
+                        continue;
+                *s = '\0';
+                int r = mkdir_one(p, mode, e);
+                *s = '/';
+                if (r < 0)
+                        return r;
+        }
+        return mkdir_one(p, mode, e);
+}
+
+bool fs_exists(const char *path)
+{
+        struct stat st;
+        return path && lstat(path, &st) == 0;
+}
