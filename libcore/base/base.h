@@ -420,6 +420,26 @@ int user_info_get(struct user_info *ret, struct err *e);
 void user_info_done(struct user_info *u);
 
 /* ------------------------------------------------------------------------
+ * Host facts shared by the engine and the runtime.
+ * ------------------------------------------------------------------------ */
+
+enum cgroup_mode {
+        CGROUP_LEGACY,  /* v1 controllers only */
+        CGROUP_HYBRID,  /* v1 controllers plus a v2 mount at /sys/fs/cgroup/unified */
+        CGROUP_UNIFIED, /* v2 only */
+};
+
+/* How cgroups are mounted at sysfs_cgroup ("/sys/fs/cgroup"). */
+int host_cgroup_mode(const char *sysfs_cgroup, enum cgroup_mode *ret, struct err *e);
+const char *cgroup_mode_to_string(enum cgroup_mode m);
+/* Allocates: the value of key in /etc/os-release (else /usr/lib/os-release), or NULL. */
+char *host_os_release(const char *key);
+/* The machine architecture as Go and OCI name it ("amd64", "arm64", ...). */
+const char *host_go_arch(void);
+/* Allocates: the first executable `name` in $PATH (or name itself if it has a '/'). */
+char *host_find_program(const char *name);
+
+/* ------------------------------------------------------------------------
  * TOML reader (what containers.conf, storage.conf and registries.conf use).
  * Tables become JSON objects, arrays arrays, strings/integers/floats/
  * booleans the matching values, date-times strings. Errors read
@@ -443,6 +463,7 @@ struct config_env {
         const char *(*getenv)(const char *name, void *userdata);
         void *userdata;
         const char *root_prefix; /* prepended to /etc, /usr/share, /run paths (tests) */
+        const struct user_info *user; /* the user to compute paths for (tests) */
 };
 
 struct registry_mirror {
@@ -552,6 +573,21 @@ void tabw_free(struct tabw *w);
 DEFINE_CLEANUP_FUNC(struct tabw *, tabw_free)
 
 /* ------------------------------------------------------------------------
+ * Reports: what a command prints for --format, and YAML for `info`.
+ * ------------------------------------------------------------------------ */
+
+/* Render data for a --format value as podman does: "json" prints indented
+ * JSON; "table [TEMPLATE]" prints a header row (see tmpl_exec_header) then
+ * one row per item; any other template runs once per item, adding a
+ * newline when it lacks one. Cells separated by tabs are aligned. list says
+ * whether data is an array of items or a single item. A NULL or empty
+ * format, or a bare "table", uses dflt. */
+int report_render(const char *format, const char *dflt, const struct json *data, bool list,
+                  const struct json *headers, struct sbuf *out, struct err *e);
+/* Append data as YAML in the style podman prints `info` with. */
+void report_yaml(const struct json *data, struct sbuf *out);
+
+/* ------------------------------------------------------------------------
  * Command-line parsing, docker style: short and long options, --opt=v,
  * --opt v, -ov, bundled -it, repeatable options, "--" ends options,
  * --flag=false for booleans. Options are described by tables; values land
@@ -561,7 +597,8 @@ DEFINE_CLEANUP_FUNC(struct tabw *, tabw_free)
 enum cli_opt_type {
         CLI_BOOL,   /* bool */
         CLI_STRING, /* char * (last one wins; owned) */
-        CLI_STRV,   /* char ** (repeatable; each value appended) */
+        CLI_STRV,   /* char ** (repeatable; each value appended as is) */
+        CLI_CSV,    /* char ** (repeatable; values also split at commas) */
         CLI_INT,    /* int64_t */
         CLI_UINT,   /* uint64_t */
 };

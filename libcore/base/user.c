@@ -1,1 +1,61 @@
 /* SPDX-License-Identifier: Apache-2.0 */
+/* Who berth runs for: uid, rootless or not, name and home. */
+#include <errno.h>
+#include <pwd.h>
+#include <string.h>
+
+#include "base.h"
+
+static int parse_env_id(const char *name, uint32_t *ret)
+{
+        const char *s = getenv(name);
+        uint64_t v;
+        if (!s || str_to_uint64(s, &v) < 0 || v > UINT32_MAX)
+                return -EINVAL;
+        *ret = (uint32_t)v;
+        return 0;
+}
+
+int user_info_get(struct user_info *ret, struct err *e)
+{
+        struct user_info u = {.uid = geteuid(), .gid = getegid()};
+        u.rootless = u.uid != 0;
+        /* Inside berth's or podman's user namespace we are uid 0, but act for
+         * the user who entered it, as podman does with these variables. */
+        uint32_t id;
+        if (!u.rootless && getenv("_CONTAINERS_USERNS_CONFIGURED") &&
+            parse_env_id("_CONTAINERS_ROOTLESS_UID", &id) == 0) {
+                u.rootless = true;
+                u.uid = id;
+                u.gid = parse_env_id("_CONTAINERS_ROOTLESS_GID", &id) == 0 ? id : u.uid;
+        }
+
+        struct passwd pw, *res = NULL;
+        char buf[4096];
+        if (getpwuid_r(u.uid, &pw, buf, sizeof(buf), &res) == 0 && res) {
+                u.name = xstrdup(pw.pw_name);
+                u.home = xstrdup(pw.pw_dir);
+        }
+        const char *home = getenv("HOME");
+        if (home && *home) {
+                free(u.home);
+                u.home = xstrdup(home);
+        }
+        if (!u.home) {
+                if (u.rootless)
+                        return err_set(e, ENOENT,
+                                       "cannot determine the home directory of uid %u: "
+                                       "HOME is unset and there is no passwd entry",
+                                       (unsigned)u.uid);
+                u.home = xstrdup("/root");
+        }
+        *ret = u;
+        return 0;
+}
+
+void user_info_done(struct user_info *u)
+{
+        free(u->name);
+        free(u->home);
+        u->name = u->home = NULL;
+}
