@@ -1,0 +1,60 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Private to cmd/berth: the command table types and the shared context. */
+#pragma once
+
+#include "base.h"
+
+/* podman's global options. */
+struct berth_globals {
+        char *root;
+        char *runroot;
+        char *storage_driver;
+        char **storage_opts;
+        char *log_level;
+        char *runtime;
+        char *cgroup_manager;
+        char *tmpdir;
+        bool version;
+};
+
+/* main()'s context: the one place for state that outlives a call. */
+struct berth_ctx {
+        struct berth_globals g;
+        bool storage_opts_set;
+        struct config *cfg; /* loaded on first use */
+};
+
+struct berth_cmd {
+        const char *name;
+        const char *const *aliases;
+        const char *summary;
+        const char *description; /* NULL: the summary */
+        const char *usage;       /* what follows the command path, e.g. "[options]" */
+        const char *example;
+        const struct cli_option *options;
+        size_t opts_size;
+        unsigned parse_flags;
+        int min_args, max_args; /* max -1: unlimited */
+        int (*run)(struct berth_ctx *ctx, void *opts, char **args);
+        const struct berth_cmd *const *subs; /* a group's commands, NULL-terminated */
+        bool hidden;
+};
+
+#define EXIT_BERTH_ERROR 125
+
+/* Load the configuration once; prints nothing. */
+int ctx_config(struct berth_ctx *ctx, struct config **ret, struct err *e);
+/* Print "Error: <msg>" to stderr and return 125. */
+int print_error(struct err *e);
+/* Write a whole buffer to stdout. */
+int print_out(const char *s, size_t len);
+
+/* The help text of a command (or group) at the given command path. */
+void cmd_help(const struct berth_cmd *cmd, const char *path, struct sbuf *out);
+
+extern const struct berth_cmd cmd_root;
+extern const struct berth_cmd cmd_version;
+extern const struct berth_cmd cmd_info;
+extern const struct berth_cmd cmd_system;
+extern const struct berth_cmd cmd_help_cmd;
+extern const struct cli_option global_options[];
