@@ -497,7 +497,7 @@ struct storage_conf {
         char *runroot;
         char *rootless_storage_path;
         char **options;        /* driver options "overlay.mount_program=..." */
-        char *mount_program;   /* [storage.options.overlay] mount_program */
+        char *mount_program;   /* overlay.mount_program of the options in effect */
         char *config_file;     /* the storage.conf in effect (may not exist) */
         bool config_exists;
 };

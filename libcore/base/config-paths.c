@@ -73,7 +73,7 @@ void config_merge(struct json *dst, const struct json *src)
 
 static bool shell_special(char c)
 {
-        return strchr("*#$@!?-", c) || (c >= '0' && c <= '9');
+        return (c && strchr("*#$@!?-", c)) || (c >= '0' && c <= '9');
 }
 
 static bool shell_alnum(char c)

@@ -270,7 +270,8 @@ int config_load_registries(const struct config_env *env, struct config *c, struc
         /* Only the default file may be missing; a chosen one must exist. */
         if (env_file && *env_file && !fs_exists(main_file))
                 return err_errnum(e, ENOENT,
-                                  "loading registries configuration '%s' (CONTAINERS_REGISTRIES_CONF)",
+                                  "loading registries configuration '%s' "
+                                  "(CONTAINERS_REGISTRIES_CONF)",
                                   main_file);
         if (fs_exists(main_file) && (rc = load_file(c, main_file, false, e)) < 0)
                 return rc;

@@ -149,8 +149,14 @@ static int load_rootless(const struct config_env *env, struct config *c, const c
         struct storage_conf *s = &c->storage;
         _cleanup_(storage_file_done) struct storage_file sys = {0};
         int r;
-        if (fs_exists(sys_file) && (r = read_storage_file(env, sys_file, &sys, e)) < 0)
-                return r;
+        if (fs_exists(sys_file)) {
+                if ((r = read_storage_file(env, sys_file, &sys, e)) < 0)
+                        return r;
+                /* Read (for its rootless_storage_path) even when a user file
+                 * follows; CONTAINERS_STORAGE_CONF is one file read twice. */
+                if (!env_file)
+                        strv_add(&c->files_read, sys_file);
+        }
 
         /* getRootlessStorageOpts(): only the driver (if usable rootless) and an
          * overlay ignore_chown_errors option survive from the system file. */
@@ -221,8 +227,6 @@ static int load_rootless(const struct config_env *env, struct config *c, const c
                         s->graphroot = xstrdup(dflt_graphroot);
                 s->rootless_storage_path = steal_pointer(&uf.rootless_storage_path);
                 s->options = steal_pointer(&uf.options);
-        } else if (fs_exists(sys_file)) {
-                strv_add(&c->files_read, sys_file);
         }
         return 0;
 }
