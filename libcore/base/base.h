@@ -113,7 +113,7 @@ char *xstrdup(const char *s);
 char *xstrndup(const char *s, size_t n);
 /* Allocates: printf into a new string. */
 char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-char *xvasprintf(const char *fmt, va_list ap);
+char *xvasprintf(const char *fmt, va_list ap) __attribute__((format(printf, 1, 0)));
 
 bool str_has_prefix(const char *s, const char *prefix);
 bool str_has_suffix(const char *s, const char *suffix);
@@ -152,7 +152,8 @@ void sbuf_append(struct sbuf *b, const char *s);
 void sbuf_append_len(struct sbuf *b, const char *s, size_t n);
 void sbuf_putc(struct sbuf *b, char c);
 void sbuf_printf(struct sbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-void sbuf_vprintf(struct sbuf *b, const char *fmt, va_list ap);
+void sbuf_vprintf(struct sbuf *b, const char *fmt, va_list ap)
+        __attribute__((format(printf, 2, 0)));
 /* Allocates: returns the string (never NULL) and resets the buffer. */
 char *sbuf_steal(struct sbuf *b);
 void sbuf_done(struct sbuf *b);
@@ -273,9 +274,11 @@ bool json_object_get_bool(const struct json *obj, const char *key, bool dflt);
 /* Follow a dotted path of object keys ("engine.runtime"). */
 struct json *json_get_path(const struct json *j, const char *dotted);
 bool json_equal(const struct json *a, const struct json *b);
+/* "null", "boolean", "integer", "number", "string", "array" or "object". */
 const char *json_type_to_string(enum json_type t);
 
-/* Parse a document (any top-level value). Errors name line/column. */
+/* Parse a document (any top-level value). Errors read "invalid JSON at line L,
+ * column C: ..."; json_parse_file prefixes "parse '<path>': ". */
 int json_parse(const char *buf, size_t len, struct json **ret, struct err *e);
 /* Read and parse a file, at most max_size bytes (0: 64 MiB). */
 int json_parse_file(int dirfd, const char *path, size_t max_size, struct json **ret,

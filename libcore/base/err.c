@@ -6,6 +6,8 @@
 #include "base.h"
 
 static int err_setv(struct err *e, int code, const char *suffix, const char *fmt, va_list ap)
+        __attribute__((format(printf, 4, 0)));
+static int err_setv(struct err *e, int code, const char *suffix, const char *fmt, va_list ap)
 {
         if (code <= 0)
                 code = EIO;
