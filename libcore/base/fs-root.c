@@ -85,7 +85,7 @@ static int walk_dotdot(struct walk *w)
         _cleanup_close_ int fd = openat(w->cur, "..", O_PATH | O_DIRECTORY | O_CLOEXEC);
         if (fd < 0)
                 return -errno;
-        struct node_id id;
+        struct node_id id = {0};
         int r = fd_node_id(fd, &id);
         if (r < 0)
                 return r;
@@ -224,7 +224,7 @@ static int walk_open(int rootfd, const char *path, int flags, mode_t mode)
         w.root = openat(rootfd, ".", O_PATH | O_DIRECTORY | O_CLOEXEC);
         if (w.root < 0)
                 return -errno;
-        struct node_id root_id;
+        struct node_id root_id = {0};
         int r = fd_node_id(w.root, &root_id);
         if (r < 0)
                 return r;
