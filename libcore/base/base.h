@@ -565,7 +565,7 @@ int tmpl_exec_header(const struct tmpl *t, const struct json *headers, struct sb
                      struct err *e);
 
 /* Tab-separated cells aligned into columns like Go's text/tabwriter as
- * podman configures it (minwidth 12? see tabw.c, padding 2, spaces). */
+ * podman configures it (minwidth 12, tabwidth 2, padding 2, padchar ' ', flags 0). */
 struct tabw;
 struct tabw *tabw_new(void);
 /* Feed text; cells end at '\t', rows at '\n'. */
