@@ -1,0 +1,116 @@
+#!/bin/bash
+# Time berth against its anchor (podman, buildah, skopeo, crun, runc) with
+# hyperfine, both in the same run, and print one table: benchmark, berth
+# median, anchor median, ratio berth/anchor.
+#
+#   bench/run.sh [--markdown] [FILTER...]
+#
+# Every bench/*.bench.sh is sourced (in a subshell) and declares its pairs:
+#
+#   bench NAME BERTH_CMD ANCHOR_CMD
+#
+# Commands are strings; $BERTH (the berth binary, default build/cmd/berth/berth)
+# and $CONTAINERS_CONF are set when the script is sourced. A command without
+# shell syntax runs without a shell (hyperfine -N); anything else through
+# sh -c, with hyperfine subtracting the shell's own start-up. A script may
+# prepare fixtures before its bench lines and clean up in an EXIT trap.
+# FILTER words select benchmarks whose name or script name contains one of
+# them. Results (hyperfine JSON) go to bench/out/. Never used by tests.
+#
+# Environment: BERTH, BENCH_WARMUP (3), BENCH_MIN_RUNS (20).
+set -euo pipefail
+
+bench_dir=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+repo=$(cd "$bench_dir/.." && pwd)
+out_dir=$bench_dir/out
+markdown=0
+filters=()
+while [ $# -gt 0 ]; do
+        case "$1" in
+        --markdown) markdown=1 ;;
+        -h | --help) sed -n '2,/^set -euo/p' "$0" | sed -e '$d' -e 's/^# \{0,1\}//'; exit 0 ;;
+        -*) echo "run.sh: unknown option $1" >&2; exit 2 ;;
+        *) filters+=("$1") ;;
+        esac
+        shift
+done
+
+export BERTH=${BERTH:-$repo/build/cmd/berth/berth}
+if [ ! -x "$BERTH" ]; then
+        echo "run.sh: no berth binary at $BERTH; build it first: meson setup build && ninja -C build" >&2
+        exit 1
+fi
+command -v hyperfine >/dev/null || { echo "run.sh: hyperfine is missing (contrib/install-deps.sh)" >&2; exit 1; }
+command -v jq >/dev/null || { echo "run.sh: jq is missing (contrib/install-deps.sh)" >&2; exit 1; }
+# podman 4.3.1 needs this here to run containers (see ENVIRONMENT.md); both
+# tools read the same file so the comparison stays fair.
+export CONTAINERS_CONF=${CONTAINERS_CONF:-$bench_dir/containers.conf}
+mkdir -p "$out_dir"
+results=$out_dir/results.tsv
+: >"$results"
+
+# selected NAME SCRIPT: does a filter pick this benchmark?
+selected() {
+        local w
+        [ "${#filters[@]}" -gt 0 ] || return 0
+        for w in "${filters[@]}"; do
+                [[ "$1" == *"$w"* || "$2" == *"$w"* ]] && return 0
+        done
+        return 1
+}
+
+# needs_shell CMD: does CMD use shell syntax that -N cannot run?
+needs_shell() {
+        local re=$'[][|&;<>()$`"\'*?#~\\\\]'
+        [[ "$1" =~ $re ]]
+}
+
+# bench NAME BERTH_CMD ANCHOR_CMD: time both in one hyperfine run.
+bench() {
+        local name=$1 berth_cmd=$2 anchor_cmd=$3 json shell_opt=(-N)
+        selected "$name" "$script" || return 0
+        json=$out_dir/$name.json
+        if needs_shell "$berth_cmd" || needs_shell "$anchor_cmd"; then
+                shell_opt=(--shell=sh)
+        fi
+        echo "== $name" >&2
+        # Both commands must work before they are timed.
+        local c
+        for c in "$berth_cmd" "$anchor_cmd"; do
+                if ! sh -c "$c" >/dev/null 2>&1; then
+                        echo "run.sh: $name: command fails, not timed: $c" >&2
+                        printf '%s\t-\t-\t-\n' "$name" >>"$results"
+                        return 0
+                fi
+        done
+        hyperfine "${shell_opt[@]}" --style basic \
+                --warmup "${BENCH_WARMUP:-3}" --min-runs "${BENCH_MIN_RUNS:-20}" \
+                --export-json "$json" \
+                -n berth "$berth_cmd" -n anchor "$anchor_cmd" >&2
+        jq -r --arg n "$name" '
+                (.results[] | select(.command == "berth") | .median) as $b |
+                (.results[] | select(.command == "anchor") | .median) as $a |
+                [$n, ($b * 1000 | . * 100 | round / 100), ($a * 1000 | . * 100 | round / 100),
+                 ($b / $a | . * 1000 | round / 1000)] | @tsv' "$json" >>"$results"
+}
+
+for script in "$bench_dir"/*.bench.sh; do
+        [ -e "$script" ] || continue
+        script=$(basename "$script")
+        # A subshell, so a script's variables and traps stay its own.
+        (
+                cd "$repo"
+                # shellcheck source=/dev/null
+                . "$bench_dir/$script"
+        ) || echo "run.sh: $script failed" >&2
+done
+
+echo
+if [ "$markdown" = 1 ]; then
+        echo "| benchmark | berth median (ms) | anchor median (ms) | berth/anchor |"
+        echo "|---|---:|---:|---:|"
+        awk -F'\t' '{ printf "| %s | %s | %s | %s |\n", $1, $2, $3, $4 }' "$results"
+else
+        awk -F'\t' 'BEGIN { printf "%-24s %12s %12s %13s\n", "benchmark", "berth (ms)", "anchor (ms)", "berth/anchor" }
+                { printf "%-24s %12s %12s %13s\n", $1, $2, $3, $4 }' "$results"
+fi
