@@ -13,12 +13,15 @@ load helpers
 
 @test "version --format json is podman's shape" {
         run_berth version --format json
-        run_cmd jq -r '.Client.Version, .Client.Os, (.Client.Built|type)' <<<"$output"
-        # jq read the JSON printed above through the here-string.
-        assert_line --index 1 "linux"
-        assert_line --index 2 "number"
-        version=$("$BERTH" version --format '{{.Client.Version}}')
-        assert_equal "${lines[0]}" "$version" "version in JSON and template"
+        local json=$output got
+        got=$(jq -r '.Client.Version, .Client.Os, (.Client.Built|type)' <<<"$json") ||
+                die "not JSON: $json"
+        local fields
+        mapfile -t fields <<<"$got"
+        assert_equal "${fields[1]}" "linux" "Client.Os"
+        assert_equal "${fields[2]}" "number" "type of Client.Built"
+        run_berth version --format '{{.Client.Version}}'
+        assert_equal "$output" "${fields[0]}" "version in JSON and template"
 }
 
 @test "version --format takes Go templates" {

@@ -52,7 +52,7 @@ fresh_data_home() {
                 assert_line "    rootless: true"
                 # The id mappings podman would use: the user, then its subordinate range.
                 assert_line --regexp "^    - container_id: 0$"
-                assert_line "    host_id: $(id -u)"
+                assert_line "      host_id: $(id -u)"
         else
                 assert_line "    rootless: false"
         fi
