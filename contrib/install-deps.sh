@@ -8,7 +8,7 @@ BUILD="meson ninja-build pkg-config gcc clang libclang-rt-14-dev \
  libseccomp-dev libcap-dev libyajl-dev libarchive-dev libcurl4-openssl-dev \
  libsystemd-dev libssl-dev libyaml-dev libcmocka-dev"
 HELPERS="uidmap passt slirp4netns catatonit fuse-overlayfs"
-TEST="bats busybox-static jq docker-registry hyperfine util-linux procps \
+TEST="bats busybox-static jq docker-registry hyperfine tar-split util-linux procps \
  iproute2 tar gzip zstd curl binutils passwd"
 ANCHORS="podman buildah skopeo crun runc conmon netavark aardvark-dns \
  golang-github-containers-common"

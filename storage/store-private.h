@@ -1,0 +1,220 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Private to storage/: the store handle, the record files under their lock
+ * files, the graph drivers and the small helpers they share. Nothing here
+ * is seen outside storage/.
+ */
+#pragma once
+
+#include <pthread.h>
+#include <sys/stat.h>
+
+#include "storage.h"
+
+/* ---------------------------------------------------------------- records */
+
+/* One JSON array file (layers.json, images.json, containers.json,
+ * mountpoints.json) and the lock file that guards it. The cached array is
+ * only trusted while the lock is held and was reloaded under it. */
+struct records {
+        char *path;            /* the JSON file */
+        struct lockfile *lock; /* kept open for the life of the store (OFD lock) */
+        struct json *arr;      /* cache; NULL until first loaded */
+        bool check_mtime;      /* layers.json: reload on mtime change too */
+        struct stat st;        /* file identity when last loaded or saved */
+        bool have_st;
+        bool dirty; /* modified in memory since the last save */
+};
+
+int records_init(struct records *r, const char *path, const char *lock_path, bool check_mtime,
+                 struct err *e);
+void records_done(struct records *r);
+/* Take the write lock and make r->arr current (reloading when another
+ * writer changed it). A file that does not parse is an error naming it:
+ * berth never overwrites a file it could not read. */
+int records_lock(struct records *r, struct err *e);
+/* The same with a read lock, for snapshots. */
+int records_rlock(struct records *r, struct err *e);
+/* With the write lock held: write r->arr atomically (0600, compact, no
+ * newline) and renew the last-writer token. */
+int records_save(struct records *r, struct err *e);
+/* Save if marked dirty, then unlock; on an error the cache is dropped so the
+ * next lock reloads what is on disk. Returns the first error. */
+int records_unlock(struct records *r, struct err *e);
+/* Drop the lock without saving, forgetting unsaved changes. */
+void records_abort(struct records *r);
+
+/* Index of the record whose "id" is id, or -1. */
+ssize_t records_find(const struct json *arr, const char *id);
+/* Record by exact id, else by exact name, else by unique id prefix.
+ * Returns the index, -ENOENT, or -EINVAL when a prefix is ambiguous. */
+ssize_t records_lookup(const struct json *arr, const char *ref);
+/* Remove (freeing) the element at index i, keeping the order of the rest. */
+void records_remove_at(struct json *arr, size_t i);
+/* Put known keys of obj in the order Go's struct declares them (unknown
+ * keys follow in their own order), so our output matches Go's byte for byte. */
+void record_order_keys(struct json *obj, const char *const *order);
+/* A string array member as a strv (NULL when absent or empty). Allocates. */
+char **record_strv(const struct json *obj, const char *key);
+/* Set a string array member; removes the key when v is empty (omitempty). */
+void record_set_strv(struct json *obj, const char *key, char *const *v);
+/* Add name to the string array member key (creating it) unless present. */
+void record_strv_add(struct json *obj, const char *key, const char *name);
+/* Remove name from the string array member key; drops an emptied key. */
+bool record_strv_remove(struct json *obj, const char *key, const char *name);
+bool record_strv_has(const struct json *obj, const char *key, const char *name);
+
+/* ---------------------------------------------------------------- drivers */
+
+struct store;
+
+struct driver_ops {
+        const char *name;
+        /* Build the driver's directory for a new layer over parent_id (NULL:
+         * base layer) at dirfd/name (a staging directory), without touching
+         * the driver home. */
+        int (*prepare)(struct store *s, const char *parent_id, int dirfd, const char *name,
+                       struct err *e);
+        /* With the layers lock held: move the prepared directory into the
+         * driver home as layer id and make it reachable (overlay: l/ link). */
+        int (*install)(struct store *s, const char *id, int dirfd, const char *name, struct err *e);
+        /* With the layers lock held: remove the layer's directory; adds the
+         * bytes freed to *freed when not NULL. */
+        int (*remove)(struct store *s, const char *id, uint64_t *freed, struct err *e);
+        /* Allocates: the directory holding the layer's files as applied
+         * (overlay: <id>/diff, vfs: dir/<id>). */
+        char *(*files_dir)(const struct store *s, const char *id);
+        /* Allocates: the layer's directory in the driver home. */
+        char *(*layer_dir)(const struct store *s, const char *id);
+        /* With storage.lock and layers.lock held: mount (or just resolve)
+         * the layer; the path is what mountpoints.json records. */
+        int (*mount)(struct store *s, const char *id, bool ro, char **ret_path, struct err *e);
+        int (*unmount)(struct store *s, const char *id, struct err *e);
+        /* Undo driver-wide state once nothing is mounted (overlay: the
+         * private self-bind of the home). */
+        int (*cleanup)(struct store *s, struct err *e);
+        /* With the layers lock held: check the layer's driver metadata
+         * (overlay: link, l/ symlink, lower) against its parent's; with
+         * repair, rewrite what is wrong. Sets *ret_problem (allocated)
+         * when something was wrong. NULL for drivers without metadata. */
+        int (*check)(struct store *s, const char *id, const char *parent, bool repair,
+                     char **ret_problem, struct err *e);
+};
+
+extern const struct driver_ops driver_overlay;
+extern const struct driver_ops driver_vfs;
+
+/* ---------------------------------------------------------------- store */
+
+struct store {
+        /* One operation at a time per handle: OFD locks belong to the open
+         * file description, so two threads of one process would not exclude
+         * each other through them. */
+        pthread_mutex_t mu;
+        char *driver;
+        char *graphroot;
+        char *runroot;
+        char *home; /* <graphroot>/<driver> */
+        bool rootless;
+        char *mount_program; /* fuse-overlayfs or the like, NULL for native overlay */
+        const struct driver_ops *ops;
+        struct lockfile *storage_lock;
+        struct records layers;
+        struct records mounts; /* mountpoints.json in runroot */
+        struct records images;
+        struct records containers;
+};
+
+/* Store-relative paths. Allocate. */
+char *store_path(const struct store *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* <graphroot>/<drv>-layers/<id>.tar-split.gz */
+char *store_tarsplit_path(const struct store *s, const char *id);
+/* <graphroot>/berth/staging */
+char *store_staging_root(const struct store *s);
+
+/* Lock helpers that follow the order storage → layers (→ mountpoints) →
+ * images → containers. `mask` selects which are taken; store_unlock_all
+ * releases in reverse order and saves dirty record files. */
+enum {
+        LK_STORAGE = 1 << 0,
+        LK_LAYERS = 1 << 1,
+        LK_MOUNTS = 1 << 2,
+        LK_IMAGES = 1 << 3,
+        LK_CONTAINERS = 1 << 4,
+        /* Leave layers flagged incomplete alone (store_check reports them). */
+        LK_KEEP_INCOMPLETE = 1 << 8,
+};
+int store_lock(struct store *s, unsigned mask, struct err *e);
+int store_unlock(struct store *s, unsigned mask, struct err *e);
+/* After store_wipe: re-create the layout and reopen the lock files. */
+int store_reinit(struct store *s, struct err *e);
+
+/* ---------------------------------------------------------------- helpers */
+
+/* Allocates: the time now as Go's RFC3339Nano in UTC ("...T12:00:00.5Z"). */
+char *storage_time_now(void);
+/* Allocates: 64 random hex characters. */
+char *storage_random_id(void);
+/* Fill buf with random bytes (getrandom). */
+int storage_random_bytes(void *buf, size_t len, struct err *e);
+/* Allocates: standard base64 with padding. */
+char *storage_base64(const void *data, size_t len);
+/* Allocates: the file name containers/storage gives a big-data key. */
+char *storage_big_data_name(const char *key);
+
+/* Remove a tree (dirfd/name) without crossing into other mounts (EBUSY
+ * instead) or following symlinks; ENOENT is success. Adds the bytes of
+ * the inodes whose last link went to *freed when not NULL. */
+int storage_rm_rf(int dirfd, const char *name, uint64_t *freed, struct err *e);
+/* Copy the tree at srcfd into the new directory dstfd/name, keeping owners,
+ * modes, times, xattrs, hard links, symlinks and device nodes, cloning file
+ * data (FICLONE) where the filesystem can. */
+int storage_copy_tree(int srcfd, int dstfd, const char *name, struct err *e);
+/* Space a tree occupies on disk (st_blocks), without crossing mounts. */
+uint64_t storage_tree_size(int dirfd, const char *name);
+
+/* Whether path is a mount point in this mount namespace (mountinfo). */
+bool storage_is_mountpoint(const char *path);
+/* Allocates: the mount points at or below dir, deepest first. */
+char **storage_mounts_under(const char *dir);
+
+/* ---------------------------------------------------------------- layers */
+
+/* With the layers lock held: delete layer id (mounted or not, in use or
+ * not: the caller checks), the crash-safe way: flag incomplete and save,
+ * unmount, remove the driver dir, l/ link, tar-split, then the record.
+ * Needs storage.lock, layers.lock and mountpoints.lock. */
+int layer_delete_locked(struct store *s, const char *id, uint64_t *freed, struct err *e);
+/* With storage, layers and mountpoints locked: delete every layer flagged
+ * incomplete, as podman does whenever it loads layers.json under the write
+ * lock (a crash leftover: layers being created are never flagged). */
+void layers_remove_incomplete(struct store *s);
+/* With layers, images and containers loaded: whether anything refers to
+ * layer id (an image's layer/mapped-layers, a container's layer, another
+ * layer's parent). Sets *ret_user to a description when not NULL. */
+bool layer_in_use(struct store *s, const char *id, char **ret_user);
+/* With storage, layers and mountpoints locked: unmount layer id
+ * completely if it is counted as mounted. */
+int mount_release_all(struct store *s, const char *id, struct err *e);
+/* Mount count recorded for id (mountpoints lock held). */
+int64_t mount_count(struct store *s, const char *id);
+/* With the locks held: mount/unmount with counting (mounts.c). */
+int mount_layer_locked(struct store *s, const char *id, bool ro, char **ret_path, struct err *e);
+int unmount_layer_locked(struct store *s, const char *id, bool force, struct err *e);
+
+/* With storage, layers, mountpoints, images and containers locked: delete
+ * a container record, its layer (unless something else uses it) and its
+ * userdata directories. */
+int container_delete_locked(struct store *s, const char *ref, struct err *e);
+
+/* Key orders of Go's structs. */
+extern const char *const layer_key_order[];
+extern const char *const image_key_order[];
+extern const char *const container_key_order[];
+
+/* staging.c: a prepared, empty layer directory for store_layer_create_empty. */
+struct staged_layer *staged_layer_new_empty(struct store *s, const char *parent_id, struct err *e);
+/* With storage and layers locked: install sl as id with names and append
+ * its record to s->layers (not saved). */
+int staged_layer_install_locked(struct store *s, struct staged_layer *sl, const char *id,
+                                char *const *names, struct err *e);
