@@ -38,6 +38,10 @@ struct berth_cmd {
         int (*run)(struct berth_ctx *ctx, void *opts, char **args);
         const struct berth_cmd *const *subs; /* a group's commands, NULL-terminated */
         bool hidden;
+        /* Runs inside the rootless user namespace (entered in main() before
+         * run, see userns_enter()): every command that touches the store.
+         * Others (version, help) skip the cost. */
+        bool needs_userns;
 };
 
 #define EXIT_BERTH_ERROR 125
@@ -57,4 +61,5 @@ extern const struct berth_cmd cmd_version;
 extern const struct berth_cmd cmd_info;
 extern const struct berth_cmd cmd_system;
 extern const struct berth_cmd cmd_help_cmd;
+extern const struct berth_cmd cmd_unshare;
 extern const struct cli_option global_options[];

@@ -5,7 +5,7 @@
 #include "cmd.h"
 
 static const struct berth_cmd *const root_subs[] = {
-        &cmd_help_cmd, &cmd_info, &cmd_system, &cmd_version, NULL,
+        &cmd_help_cmd, &cmd_info, &cmd_system, &cmd_unshare, &cmd_version, NULL,
 };
 
 const struct berth_cmd cmd_root = {

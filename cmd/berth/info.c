@@ -48,6 +48,7 @@ const struct berth_cmd cmd_info = {
         .options = info_options,
         .opts_size = sizeof(struct info_opts),
         .max_args = 0,
+        .needs_userns = true,
         .run = run_info,
 };
 

@@ -230,6 +230,23 @@ static int run(struct berth_ctx *ctx, int argc, char **argv)
                 rc = usage_error(cmd, path, msg);
                 goto out;
         }
+        if (cmd->needs_userns) {
+                /* Before the command can load configuration or start a thread:
+                 * setns() into a user namespace needs a single-threaded process. */
+                struct err e = {0};
+                unsigned flags = 0;
+                /* podman maps the user alone when there are no subordinate ids;
+                 * berth refuses unless asked to (the store would be unusable
+                 * for most images). */
+                const char *single = getenv("BERTH_USERNS_ALLOW_SINGLE_MAPPING");
+                if (single && STREQ(single, "1"))
+                        flags |= USERNS_ALLOW_SINGLE_MAPPING;
+                if (userns_enter(flags, &e) < 0) {
+                        rc = print_error(&e);
+                        err_done(&e);
+                        goto out;
+                }
+        }
         rc = cmd->run(ctx, opts, res.args);
 out:
         cli_parse_result_done(&res);
@@ -242,6 +259,10 @@ out:
 
 int main(int argc, char **argv)
 {
+        /* The pause process of the rootless user namespace, when catatonit
+         * is missing (see userns.c): nothing else may run first. */
+        if (argc == 2 && STREQ(argv[1], USERNS_PAUSE_ARG))
+                userns_pause();
         struct berth_ctx ctx = {0};
         int rc = run(&ctx, argc, argv);
         cli_options_free(global_options, &ctx.g);

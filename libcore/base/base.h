@@ -20,6 +20,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/types.h>
 #include <unistd.h>
 
@@ -423,6 +424,53 @@ int user_info_get(struct user_info *ret, struct err *e);
 void user_info_done(struct user_info *u);
 
 /* ------------------------------------------------------------------------
+ * The rootless user namespace, shared with podman.
+ *
+ * A non-root berth works inside a user namespace that maps 0 to the user
+ * and 1.. to the user's /etc/subuid and /etc/subgid ranges (written by
+ * newuidmap/newgidmap, exactly as podman maps them), and inside a mount
+ * namespace. A long-lived pause process holds both; its pid is in
+ * <runtime dir>/libpod/tmp/pause.pid, the very file and process podman 4.3
+ * uses: whichever tool comes first creates them, the other joins, so berth
+ * and podman see the same overlay mounts of the shared store.
+ *
+ * Threads: setns() into a user namespace fails (EINVAL) in a multi-threaded
+ * process, and userns_enter() forks helpers, which is only safe while
+ * single-threaded. Call it first thing in main(), before anything that may
+ * start a thread; after it, threads are fine.
+ * ------------------------------------------------------------------------ */
+
+enum userns_flags {
+        /* A user without subordinate ids gets podman's fallback, 0 -> the
+         * user alone (with podman's warning), instead of an error. */
+        USERNS_ALLOW_SINGLE_MAPPING = 1 << 0,
+};
+
+/* Hidden argv[1] with which the pause process re-executes berth when
+ * catatonit is missing; main() must then call userns_pause() at once. */
+#define USERNS_PAUSE_ARG "--berth-internal-userns-pause"
+
+/* Join (or create, then join) the rootless user and mount namespaces and set
+ * _CONTAINERS_USERNS_CONFIGURED, _CONTAINERS_ROOTLESS_UID/GID as podman does.
+ * Nothing to do for real root or when already inside. Single-threaded only. */
+int userns_enter(unsigned flags, struct err *e);
+/* The built-in pause process (catatonit -P semantics: exits on SIGTERM). */
+_noreturn_ void userns_pause(void);
+/* Exec argv (NULL or empty: $SHELL, else /bin/sh) in place of this process,
+ * with CONTAINERS_GRAPHROOT/CONTAINERS_RUNROOT set (unless NULL) as `podman
+ * unshare` does. Returns only on failure: -ENOENT when there is no such
+ * command, another negative errno when it cannot be run. */
+int userns_exec(char *const *argv, const char *graphroot, const char *runroot, struct err *e);
+/* Allocates: newuidmap/newgidmap arguments after the pid, as podman builds
+ * them: "0 <id> 1", then "<inside> <start> <count>" for each range sorted by
+ * start, inside ids counting on from 1. EINVAL if a range holds id itself
+ * (file names the source in that error). */
+int userns_map_args(uint32_t id, const struct id_range *ranges, size_t n, const char *file,
+                    char ***ret, struct err *e);
+/* Parse pause.pid content: a decimal pid > 0 (one trailing newline allowed). */
+int userns_pid_parse(const char *buf, size_t len, pid_t *ret);
+
+/* ------------------------------------------------------------------------
  * Host facts shared by the engine and the runtime.
  * ------------------------------------------------------------------------ */
 
@@ -587,6 +635,20 @@ DEFINE_CLEANUP_FUNC(struct tabw *, tabw_free)
  * format, or a bare "table", uses dflt. */
 int report_render(const char *format, const char *dflt, const struct json *data, bool list,
                   const struct json *headers, struct sbuf *out, struct err *e);
+/* Allocates: a size as docker and podman print it ("2.13 MB", decimal units). */
+char *report_human_size(int64_t bytes);
+/* Allocates: how long ago, as podman prints it ("About a minute ago", "3 days ago"). */
+char *report_human_ago(int64_t seconds);
+
+/* Parse an RFC 3339 time ("2026-11-28T01:03:19.923101032Z", offsets
+ * allowed) into seconds and nanoseconds since the epoch. */
+int time_parse_rfc3339(const char *s, int64_t *ret_sec, int32_t *ret_nsec);
+/* Allocates: an RFC 3339 UTC time with nanoseconds, trailing zeros dropped
+ * as Go's time.RFC3339Nano does. */
+char *time_format_rfc3339(int64_t sec, int32_t nsec);
+/* The current time as seconds and nanoseconds. */
+void time_now(int64_t *ret_sec, int32_t *ret_nsec);
+
 /* Append data as YAML in the style podman prints `info` with. */
 void report_yaml(const struct json *data, struct sbuf *out);
 

@@ -192,3 +192,43 @@ void report_yaml(const struct json *data, struct sbuf *out)
 {
         yaml_node(data, 0, out, 0);
 }
+
+char *report_human_size(int64_t bytes)
+{
+        static const char *const units[] = {"B", "kB", "MB", "GB", "TB", "PB", "EB"};
+        double v = (double)bytes;
+        size_t u = 0;
+        while (v >= 1000.0 && u + 1 < ARRAY_SIZE(units)) {
+                v /= 1000.0;
+                u++;
+        }
+        return xasprintf("%.3g %s", v, units[u]);
+}
+
+/* go-units' HumanDuration, which podman prints with " ago". */
+char *report_human_ago(int64_t seconds)
+{
+        if (seconds < 1)
+                return xstrdup("Less than a second ago");
+        if (seconds == 1)
+                return xstrdup("1 second ago");
+        if (seconds < 60)
+                return xasprintf("%lld seconds ago", (long long)seconds);
+        int64_t minutes = seconds / 60;
+        if (minutes == 1)
+                return xstrdup("About a minute ago");
+        if (minutes < 60)
+                return xasprintf("%lld minutes ago", (long long)minutes);
+        int64_t hours = (int64_t)((double)seconds / 3600.0 + 0.5);
+        if (hours == 1)
+                return xstrdup("About an hour ago");
+        if (hours < 48)
+                return xasprintf("%lld hours ago", (long long)hours);
+        if (hours < 24 * 7 * 2)
+                return xasprintf("%lld days ago", (long long)(hours / 24));
+        if (hours < 24 * 30 * 2)
+                return xasprintf("%lld weeks ago", (long long)(hours / 24 / 7));
+        if (hours < 24 * 365 * 2)
+                return xasprintf("%lld months ago", (long long)(hours / 24 / 30));
+        return xasprintf("%lld years ago", (long long)(seconds / 3600 / 24 / 365));
+}

@@ -312,9 +312,22 @@ berth_test_setup() {
         fi
 }
 
+# _berth_pause_pids DIR: the pids in every pause.pid under DIR: rootless
+# pause processes that berth or podman started for a test's own runtime dir.
+_berth_pause_pids() {
+        find "$1" -name pause.pid -type f -exec sh -c 'cat "$1"; echo' sh {} \; 2>/dev/null |
+                grep -E '^[0-9]+$' || true
+}
+
 berth_test_teardown() {
         if [ -n "${BERTH_TEST_DIR:-}" ]; then
+                local pids pid
+                pids=$(_berth_pause_pids "$BERTH_TEST_DIR")
                 _berth_rmtree "$BERTH_TEST_DIR"
+                # Only now: the removal may have needed the namespace.
+                for pid in $pids; do
+                        kill "$pid" 2>/dev/null || true
+                done
                 unset BERTH_TEST_DIR
         fi
 }
