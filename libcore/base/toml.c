@@ -1,38 +1,10 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* A TOML v1.0 reader producing the JSON tree (tables are objects). */
+/* A TOML v1.0 reader producing the JSON tree (tables are objects): documents, tables and keys. */
 #include <errno.h>
 #include <fcntl.h>
-#include <math.h>
 #include <string.h>
 
-#include "base.h"
-
-/* How a table or array came to be: TOML forbids defining a table twice,
- * extending inline tables and static arrays, and giving a header to a table
- * that dotted keys made. */
-enum node_kind {
-        NODE_NONE,
-        TABLE_IMPLICIT, /* parent of a [header]; may still get its own header once */
-        TABLE_EXPLICIT, /* defined by a [header], or an element of [[array]] */
-        TABLE_DOTTED,   /* made by a dotted key */
-        TABLE_INLINE,   /* { ... }: closed */
-        ARRAY_STATIC,   /* [ ... ] value: closed */
-        ARRAY_TABLES,   /* [[header]] */
-};
-
-/* One hash map, keyed by (object, key) for children and by (node, NULL) for
- * a node's kind, so that lookups stay O(1) in tables with many keys. */
-struct slot {
-        const struct json *owner; /* NULL: empty slot */
-        const char *key;          /* points into owner's key array */
-        struct json *child;
-        enum node_kind kind;
-};
-
-struct node_map {
-        struct slot *slots;
-        size_t cap, len;
-};
+#include "toml-internal.h"
 
 struct keypart {
         char *s;
@@ -44,21 +16,7 @@ struct keypath {
         size_t n, cap;
 };
 
-struct parser {
-        const char *buf;
-        size_t len, pos;
-        const char *name;
-        struct err *e;
-        struct node_map map;
-        struct json *root;
-        struct json *cur; /* table that key/value lines go to */
-        int cur_level;    /* nesting of cur: the root table is 1 */
-};
-
-static int perr(struct parser *p, size_t pos, const char *fmt, ...)
-        __attribute__((format(printf, 3, 4)));
-
-static int perr(struct parser *p, size_t pos, const char *fmt, ...)
+int toml_perr(struct parser *p, size_t pos, const char *fmt, ...)
 {
         size_t line = 1, col = 1;
         if (pos > p->len)
@@ -186,27 +144,6 @@ static void child_add(struct parser *p, struct json *table, const char *key, str
  * Characters
  * ------------------------------------------------------------------------ */
 
-static int peek(const struct parser *p, size_t off)
-{
-        return p->pos + off < p->len ? (unsigned char)p->buf[p->pos + off] : -1;
-}
-
-static bool at_newline(const struct parser *p)
-{
-        return peek(p, 0) == '\n' || (peek(p, 0) == '\r' && peek(p, 1) == '\n');
-}
-
-static bool is_bare_key_char(int c)
-{
-        return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-               c == '_' || c == '-';
-}
-
-static bool is_control(int c)
-{
-        return (c >= 0 && c < 0x20 && c != '\t') || c == 0x7f;
-}
-
 /* Human-readable name of the character at pos for error messages. */
 static const char *describe(const struct parser *p, size_t pos, char buf[static 32])
 {
@@ -224,20 +161,21 @@ static const char *describe(const struct parser *p, size_t pos, char buf[static 
         return buf;
 }
 
-static void skip_ws(struct parser *p)
+void toml_skip_ws(struct parser *p)
 {
-        while (peek(p, 0) == ' ' || peek(p, 0) == '\t')
+        while (toml_peek(p, 0) == ' ' || toml_peek(p, 0) == '\t')
                 p->pos++;
 }
 
 static int skip_comment(struct parser *p)
 {
-        if (peek(p, 0) != '#')
+        if (toml_peek(p, 0) != '#')
                 return 0;
         p->pos++;
-        while (p->pos < p->len && !at_newline(p)) {
-                if (is_control(peek(p, 0)))
-                        return perr(p, p->pos, "control character 0x%02x in comment", peek(p, 0));
+        while (p->pos < p->len && !toml_at_newline(p)) {
+                if (toml_is_control(toml_peek(p, 0)))
+                        return toml_perr(p, p->pos, "control character 0x%02x in comment",
+                                         toml_peek(p, 0));
                 p->pos++;
         }
         return 0;
@@ -246,36 +184,36 @@ static int skip_comment(struct parser *p)
 /* After a key/value pair or a header only a comment may follow on the line. */
 static int expect_eol(struct parser *p, const char *after)
 {
-        skip_ws(p);
+        toml_skip_ws(p);
         int r = skip_comment(p);
         if (r < 0)
                 return r;
         if (p->pos >= p->len)
                 return 0;
-        if (peek(p, 0) == '\n') {
+        if (toml_peek(p, 0) == '\n') {
                 p->pos++;
                 return 0;
         }
-        if (peek(p, 0) == '\r' && peek(p, 1) == '\n') {
+        if (toml_peek(p, 0) == '\r' && toml_peek(p, 1) == '\n') {
                 p->pos += 2;
                 return 0;
         }
         char d[32];
-        return perr(p, p->pos, "expected end of line after %s, found %s", after,
-                    describe(p, p->pos, d));
+        return toml_perr(p, p->pos, "expected end of line after %s, found %s", after,
+                         describe(p, p->pos, d));
 }
 
 /* Skip blank space, newlines and comments, as allowed inside arrays. */
 static int skip_ws_nl(struct parser *p)
 {
         for (;;) {
-                skip_ws(p);
+                toml_skip_ws(p);
                 int r = skip_comment(p);
                 if (r < 0)
                         return r;
-                if (peek(p, 0) == '\n')
+                if (toml_peek(p, 0) == '\n')
                         p->pos++;
-                else if (peek(p, 0) == '\r' && peek(p, 1) == '\n')
+                else if (toml_peek(p, 0) == '\r' && toml_peek(p, 1) == '\n')
                         p->pos += 2;
                 else
                         return 0;
@@ -314,183 +252,6 @@ static size_t utf8_len(const unsigned char *s, size_t n)
         return len;
 }
 
-static void put_utf8(struct sbuf *b, uint32_t cp)
-{
-        char u[4];
-        size_t n;
-        if (cp < 0x80) {
-                u[0] = (char)cp;
-                n = 1;
-        } else if (cp < 0x800) {
-                u[0] = (char)(0xc0 | (cp >> 6));
-                u[1] = (char)(0x80 | (cp & 0x3f));
-                n = 2;
-        } else if (cp < 0x10000) {
-                u[0] = (char)(0xe0 | (cp >> 12));
-                u[1] = (char)(0x80 | ((cp >> 6) & 0x3f));
-                u[2] = (char)(0x80 | (cp & 0x3f));
-                n = 3;
-        } else {
-                u[0] = (char)(0xf0 | (cp >> 18));
-                u[1] = (char)(0x80 | ((cp >> 12) & 0x3f));
-                u[2] = (char)(0x80 | ((cp >> 6) & 0x3f));
-                u[3] = (char)(0x80 | (cp & 0x3f));
-                n = 4;
-        }
-        sbuf_append_len(b, u, n);
-}
-
-/* ------------------------------------------------------------------------
- * Strings
- * ------------------------------------------------------------------------ */
-
-static int hex_value(int c)
-{
-        if (c >= '0' && c <= '9')
-                return c - '0';
-        if (c >= 'a' && c <= 'f')
-                return c - 'a' + 10;
-        if (c >= 'A' && c <= 'F')
-                return c - 'A' + 10;
-        return -1;
-}
-
-/* At a backslash inside a basic string: append what the escape stands for. */
-static int parse_escape(struct parser *p, struct sbuf *out)
-{
-        size_t start = p->pos;
-        int c = peek(p, 1);
-        const char *simple = NULL;
-        switch (c) {
-        case 'b':
-                simple = "\b";
-                break;
-        case 't':
-                simple = "\t";
-                break;
-        case 'n':
-                simple = "\n";
-                break;
-        case 'f':
-                simple = "\f";
-                break;
-        case 'r':
-                simple = "\r";
-                break;
-        case '"':
-                simple = "\"";
-                break;
-        case '\\':
-                simple = "\\";
-                break;
-        case 'u':
-        case 'U':
-                break;
-        case -1:
-                return perr(p, p->len, "unterminated string");
-        default:
-                if (c >= 0x20 && c < 0x7f)
-                        return perr(p, start, "invalid escape sequence '\\%c'", c);
-                return perr(p, start, "invalid escape sequence");
-        }
-        if (simple) {
-                sbuf_putc(out, simple[0]);
-                p->pos += 2;
-                return 0;
-        }
-        size_t ndigits = c == 'u' ? 4 : 8;
-        uint32_t cp = 0;
-        for (size_t i = 0; i < ndigits; i++) {
-                int h = hex_value(peek(p, 2 + i));
-                if (h < 0)
-                        return perr(p, start, "invalid unicode escape: expected %zu hex digits",
-                                    ndigits);
-                cp = (cp << 4) | (uint32_t)h;
-        }
-        if (cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-                return perr(p, start, "invalid unicode escape: U+%04X is not a scalar value",
-                            (unsigned)cp);
-        put_utf8(out, cp);
-        p->pos += 2 + ndigits;
-        return 0;
-}
-
-/* At the opening quote(s): parse a basic (") or literal (') string, single
- * or (where allow_multi: values, not keys) multi-line, appending its value to out. */
-static int parse_string(struct parser *p, bool allow_multi, struct sbuf *out)
-{
-        char q = p->buf[p->pos];
-        bool literal = q == '\'';
-        bool multi = allow_multi && peek(p, 1) == q && peek(p, 2) == q;
-        sbuf_append_len(out, "", 0);
-        if (multi) {
-                p->pos += 3;
-                /* A newline right after the opening delimiter is trimmed. */
-                if (peek(p, 0) == '\n')
-                        p->pos++;
-                else if (peek(p, 0) == '\r' && peek(p, 1) == '\n')
-                        p->pos += 2;
-        } else {
-                p->pos++;
-        }
-        for (;;) {
-                int c = peek(p, 0);
-                if (c < 0)
-                        return perr(p, p->pos, "unterminated string");
-                if (c == q) {
-                        if (!multi) {
-                                p->pos++;
-                                return 0;
-                        }
-                        size_t n = 0;
-                        while (peek(p, n) == q)
-                                n++;
-                        if (n < 3) {
-                                sbuf_append_len(out, p->buf + p->pos, n);
-                                p->pos += n;
-                                continue;
-                        }
-                        /* Up to two quotes may sit right before the closing three. */
-                        if (n > 5)
-                                return perr(p, p->pos + 5, "too many quotes at end of string");
-                        sbuf_append_len(out, p->buf + p->pos, n - 3);
-                        p->pos += n;
-                        return 0;
-                }
-                if (c == '\\' && !literal) {
-                        if (multi) {
-                                /* A line-ending backslash eats all whitespace
-                                 * up to the next non-blank character. */
-                                size_t save = p->pos;
-                                p->pos++;
-                                skip_ws(p);
-                                if (at_newline(p)) {
-                                        while (peek(p, 0) == ' ' || peek(p, 0) == '\t' ||
-                                               at_newline(p))
-                                                p->pos += peek(p, 0) == '\r' ? 2 : 1;
-                                        continue;
-                                }
-                                p->pos = save;
-                        }
-                        int r = parse_escape(p, out);
-                        if (r < 0)
-                                return r;
-                        continue;
-                }
-                if (c == '\n' || (c == '\r' && peek(p, 1) == '\n')) {
-                        if (!multi)
-                                return perr(p, p->pos, "newline in single-line string");
-                        sbuf_putc(out, '\n');
-                        p->pos += c == '\r' ? 2 : 1;
-                        continue;
-                }
-                if (is_control(c))
-                        return perr(p, p->pos, "control character 0x%02x in string", c);
-                sbuf_putc(out, (char)c);
-                p->pos++;
-        }
-}
-
 /* ------------------------------------------------------------------------
  * Keys
  * ------------------------------------------------------------------------ */
@@ -520,11 +281,11 @@ static int parse_key(struct parser *p, struct keypath *k)
 {
         for (;;) {
                 size_t start = p->pos;
-                int c = peek(p, 0);
+                int c = toml_peek(p, 0);
                 char *s;
                 if (c == '"' || c == '\'') {
                         struct sbuf b = {0};
-                        int r = parse_string(p, false, &b);
+                        int r = toml_parse_string(p, false, &b);
                         if (r < 0) {
                                 sbuf_done(&b);
                                 return r;
@@ -533,257 +294,27 @@ static int parse_key(struct parser *p, struct keypath *k)
                          * become "a" and alias another key. */
                         if (memchr(b.buf, '\0', b.len)) {
                                 sbuf_done(&b);
-                                return perr(p, start, "key contains a NUL character");
+                                return toml_perr(p, start, "key contains a NUL character");
                         }
                         s = sbuf_steal(&b);
                 } else {
-                        while (is_bare_key_char(peek(p, 0)))
+                        while (toml_is_bare_key_char(toml_peek(p, 0)))
                                 p->pos++;
                         if (p->pos == start) {
                                 char d[32];
-                                return perr(p, start, "expected a key, found %s",
-                                            describe(p, start, d));
+                                return toml_perr(p, start, "expected a key, found %s",
+                                                 describe(p, start, d));
                         }
                         s = xstrndup(p->buf + start, p->pos - start);
                 }
                 xgrow((void **)&k->parts, &k->cap, k->n + 1, sizeof(struct keypart));
                 k->parts[k->n++] = (struct keypart){.s = s, .pos = start};
-                skip_ws(p);
-                if (peek(p, 0) != '.')
+                toml_skip_ws(p);
+                if (toml_peek(p, 0) != '.')
                         return 0;
                 p->pos++;
-                skip_ws(p);
+                toml_skip_ws(p);
         }
-}
-
-/* ------------------------------------------------------------------------
- * Numbers and dates
- * ------------------------------------------------------------------------ */
-
-static bool is_digit(int c)
-{
-        return c >= '0' && c <= '9';
-}
-
-/* Scan digits of base (with single underscores between digits) from s[i];
- * returns the index after them, or -1 when malformed or empty. */
-static ssize_t scan_digits(const char *s, size_t n, size_t i, int base)
-{
-        size_t start = i;
-        while (i < n) {
-                int v = hex_value(s[i]);
-                if (v >= 0 && v < base) {
-                        i++;
-                        continue;
-                }
-                if (s[i] == '_') {
-                        if (i == start || i + 1 >= n || hex_value(s[i + 1]) < 0 ||
-                            hex_value(s[i + 1]) >= base)
-                                return -1;
-                        i++;
-                        continue;
-                }
-                break;
-        }
-        return i == start ? -1 : (ssize_t)i;
-}
-
-static int parse_integer(struct parser *p, const char *t, size_t n, size_t pos, struct json **ret)
-{
-        size_t i = 0;
-        bool neg = false, sign = false;
-        if (t[0] == '+' || t[0] == '-') {
-                neg = t[0] == '-';
-                sign = true;
-                i++;
-        }
-        int base = 10;
-        if (i + 1 < n && t[i] == '0' && (t[i + 1] == 'x' || t[i + 1] == 'o' || t[i + 1] == 'b')) {
-                if (sign)
-                        return perr(p, pos,
-                                    "sign not allowed on a hexadecimal, octal or binary "
-                                    "integer");
-                base = t[i + 1] == 'x' ? 16 : t[i + 1] == 'o' ? 8 : 2;
-                i += 2;
-        } else if (i + 1 < n && t[i] == '0') {
-                return perr(p, pos, "leading zeros are not allowed in '%.*s'", (int)n, t);
-        }
-        ssize_t end = scan_digits(t, n, i, base);
-        if (end < 0 || (size_t)end != n)
-                return perr(p, pos, "invalid number '%.*s'", (int)n, t);
-        uint64_t limit = neg ? (uint64_t)INT64_MAX + 1 : (uint64_t)INT64_MAX;
-        uint64_t v = 0;
-        for (; i < n; i++) {
-                if (t[i] == '_')
-                        continue;
-                uint64_t d = (uint64_t)hex_value(t[i]);
-                if (v > (limit - d) / (uint64_t)base)
-                        return perr(p, pos, "integer '%.*s' out of range", (int)n, t);
-                v = v * (uint64_t)base + d;
-        }
-        int64_t iv = neg ? (v == (uint64_t)INT64_MAX + 1 ? INT64_MIN : -(int64_t)v) : (int64_t)v;
-        *ret = json_new_int(iv);
-        return 0;
-}
-
-static int parse_float(struct parser *p, const char *t, size_t n, size_t pos, struct json **ret)
-{
-        size_t i = (t[0] == '+' || t[0] == '-') ? 1 : 0;
-        const char *body = t + i;
-        size_t bn = n - i;
-        if ((bn == 3 && memcmp(body, "inf", 3) == 0) || (bn == 3 && memcmp(body, "nan", 3) == 0)) {
-                double d = body[0] == 'i' ? INFINITY : NAN;
-                *ret = json_new_double(t[0] == '-' ? -d : d);
-                return 0;
-        }
-        if (i + 1 < n && t[i] == '0' && (is_digit(t[i + 1]) || t[i + 1] == '_'))
-                return perr(p, pos, "leading zeros are not allowed in '%.*s'", (int)n, t);
-        ssize_t end = scan_digits(t, n, i, 10);
-        if (end < 0)
-                return perr(p, pos, "invalid number '%.*s'", (int)n, t);
-        i = (size_t)end;
-        if (i < n && t[i] == '.') {
-                end = scan_digits(t, n, i + 1, 10);
-                if (end < 0)
-                        return perr(p, pos, "invalid number '%.*s'", (int)n, t);
-                i = (size_t)end;
-        }
-        if (i < n && (t[i] == 'e' || t[i] == 'E')) {
-                i++;
-                if (i < n && (t[i] == '+' || t[i] == '-'))
-                        i++;
-                end = scan_digits(t, n, i, 10);
-                if (end < 0)
-                        return perr(p, pos, "invalid number '%.*s'", (int)n, t);
-                i = (size_t)end;
-        }
-        if (i != n)
-                return perr(p, pos, "invalid number '%.*s'", (int)n, t);
-        _cleanup_free_ char *clean = xmalloc(n + 1);
-        size_t k = 0;
-        for (size_t j = 0; j < n; j++)
-                if (t[j] != '_')
-                        clean[k++] = t[j];
-        clean[k] = '\0';
-        double d = strtod(clean, NULL);
-        if (isinf(d))
-                return perr(p, pos, "float '%.*s' out of range", (int)n, t);
-        *ret = json_new_double(d);
-        return 0;
-}
-
-static bool two_digits(const char *s, int *v)
-{
-        if (!is_digit(s[0]) || !is_digit(s[1]))
-                return false;
-        *v = (s[0] - '0') * 10 + (s[1] - '0');
-        return true;
-}
-
-/* Length of a valid "HH:MM:SS[.frac]" at t, 0 if not one. */
-static size_t time_len(const char *t, size_t n)
-{
-        int h, m, s;
-        if (n < 8 || !two_digits(t, &h) || t[2] != ':' || !two_digits(t + 3, &m) || t[5] != ':' ||
-            !two_digits(t + 6, &s))
-                return 0;
-        /* No leap second: Go's time parsing, behind the other readers of
-         * these files, refuses :60 too. */
-        if (h > 23 || m > 59 || s > 59)
-                return 0;
-        size_t i = 8;
-        if (i < n && t[i] == '.') {
-                size_t start = ++i;
-                while (i < n && is_digit(t[i]))
-                        i++;
-                if (i == start)
-                        return 0;
-        }
-        return i;
-}
-
-static bool valid_date(const char *t)
-{
-        static const int mdays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-        int y1, y2, m, d;
-        if (!two_digits(t, &y1) || !two_digits(t + 2, &y2) || t[4] != '-' ||
-            !two_digits(t + 5, &m) || t[7] != '-' || !two_digits(t + 8, &d))
-                return false;
-        int y = y1 * 100 + y2;
-        if (m < 1 || m > 12 || d < 1)
-                return false;
-        bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-        return d <= mdays[m - 1] + (m == 2 && leap);
-}
-
-/* Offset date-times, local date-times, dates and times stay strings of their
- * text: nothing berth reads needs them as values. */
-static int parse_datetime(struct parser *p, const char *t, size_t n, size_t pos, struct json **ret)
-{
-        size_t i = 0;
-        bool has_date = n >= 10 && t[4] == '-';
-        if (has_date) {
-                if (!valid_date(t))
-                        goto bad;
-                i = 10;
-                if (i == n)
-                        goto ok;
-                if (t[i] != 'T' && t[i] != 't' && t[i] != ' ')
-                        goto bad;
-                i++;
-        }
-        size_t tl = time_len(t + i, n - i);
-        if (tl == 0)
-                goto bad;
-        i += tl;
-        if (i < n && has_date) {
-                /* An offset only follows a date and a time. */
-                int oh, om;
-                if (t[i] == 'Z' || t[i] == 'z')
-                        i++;
-                else if ((t[i] == '+' || t[i] == '-') && n - i == 6 && two_digits(t + i + 1, &oh) &&
-                         t[i + 3] == ':' && two_digits(t + i + 4, &om) && oh <= 23 && om <= 59)
-                        i += 6;
-        }
-        if (i != n)
-                goto bad;
-ok:
-        *ret = json_new_string_len(t, n);
-        return 0;
-bad:
-        return perr(p, pos, "invalid date or time '%.*s'", (int)n, t);
-}
-
-static bool is_token_char(int c)
-{
-        return is_bare_key_char(c) || c == '+' || c == '.' || c == ':';
-}
-
-/* Numbers, inf/nan and dates: take the whole token, then decide. */
-static int parse_scalar_token(struct parser *p, struct json **ret)
-{
-        size_t start = p->pos;
-        while (is_token_char(peek(p, 0)))
-                p->pos++;
-        /* "1979-05-27 07:32:00": a space may separate date and time. */
-        if (p->pos - start == 10 && p->buf[start + 4] == '-' && peek(p, 0) == ' ' &&
-            is_digit(peek(p, 1)) && is_digit(peek(p, 2)) && peek(p, 3) == ':') {
-                p->pos++;
-                while (is_token_char(peek(p, 0)))
-                        p->pos++;
-        }
-        const char *t = p->buf + start;
-        size_t n = p->pos - start;
-        if ((n >= 10 && is_digit(t[0]) && is_digit(t[1]) && is_digit(t[2]) && is_digit(t[3]) &&
-             t[4] == '-') ||
-            (n >= 3 && is_digit(t[0]) && is_digit(t[1]) && t[2] == ':'))
-                return parse_datetime(p, t, n, start, ret);
-        size_t b = (t[0] == '+' || t[0] == '-') ? 1 : 0;
-        bool hexlike = n > b + 1 && t[b] == '0' && t[b + 1] == 'x';
-        if (memchr(t, '.', n) || (!hexlike && (memchr(t, 'e', n) || memchr(t, 'E', n))) ||
-            (n - b == 3 && (memcmp(t + b, "inf", 3) == 0 || memcmp(t + b, "nan", 3) == 0)))
-                return parse_float(p, t, n, start, ret);
-        return parse_integer(p, t, n, start, ret);
 }
 
 /* ------------------------------------------------------------------------
@@ -796,7 +327,7 @@ static int parse_keyval(struct parser *p, struct json *table, int level);
 static int check_level(struct parser *p, size_t pos, int level)
 {
         if (level > JSON_MAX_DEPTH)
-                return perr(p, pos, "nesting deeper than %d levels", JSON_MAX_DEPTH);
+                return toml_perr(p, pos, "nesting deeper than %d levels", JSON_MAX_DEPTH);
         return 0;
 }
 
@@ -811,7 +342,7 @@ static int parse_array(struct parser *p, int level, struct json **ret)
                 r = skip_ws_nl(p);
                 if (r < 0)
                         return r;
-                if (peek(p, 0) == ']')
+                if (toml_peek(p, 0) == ']')
                         break;
                 struct json *v;
                 r = parse_value(p, level + 1, &v);
@@ -821,15 +352,15 @@ static int parse_array(struct parser *p, int level, struct json **ret)
                 r = skip_ws_nl(p);
                 if (r < 0)
                         return r;
-                if (peek(p, 0) == ',') {
+                if (toml_peek(p, 0) == ',') {
                         p->pos++;
                         continue;
                 }
-                if (peek(p, 0) == ']')
+                if (toml_peek(p, 0) == ']')
                         break;
                 char d[32];
-                return perr(p, p->pos, "expected ',' or ']' in array, found %s",
-                            describe(p, p->pos, d));
+                return toml_perr(p, p->pos, "expected ',' or ']' in array, found %s",
+                                 describe(p, p->pos, d));
         }
         p->pos++;
         *ret = steal_pointer(&arr);
@@ -843,27 +374,27 @@ static int parse_inline_table(struct parser *p, int level, struct json **ret)
                 return r;
         p->pos++;
         _cleanup_json_ struct json *obj = json_new_object();
-        skip_ws(p);
-        if (peek(p, 0) == '}') {
+        toml_skip_ws(p);
+        if (toml_peek(p, 0) == '}') {
                 p->pos++;
                 *ret = steal_pointer(&obj);
                 return 0;
         }
         for (;;) {
-                skip_ws(p);
+                toml_skip_ws(p);
                 r = parse_keyval(p, obj, level);
                 if (r < 0)
                         return r;
-                skip_ws(p);
-                if (peek(p, 0) == ',') {
+                toml_skip_ws(p);
+                if (toml_peek(p, 0) == ',') {
                         p->pos++;
                         continue;
                 }
-                if (peek(p, 0) == '}')
+                if (toml_peek(p, 0) == '}')
                         break;
                 char d[32];
-                return perr(p, p->pos, "expected ',' or '}' in inline table, found %s",
-                            describe(p, p->pos, d));
+                return toml_perr(p, p->pos, "expected ',' or '}' in inline table, found %s",
+                                 describe(p, p->pos, d));
         }
         p->pos++;
         *ret = steal_pointer(&obj);
@@ -873,13 +404,13 @@ static int parse_inline_table(struct parser *p, int level, struct json **ret)
 /* level: the nesting the value gets if it is an array or a table. */
 static int parse_value(struct parser *p, int level, struct json **ret)
 {
-        int c = peek(p, 0);
+        int c = toml_peek(p, 0);
         char d[32];
         switch (c) {
         case '"':
         case '\'': {
                 struct sbuf b = {0};
-                int r = parse_string(p, true, &b);
+                int r = toml_parse_string(p, true, &b);
                 if (r < 0) {
                         sbuf_done(&b);
                         return r;
@@ -903,11 +434,11 @@ static int parse_value(struct parser *p, int level, struct json **ret)
                 return 0;
         }
         default:
-                if (is_digit(c) || c == '+' || c == '-' || c == 'i' || c == 'n')
-                        return parse_scalar_token(p, ret);
+                if (toml_is_digit(c) || c == '+' || c == '-' || c == 'i' || c == 'n')
+                        return toml_parse_scalar_token(p, ret);
                 break;
         }
-        return perr(p, p->pos, "expected a value, found %s", describe(p, p->pos, d));
+        return toml_perr(p, p->pos, "expected a value, found %s", describe(p, p->pos, d));
 }
 
 /* "an integer", "a string": for messages. */
@@ -956,16 +487,16 @@ static int assign(struct parser *p, struct json *table, const struct keypath *k,
                 enum node_kind kind = kind_of(p, c);
                 _cleanup_free_ char *name = keypath_str(k, i + 1);
                 if (c->type != JSON_OBJECT)
-                        return perr(p, k->parts[i].pos, "key '%s' is already defined as %s", name,
-                                    type_phrase(c->type));
+                        return toml_perr(p, k->parts[i].pos, "key '%s' is already defined as %s",
+                                         name, type_phrase(c->type));
                 if (kind == TABLE_INLINE)
-                        return perr(p, k->parts[i].pos, "cannot add keys to inline table '%s'",
-                                    name);
+                        return toml_perr(p, k->parts[i].pos, "cannot add keys to inline table '%s'",
+                                         name);
                 if (kind == TABLE_EXPLICIT)
-                        return perr(p, k->parts[i].pos,
-                                    "cannot add keys to table '%s' with dotted keys: it is "
-                                    "defined by a header",
-                                    name);
+                        return toml_perr(p, k->parts[i].pos,
+                                         "cannot add keys to table '%s' with dotted keys: it is "
+                                         "defined by a header",
+                                         name);
                 /* Dotted keys extending a header's parent define it. */
                 if (kind == TABLE_IMPLICIT)
                         set_kind(p, c, TABLE_DOTTED);
@@ -974,7 +505,7 @@ static int assign(struct parser *p, struct json *table, const struct keypath *k,
         const char *last = k->parts[k->n - 1].s;
         if (child_get(p, t, last)) {
                 _cleanup_free_ char *name = keypath_str(k, k->n);
-                return perr(p, k->parts[0].pos, "duplicate key '%s'", name);
+                return toml_perr(p, k->parts[0].pos, "duplicate key '%s'", name);
         }
         enum node_kind kind = kind_for_value(val);
         child_add(p, t, last, steal_pointer(&val), kind);
@@ -988,13 +519,14 @@ static int parse_keyval(struct parser *p, struct json *table, int level)
         int r = parse_key(p, &k);
         if (r < 0)
                 goto out;
-        if (peek(p, 0) != '=') {
+        if (toml_peek(p, 0) != '=') {
                 char d[32];
-                r = perr(p, p->pos, "expected '=' after key, found %s", describe(p, p->pos, d));
+                r = toml_perr(p, p->pos, "expected '=' after key, found %s",
+                              describe(p, p->pos, d));
                 goto out;
         }
         p->pos++;
-        skip_ws(p);
+        toml_skip_ws(p);
         /* Dotted parts nest too: the tables they make count against the limit. */
         r = check_level(p, k.parts[0].pos, level + (int)k.n - 1);
         if (r < 0)
@@ -1036,16 +568,16 @@ static int walk_header(struct parser *p, const struct keypath *k, bool aot)
                         t = c;
                         level++;
                 } else if (c->type == JSON_OBJECT) {
-                        return perr(p, pos, "cannot extend inline table '%s'", name);
+                        return toml_perr(p, pos, "cannot extend inline table '%s'", name);
                 } else if (c->type == JSON_ARRAY && kind == ARRAY_TABLES) {
                         /* [a.b] after [[a]] belongs to a's last element. */
                         t = c->arr.items[c->arr.len - 1];
                         level += 2;
                 } else if (c->type == JSON_ARRAY) {
-                        return perr(p, pos, "cannot extend array '%s' with a table", name);
+                        return toml_perr(p, pos, "cannot extend array '%s' with a table", name);
                 } else {
-                        return perr(p, pos, "key '%s' is already defined as %s", name,
-                                    type_phrase(c->type));
+                        return toml_perr(p, pos, "key '%s' is already defined as %s", name,
+                                         type_phrase(c->type));
                 }
         }
         const char *last = k->parts[k->n - 1].s;
@@ -1062,12 +594,12 @@ static int walk_header(struct parser *p, const struct keypath *k, bool aot)
                 } else if (c->type == JSON_OBJECT && kind_of(p, c) == TABLE_IMPLICIT) {
                         set_kind(p, c, TABLE_EXPLICIT);
                 } else if (c->type == JSON_OBJECT) {
-                        return perr(p, pos, "table '%s' already defined", name);
+                        return toml_perr(p, pos, "table '%s' already defined", name);
                 } else if (c->type == JSON_ARRAY && kind_of(p, c) == ARRAY_TABLES) {
-                        return perr(p, pos, "table '%s' already defined as an array of tables",
-                                    name);
+                        return toml_perr(p, pos, "table '%s' already defined as an array of tables",
+                                         name);
                 } else {
-                        return perr(p, pos, "key '%s' already defined", name);
+                        return toml_perr(p, pos, "key '%s' already defined", name);
                 }
                 p->cur = c;
                 p->cur_level = level + 1;
@@ -1080,7 +612,8 @@ static int walk_header(struct parser *p, const struct keypath *k, bool aot)
                 c = json_new_array();
                 child_add(p, t, last, c, ARRAY_TABLES);
         } else if (c->type != JSON_ARRAY || kind_of(p, c) != ARRAY_TABLES) {
-                return perr(p, pos, "key '%s' already defined and not an array of tables", name);
+                return toml_perr(p, pos, "key '%s' already defined and not an array of tables",
+                                 name);
         }
         struct json *elem = json_new_object();
         json_array_append(c, elem);
@@ -1092,18 +625,18 @@ static int walk_header(struct parser *p, const struct keypath *k, bool aot)
 
 static int parse_header(struct parser *p)
 {
-        bool aot = peek(p, 1) == '[';
+        bool aot = toml_peek(p, 1) == '[';
         p->pos += aot ? 2 : 1;
-        skip_ws(p);
+        toml_skip_ws(p);
         struct keypath k = {0};
         int r = parse_key(p, &k);
         if (r < 0)
                 goto out;
-        if (peek(p, 0) != ']' || (aot && peek(p, 1) != ']')) {
-                size_t at = peek(p, 0) == ']' ? p->pos + 1 : p->pos;
+        if (toml_peek(p, 0) != ']' || (aot && toml_peek(p, 1) != ']')) {
+                size_t at = toml_peek(p, 0) == ']' ? p->pos + 1 : p->pos;
                 char d[32];
-                r = perr(p, at, "expected '%s' after table name, found %s", aot ? "]]" : "]",
-                         describe(p, at, d));
+                r = toml_perr(p, at, "expected '%s' after table name, found %s", aot ? "]]" : "]",
+                              describe(p, at, d));
                 goto out;
         }
         p->pos += aot ? 2 : 1;
@@ -1126,7 +659,7 @@ static int check_utf8(struct parser *p)
         for (size_t i = 0; i < p->len;) {
                 size_t n = utf8_len(u + i, p->len - i);
                 if (n == 0)
-                        return perr(p, i, "invalid UTF-8");
+                        return toml_perr(p, i, "invalid UTF-8");
                 i += n;
         }
         return 0;
@@ -1140,8 +673,8 @@ static int parse_document(struct parser *p)
         if (p->len >= 3 && memcmp(p->buf, "\xef\xbb\xbf", 3) == 0)
                 p->pos = 3;
         while (p->pos < p->len) {
-                skip_ws(p);
-                int c = peek(p, 0);
+                toml_skip_ws(p);
+                int c = toml_peek(p, 0);
                 if (c < 0 || c == '#' || c == '\n' || c == '\r')
                         r = expect_eol(p, "blank space");
                 else if (c == '[')
