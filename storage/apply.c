@@ -362,6 +362,22 @@ struct entry_ctx {
         uint32_t uid, gid;
 };
 
+/* The entry's atime and mtime for utimensat. */
+static void entry_times(struct applier *ap, const struct entry_ctx *c, struct timespec ts[2])
+{
+        const struct archive_dl *A = ap->A;
+        /* podman sets atime to the epoch when the tar has none. */
+        bool atime = A->archive_entry_atime_is_set(c->ent);
+        ts[0] = (struct timespec){
+                .tv_sec = atime ? A->archive_entry_atime(c->ent) : 0,
+                .tv_nsec = atime ? A->archive_entry_atime_nsec(c->ent) : 0,
+        };
+        ts[1] = (struct timespec){
+                .tv_sec = A->archive_entry_mtime(c->ent),
+                .tv_nsec = A->archive_entry_mtime_nsec(c->ent),
+        };
+}
+
 static int set_metadata(struct applier *ap, struct entry_ctx *c, struct err *e)
 {
         const struct archive_dl *A = ap->A;
@@ -404,16 +420,8 @@ static int set_metadata(struct applier *ap, struct entry_ctx *c, struct err *e)
                         return err_errnum(e, r, "tar entry '%s': setting xattr '%s'", name, xname);
         }
 
-        /* podman sets atime to the epoch when the tar has none. */
-        struct timespec ts[2] = {
-                {.tv_sec =
-                         A->archive_entry_atime_is_set(c->ent) ? A->archive_entry_atime(c->ent) : 0,
-                 .tv_nsec = A->archive_entry_atime_is_set(c->ent)
-                                    ? A->archive_entry_atime_nsec(c->ent)
-                                    : 0},
-                {.tv_sec = A->archive_entry_mtime(c->ent),
-                 .tv_nsec = A->archive_entry_mtime_nsec(c->ent)},
-        };
+        struct timespec ts[2];
+        entry_times(ap, c, ts);
         if (S_ISDIR(st.st_mode)) {
                 /* later entries inside would change it: set at the end */
                 xgrow((void **)&ap->dirs, &ap->cap_dirs, ap->n_dirs + 1, sizeof(*ap->dirs));
@@ -575,6 +583,14 @@ static int apply_whiteout(struct applier *ap, struct entry_ctx *c, struct err *e
                 return err_errno(e, "tar entry '%s': creating the whiteout device", name);
         if (fchownat(c->pfd, target, c->uid, c->gid, AT_SYMLINK_NOFOLLOW) < 0)
                 return err_errno(e, "tar entry '%s': chown to %u:%u", name, c->uid, c->gid);
+        /* ... and with the marker's times: a diff of the upper writes the
+         * device's mtime as the marker's, so the layer round-trips. (The
+         * mknod and the removal change the parent's mtime; directory times
+         * are all set again at the end, after every entry.) */
+        struct timespec ts[2];
+        entry_times(ap, c, ts);
+        if (utimensat(c->pfd, target, ts, AT_SYMLINK_NOFOLLOW) < 0)
+                return err_errno(e, "tar entry '%s': setting times", name);
         return 0;
 }
 
