@@ -4,6 +4,8 @@
 
 #include "base.h"
 
+struct store;
+
 /* podman's global options. */
 struct berth_globals {
         char *root;
@@ -22,6 +24,7 @@ struct berth_ctx {
         struct berth_globals g;
         bool storage_opts_set;
         struct config *cfg; /* loaded on first use */
+        struct store *store; /* opened on first use */
 };
 
 struct berth_cmd {
@@ -48,6 +51,10 @@ struct berth_cmd {
 
 /* Load the configuration once; prints nothing. */
 int ctx_config(struct berth_ctx *ctx, struct config **ret, struct err *e);
+/* Open the store once (loading the configuration); prints nothing. */
+int ctx_store(struct berth_ctx *ctx, struct store **ret, struct err *e);
+/* Release what the context opened (the store). */
+void ctx_done(struct berth_ctx *ctx);
 /* Print "Error: <msg>" to stderr and return 125. */
 int print_error(struct err *e);
 /* Write a whole buffer to stdout. */
@@ -62,4 +69,17 @@ extern const struct berth_cmd cmd_info;
 extern const struct berth_cmd cmd_system;
 extern const struct berth_cmd cmd_help_cmd;
 extern const struct berth_cmd cmd_unshare;
+extern const struct berth_cmd cmd_image;
+extern const struct berth_cmd cmd_images;
+extern const struct berth_cmd cmd_image_ls;
+extern const struct berth_cmd cmd_rmi;
+extern const struct berth_cmd cmd_image_rm;
+extern const struct berth_cmd cmd_tag;
+extern const struct berth_cmd cmd_untag;
+extern const struct berth_cmd cmd_inspect;
+extern const struct berth_cmd cmd_image_inspect;
+extern const struct berth_cmd cmd_import;
+extern const struct berth_cmd cmd_load;
+extern const struct berth_cmd cmd_save;
+extern const struct berth_cmd cmd_image_copy;
 extern const struct cli_option global_options[];

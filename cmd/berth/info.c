@@ -48,15 +48,6 @@ const struct berth_cmd cmd_info = {
         .options = info_options,
         .opts_size = sizeof(struct info_opts),
         .max_args = 0,
-        .needs_userns = true,
         .run = run_info,
-};
-
-static const struct berth_cmd *const system_subs[] = {&cmd_info, NULL};
-
-const struct berth_cmd cmd_system = {
-        .name = "system",
-        .summary = "Manage berth",
-        .usage = "[command]",
-        .subs = system_subs,
+        .needs_userns = true,
 };

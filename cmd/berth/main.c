@@ -266,6 +266,7 @@ int main(int argc, char **argv)
         struct berth_ctx ctx = {0};
         int rc = run(&ctx, argc, argv);
         cli_options_free(global_options, &ctx.g);
+        ctx_done(&ctx);
         config_free(ctx.cfg);
         fflush(stdout);
         if (ferror(stdout))
