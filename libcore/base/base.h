@@ -152,6 +152,8 @@ struct sbuf {
 void sbuf_append(struct sbuf *b, const char *s);
 void sbuf_append_len(struct sbuf *b, const char *s, size_t n);
 void sbuf_putc(struct sbuf *b, char c);
+/* Append one code point encoded as UTF-8. */
+void sbuf_put_utf8(struct sbuf *b, uint32_t cp);
 void sbuf_printf(struct sbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void sbuf_vprintf(struct sbuf *b, const char *fmt, va_list ap)
         __attribute__((format(printf, 2, 0)));

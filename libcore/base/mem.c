@@ -270,6 +270,32 @@ void sbuf_printf(struct sbuf *b, const char *fmt, ...)
         va_end(ap);
 }
 
+void sbuf_put_utf8(struct sbuf *b, uint32_t r)
+{
+        char buf[4];
+        size_t n;
+        if (r < 0x80) {
+                buf[0] = (char)r;
+                n = 1;
+        } else if (r < 0x800) {
+                buf[0] = (char)(0xc0 | (r >> 6));
+                buf[1] = (char)(0x80 | (r & 0x3f));
+                n = 2;
+        } else if (r < 0x10000) {
+                buf[0] = (char)(0xe0 | (r >> 12));
+                buf[1] = (char)(0x80 | ((r >> 6) & 0x3f));
+                buf[2] = (char)(0x80 | (r & 0x3f));
+                n = 3;
+        } else {
+                buf[0] = (char)(0xf0 | (r >> 18));
+                buf[1] = (char)(0x80 | ((r >> 12) & 0x3f));
+                buf[2] = (char)(0x80 | ((r >> 6) & 0x3f));
+                buf[3] = (char)(0x80 | (r & 0x3f));
+                n = 4;
+        }
+        sbuf_append_len(b, buf, n);
+}
+
 char *sbuf_steal(struct sbuf *b)
 {
         char *s = b->buf ? b->buf : xstrdup("");

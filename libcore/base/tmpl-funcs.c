@@ -486,7 +486,7 @@ static int map_case(struct exec *x, struct val v, enum case_map how, struct val 
                 if (m == c && !(c == 0xfffd && sz == 1))
                         sbuf_append_len(&b, s + i, sz);
                 else
-                        tmpl_utf8_put(&b, m);
+                        sbuf_put_utf8(&b, m);
         }
         return new_string_take(x, &b, ret);
 }

@@ -212,8 +212,6 @@ int tmpl_syntax_error(struct err *e, const char *src, size_t pos, const char *fm
         __attribute__((format(printf, 4, 5)));
 /* Allocates: the tokens of src, the last one TK_EOF. */
 int tmpl_lex(const char *src, struct token **ret_toks, size_t *ret_n, struct err *e);
-/* Append rune r to b in UTF-8. */
-void tmpl_utf8_put(struct sbuf *b, uint32_t r);
 /* Decode one UTF-8 sequence; invalid input decodes as U+FFFD of length 1. */
 uint32_t tmpl_utf8_get(const char *s, size_t len, size_t *ret_size);
 /* The number of runes in s, invalid bytes counting one each. */

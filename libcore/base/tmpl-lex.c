@@ -416,32 +416,6 @@ int tmpl_lex(const char *src, struct token **ret_toks, size_t *ret_n, struct err
  * Literals
  * ------------------------------------------------------------------------ */
 
-void tmpl_utf8_put(struct sbuf *b, uint32_t r)
-{
-        char buf[4];
-        size_t n;
-        if (r < 0x80) {
-                buf[0] = (char)r;
-                n = 1;
-        } else if (r < 0x800) {
-                buf[0] = (char)(0xc0 | (r >> 6));
-                buf[1] = (char)(0x80 | (r & 0x3f));
-                n = 2;
-        } else if (r < 0x10000) {
-                buf[0] = (char)(0xe0 | (r >> 12));
-                buf[1] = (char)(0x80 | ((r >> 6) & 0x3f));
-                buf[2] = (char)(0x80 | (r & 0x3f));
-                n = 3;
-        } else {
-                buf[0] = (char)(0xf0 | (r >> 18));
-                buf[1] = (char)(0x80 | ((r >> 12) & 0x3f));
-                buf[2] = (char)(0x80 | ((r >> 6) & 0x3f));
-                buf[3] = (char)(0x80 | (r & 0x3f));
-                n = 4;
-        }
-        sbuf_append_len(b, buf, n);
-}
-
 /* Decode one UTF-8 sequence; invalid input decodes as U+FFFD of length 1,
  * as Go's utf8.DecodeRune does. */
 uint32_t tmpl_utf8_get(const char *s, size_t len, size_t *ret_size)
@@ -572,7 +546,7 @@ static bool unquote_char(const char **pp, const char *end, char quote, struct sb
                 }
                 if (v > 0x10ffff || (v >= 0xd800 && v <= 0xdfff))
                         return false;
-                tmpl_utf8_put(b, v);
+                sbuf_put_utf8(b, v);
                 break;
         }
         case '0':

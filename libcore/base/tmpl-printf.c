@@ -64,7 +64,7 @@ static void quote_rune(struct sbuf *b, uint32_t r, char quote, bool ascii_only)
                 return;
         }
         if (ascii_only ? (r < 0x80 && go_isprint(r)) : go_isprint(r)) {
-                tmpl_utf8_put(b, r);
+                sbuf_put_utf8(b, r);
                 return;
         }
         switch (r) {
@@ -171,7 +171,7 @@ static void fmt_value(struct sbuf *b, const struct json *j, int verb, const stru
 static void fmt_bad_verb(struct sbuf *b, const struct json *j, int verb, const struct fspec *f)
 {
         sbuf_append(b, "%!");
-        tmpl_utf8_put(b, (uint32_t)verb);
+        sbuf_put_utf8(b, (uint32_t)verb);
         sbuf_putc(b, '(');
         if (j->type == JSON_NULL) {
                 sbuf_append(b, "<nil>");
@@ -314,7 +314,7 @@ static void fmt_int(struct sbuf *b, const struct json *j, int verb, const struct
         case 'c':
                 if (r >= 0xd800 && r <= 0xdfff)
                         r = 0xfffd;
-                tmpl_utf8_put(&t, r);
+                sbuf_put_utf8(&t, r);
                 fmt_pad(b, f, t.buf, t.len);
                 break;
         case 'q':
@@ -329,7 +329,7 @@ static void fmt_int(struct sbuf *b, const struct json *j, int verb, const struct
                 sbuf_printf(&t, "U+%0*" PRIX64, prec > 64 ? 64 : prec, u);
                 if (f->sharp && u <= 0x10ffff && go_isprint((uint32_t)u)) {
                         sbuf_append(&t, " '");
-                        tmpl_utf8_put(&t, (uint32_t)u);
+                        sbuf_put_utf8(&t, (uint32_t)u);
                         sbuf_putc(&t, '\'');
                 }
                 g.zero = false;
@@ -754,11 +754,11 @@ void tmpl_go_sprintf(struct sbuf *b, const char *s, size_t end, struct val *args
                         sbuf_putc(b, '%');
                 } else if (!ps.good_argnum) {
                         sbuf_append(b, "%!");
-                        tmpl_utf8_put(b, (uint32_t)verb);
+                        sbuf_put_utf8(b, (uint32_t)verb);
                         sbuf_append(b, "(BADINDEX)");
                 } else if (ps.argnum >= n) {
                         sbuf_append(b, "%!");
-                        tmpl_utf8_put(b, (uint32_t)verb);
+                        sbuf_put_utf8(b, (uint32_t)verb);
                         sbuf_append(b, "(MISSING)");
                 } else {
                         if (verb == 'v') {

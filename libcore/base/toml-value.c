@@ -5,32 +5,6 @@
 
 #include "toml-internal.h"
 
-static void put_utf8(struct sbuf *b, uint32_t cp)
-{
-        char u[4];
-        size_t n;
-        if (cp < 0x80) {
-                u[0] = (char)cp;
-                n = 1;
-        } else if (cp < 0x800) {
-                u[0] = (char)(0xc0 | (cp >> 6));
-                u[1] = (char)(0x80 | (cp & 0x3f));
-                n = 2;
-        } else if (cp < 0x10000) {
-                u[0] = (char)(0xe0 | (cp >> 12));
-                u[1] = (char)(0x80 | ((cp >> 6) & 0x3f));
-                u[2] = (char)(0x80 | (cp & 0x3f));
-                n = 3;
-        } else {
-                u[0] = (char)(0xf0 | (cp >> 18));
-                u[1] = (char)(0x80 | ((cp >> 12) & 0x3f));
-                u[2] = (char)(0x80 | ((cp >> 6) & 0x3f));
-                u[3] = (char)(0x80 | (cp & 0x3f));
-                n = 4;
-        }
-        sbuf_append_len(b, u, n);
-}
-
 /* ------------------------------------------------------------------------
  * Strings
  * ------------------------------------------------------------------------ */
@@ -102,7 +76,7 @@ static int parse_escape(struct parser *p, struct sbuf *out)
         if (cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
                 return toml_perr(p, start, "invalid unicode escape: U+%04X is not a scalar value",
                                  (unsigned)cp);
-        put_utf8(out, cp);
+        sbuf_put_utf8(out, cp);
         p->pos += 2 + ndigits;
         return 0;
 }

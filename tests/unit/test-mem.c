@@ -75,6 +75,14 @@ static void test_sbuf(void **state)
         assert_true(str_has_suffix(b.buf, "999,xyz"));
         assert_int_equal(b.len, strlen(b.buf));
         sbuf_done(&b);
+
+        /* One code point of each UTF-8 length. */
+        sbuf_put_utf8(&b, 'A');
+        sbuf_put_utf8(&b, 0xe9);
+        sbuf_put_utf8(&b, 0x20ac);
+        sbuf_put_utf8(&b, 0x1f600);
+        assert_string_equal(b.buf, "A\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80");
+        sbuf_done(&b);
 }
 
 static void test_str_numbers(void **state)
