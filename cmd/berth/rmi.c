@@ -45,14 +45,12 @@ static int run_rmi(struct berth_ctx *ctx, void *opts_, char **args)
         struct store *s;
         if (ctx_store(ctx, &s, &e) < 0)
                 return print_error(&e);
-        struct rmi_opts ro = {.force = o->force, .all = o->all};
+        struct rmi_opts ro = {.force = o->force, .all = o->all, .ignore_missing = o->ignore};
         struct sbuf out = {0};
         _cleanup_strv_ char **more = NULL;
         int r = engine_images_remove(s, args, &ro, &out, &more, &e);
         print_out(out.buf ? out.buf : "", out.len);
         sbuf_done(&out);
-        if (r < 0 && o->ignore && e.code == ENOENT && !more)
-                return 0;
         if (r < 0) {
                 int rc = exit_code_of(e.code);
                 print_error(&e);

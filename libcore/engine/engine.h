@@ -60,6 +60,7 @@ int engine_image_untag(struct store *s, const char *image, char *const *names, s
 struct rmi_opts {
         bool force;
         bool all;
+        bool ignore_missing; /* names that match no image are skipped (rmi -i) */
 };
 /* Remove images (or only the name a user gave, when the image has others),
  * appending "Untagged: ..." and "Deleted: ..." lines to out as podman

@@ -83,6 +83,10 @@ int engine_images_remove(struct store *s, char *const *names, const struct rmi_o
         for (char *const *n = names; n && *n; n++) {
                 struct err one = {0};
                 int r = remove_one(s, *n, o, out, &one);
+                if (r == -ENOENT && o->ignore_missing) {
+                        err_done(&one);
+                        continue;
+                }
                 if (r < 0) {
                         if (first == 0) {
                                 first = r;

@@ -144,6 +144,7 @@ berth_first_id() {
         run_berth 1 rmi nosuchimage
         assert_output --partial "nosuchimage: image not known"
         run_berth rmi -i nosuchimage
+        run_berth rmi -i nosuch1 nosuch2
         run_berth 125 rmi
 }
 
