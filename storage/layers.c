@@ -94,6 +94,11 @@ int store_containers(struct store *s, struct json **ret, struct err *e)
         return snapshot(s, &s->containers, ret, e);
 }
 
+int store_mounts(struct store *s, struct json **ret, struct err *e)
+{
+        return snapshot(s, &s->mounts, ret, e);
+}
+
 int store_layer_get(struct store *s, const char *id, struct json **ret, struct err *e)
 {
         pthread_mutex_lock(&s->mu);

@@ -51,6 +51,8 @@ const char *store_runroot(const struct store *s);
 int store_layers(struct store *s, struct json **ret, struct err *e);
 int store_images(struct store *s, struct json **ret, struct err *e);
 int store_containers(struct store *s, struct json **ret, struct err *e);
+/* Allocates: mountpoints.json's records ({"id", "path", "count"}), read under its lock. */
+int store_mounts(struct store *s, struct json **ret, struct err *e);
 
 /* ---------------------------------------------------------------- layers */
 

@@ -136,7 +136,7 @@ static const struct berth_cmd cmd_system_reset = {
 };
 
 static const struct berth_cmd *const system_subs[] = {
-        &cmd_system_check, &cmd_info, &cmd_system_reset, NULL,
+        &cmd_system_check, &cmd_system_df, &cmd_info, &cmd_system_reset, NULL,
 };
 
 const struct berth_cmd cmd_system = {

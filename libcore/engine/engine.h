@@ -109,3 +109,61 @@ int engine_image_save(struct store *s, char *const *images, enum save_format fmt
 /* Copy an image between any two locations ("transport:details"); a
  * containers-storage: location without a [store spec] is this store. */
 int engine_image_copy(struct store *s, const char *src, const char *dst, struct err *e);
+
+/* ---------------------------------------------------------------- history */
+
+/* Allocates: an image's history, newest first, as podman's `history
+ * --format json` prints it ({"id", "created", "CreatedBy", "size",
+ * "comment", "Created"}): entries whose layer is some image's top layer carry
+ * that image's ID (each ID once), others "<missing>"; non-empty entries carry
+ * the diff size of the layer they made. */
+int engine_image_history(struct store *s, const char *name, struct json **ret, struct err *e);
+/* Allocates: template rows (ID, Created, CreatedAt, CreatedSince, CreatedBy,
+ * Size, Comment, Tags) for history items; CreatedBy cut at 45 characters
+ * and IDs at 12 unless no_trunc. */
+struct json *engine_history_rows(const struct json *items, bool no_trunc);
+/* The default table of `history`. */
+extern const char engine_history_table[];
+
+/* ---------------------------------------------------------------- prune */
+
+struct prune_opts {
+        bool all;      /* every image no container uses, not only dangling ones */
+        char **filter; /* until=, label=, label!= */
+};
+/* Remove dangling images (no name, no child image), or with all every
+ * image no container uses, pass after pass until nothing more goes (an
+ * image can become dangling when its child goes). Allocates *ret_removed,
+ * the removed IDs; it is written on failure too, with what went before. */
+int engine_images_prune(struct store *s, const struct prune_opts *o, char ***ret_removed,
+                        struct err *e);
+
+/* ---------------------------------------------------------------- mount */
+
+/* Mount an image read-only (its top layer, counted in mountpoints.json so
+ * podman sees the mount) and allocate its path. Rootless, the mount lives
+ * in the user and mount namespace that berth shares with podman. */
+int engine_image_mount(struct store *s, const char *name, char **ret_path, struct err *e);
+/* Drop one mount of an image (all with force). *ret_id: allocated ID of the
+ * image if it was mounted, NULL if it was not (not an error, as in podman). */
+int engine_image_unmount(struct store *s, const char *name, bool force, char **ret_id,
+                         struct err *e);
+/* Unmount every mounted image. Allocates *ret_ids: the IDs unmounted. */
+int engine_images_unmount_all(struct store *s, bool force, char ***ret_ids, struct err *e);
+/* Allocates: the mounted images as podman's `image mount --format json`
+ * lists them ({"id", "Names" (digests), "Repositories", "mountpoint"}). */
+int engine_images_mounted(struct store *s, struct json **ret, struct err *e);
+
+/* ---------------------------------------------------------------- df */
+
+/* Allocates: {"Summary": [rows of Type, Total, Active, Size, Reclaimable,
+ * RawSize, RawReclaimable, TotalCount for Images, Containers and Local
+ * Volumes], "Images": [verbose rows], "Containers": [...], "Volumes": []}.
+ * A layer that several images share is counted once in the totals. */
+int engine_system_df(struct store *s, struct json **ret, struct err *e);
+/* Default tables and headers of `system df` and `system df -v`. */
+extern const char engine_df_table[];
+extern const char engine_df_images_table[];
+extern const char engine_df_containers_table[];
+extern const char engine_df_volumes_table[];
+struct json *engine_df_headers(void);

@@ -296,6 +296,14 @@ EOF
 # subordinate ids that only the user namespace may remove.
 _berth_rmtree() {
         [ -n "$1" ] && [ -d "$1" ] || return 0
+        # podman leaves <graphroot>/overlay bind-mounted onto itself after
+        # some errors (STORAGE-FORMAT T14): unmount what is left, deepest first.
+        if ! is_rootless; then
+                local m
+                for m in $(findmnt -rn -o TARGET 2>/dev/null | grep -F "$1/" | sort -r); do
+                        umount -l "$m" 2>/dev/null || true
+                done
+        fi
         rm -rf "$1" 2>/dev/null && return 0
         if is_rootless && [ -x "$BERTH" ]; then
                 "$BERTH" unshare rm -rf "$1" 2>/dev/null && return 0
