@@ -7,17 +7,24 @@
 #
 # Every bench/*.bench.sh is sourced (in a subshell) and declares its pairs:
 #
-#   bench NAME BERTH_CMD ANCHOR_CMD
+#   bench NAME BERTH_CMD ANCHOR_CMD [PREPARE_CMD]
 #
 # Commands are strings; $BERTH (the berth binary, default build/cmd/berth/berth)
-# and $CONTAINERS_CONF are set when the script is sourced. A command without
-# shell syntax runs without a shell (hyperfine -N); anything else through
-# sh -c, with hyperfine subtracting the shell's own start-up. A script may
-# prepare fixtures before its bench lines and clean up in an EXIT trap.
+# and $CONTAINERS_CONF are set when the script is sourced. PREPARE_CMD, if
+# given, runs untimed before every run of either command, warm-ups and the
+# check run included (hyperfine --prepare): to empty a store, remove an
+# output file. A command without shell syntax runs without a shell
+# (hyperfine -N); anything else through sh -c, with hyperfine subtracting
+# the shell's own start-up (the commands of a pair share one mode). A script
+# may prepare fixtures before its bench lines and clean up in an EXIT trap;
+# `wanted NAME...` tells it whether any of its pairs is selected, so costly
+# fixtures can be skipped. It may set BENCH_RUNS and BENCH_WARMUP for its
+# own pairs (it runs in a subshell).
 # FILTER words select benchmarks whose name or script name contains one of
 # them. Results (hyperfine JSON) go to bench/out/. Never used by tests.
 #
-# Environment: BERTH, BENCH_WARMUP (3), BENCH_MIN_RUNS (20).
+# Environment: BERTH, BENCH_WARMUP (3), BENCH_MIN_RUNS (20), BENCH_RUNS
+# (exact number of runs, instead of BENCH_MIN_RUNS; unset by default).
 set -euo pipefail
 
 bench_dir=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -59,34 +66,56 @@ selected() {
         return 1
 }
 
+# wanted NAME...: is any of these benchmarks of the current script selected?
+wanted() {
+        local n
+        for n in "$@"; do
+                selected "$n" "$script" && return 0
+        done
+        return 1
+}
+
 # needs_shell CMD: does CMD use shell syntax that -N cannot run?
 needs_shell() {
         local re=$'[][|&;<>()$`"\'*?#~\\\\]'
         [[ "$1" =~ $re ]]
 }
 
-# bench NAME BERTH_CMD ANCHOR_CMD: time both in one hyperfine run.
+# bench NAME BERTH_CMD ANCHOR_CMD [PREPARE_CMD]: time both in one hyperfine
+# run, PREPARE_CMD before each run of either.
 bench() {
-        local name=$1 berth_cmd=$2 anchor_cmd=$3 json shell_opt=(-N)
+        local name=$1 berth_cmd=$2 anchor_cmd=$3 prepare_cmd=${4:-} json shell_opt=(-N)
+        local prepare_opt=() runs_opt=(--min-runs "${BENCH_MIN_RUNS:-20}")
         selected "$name" "$script" || return 0
         json=$out_dir/$name.json
-        if needs_shell "$berth_cmd" || needs_shell "$anchor_cmd"; then
+        if needs_shell "$berth_cmd" || needs_shell "$anchor_cmd" || needs_shell "$prepare_cmd"; then
                 shell_opt=(--shell=sh)
         fi
+        [ -z "$prepare_cmd" ] || prepare_opt=(--prepare "$prepare_cmd")
+        [ -z "${BENCH_RUNS:-}" ] || runs_opt=(--runs "$BENCH_RUNS")
         echo "== $name" >&2
         # Both commands must work before they are timed.
         local c
         for c in "$berth_cmd" "$anchor_cmd"; do
+                if [ -n "$prepare_cmd" ] && ! sh -c "$prepare_cmd" >/dev/null 2>&1; then
+                        echo "run.sh: $name: prepare command fails, not timed: $prepare_cmd" >&2
+                        printf '%s\t-\t-\t-\n' "$name" >>"$results"
+                        return 0
+                fi
                 if ! sh -c "$c" >/dev/null 2>&1; then
                         echo "run.sh: $name: command fails, not timed: $c" >&2
                         printf '%s\t-\t-\t-\n' "$name" >>"$results"
                         return 0
                 fi
         done
-        hyperfine "${shell_opt[@]}" --style basic \
-                --warmup "${BENCH_WARMUP:-3}" --min-runs "${BENCH_MIN_RUNS:-20}" \
+        if ! hyperfine "${shell_opt[@]}" --style basic \
+                --warmup "${BENCH_WARMUP:-3}" "${runs_opt[@]}" "${prepare_opt[@]}" \
                 --export-json "$json" \
-                -n berth "$berth_cmd" -n anchor "$anchor_cmd" >&2
+                -n berth "$berth_cmd" -n anchor "$anchor_cmd" >&2; then
+                echo "run.sh: $name: hyperfine failed" >&2
+                printf '%s\t-\t-\t-\n' "$name" >>"$results"
+                return 0
+        fi
         jq -r --arg n "$name" '
                 (.results[] | select(.command == "berth") | .median) as $b |
                 (.results[] | select(.command == "anchor") | .median) as $a |
@@ -97,12 +126,19 @@ bench() {
 for script in "$bench_dir"/*.bench.sh; do
         [ -e "$script" ] || continue
         script=$(basename "$script")
-        # A subshell, so a script's variables and traps stay its own.
+        # A subshell, so a script's variables and traps stay its own. Its
+        # status is not tested with || or if, which would turn set -e off
+        # inside it: a failing fixture stops the script.
+        set +e
         (
+                set -e
                 cd "$repo"
                 # shellcheck source=/dev/null
                 . "$bench_dir/$script"
-        ) || echo "run.sh: $script failed" >&2
+        )
+        rc=$?
+        set -e
+        [ "$rc" = 0 ] || echo "run.sh: $script failed (exit status $rc)" >&2
 done
 
 echo
