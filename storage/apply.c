@@ -46,6 +46,9 @@ struct applier {
         int in_fd;
         struct digester *cdig, *udig;
         int64_t csize, usize;
+        /* Not compressed: the uncompressed stream is the input, byte for
+         * byte, so the diff digest is the compressed one (hashed once). */
+        bool plain;
         struct archive *raw; /* decompressor */
         bool raw_eof, in_eof;
         struct tarsplit_writer *w;
@@ -57,6 +60,8 @@ struct applier {
         struct dir_time *dirs;
         size_t n_dirs, cap_dirs;
         uint32_t root_uid, root_gid;
+        bool root_set;
+        struct strset implicit; /* root_mode_pending: see open_dir */
 };
 
 static void applier_done(struct applier *ap)
@@ -72,6 +77,7 @@ static void applier_done(struct applier *ap)
         free(ap->ubuf);
         strset_done(&ap->unpacked);
         strset_done(&ap->dirs_seen);
+        strset_done(&ap->implicit);
         for (size_t i = 0; i < ap->n_dirs; i++)
                 free(ap->dirs[i].path);
         free(ap->dirs);
@@ -85,6 +91,7 @@ void apply_result_done(struct apply_result *r)
         free(r->diff_digest);
         free(r->uids);
         free(r->gids);
+        strv_free(r->inherit_dirs);
         *r = (struct apply_result){0};
 }
 
@@ -148,7 +155,8 @@ static la_ssize_t pull_uncompressed(struct applier *ap)
                 ap->raw_eof = true;
                 return 0;
         }
-        digester_update(ap->udig, ap->ubuf, (size_t)n);
+        if (!ap->plain)
+                digester_update(ap->udig, ap->ubuf, (size_t)n);
         ap->usize += n;
         if (tar_stream_feed(ap->ts, ap->ubuf, (size_t)n, &ap->cb_err) < 0)
                 return -1;
@@ -315,6 +323,15 @@ static int open_dir(struct applier *ap, const char *rel)
         if (mkdirat(pfd, base, 0755) == 0) {
                 if (fchownat(pfd, base, ap->root_uid, ap->root_gid, AT_SYMLINK_NOFOLLOW) < 0)
                         return -errno;
+                /* It took the setgid bit of its parent if that had one: when
+                 * the root's mode comes later, remember which ones would
+                 * have (made under the root, or under one of these, before
+                 * an entry of the tar set their mode). */
+                if (ap->o->root_mode_pending &&
+                    (STREQ(parent, ".") ? !ap->root_set
+                                        : strset_contains(&ap->implicit, parent) &&
+                                                  !strset_contains(&ap->unpacked, parent)))
+                        strset_add(&ap->implicit, rel);
         } else if (errno != EEXIST) {
                 return -errno;
         }
@@ -732,6 +749,8 @@ static int extract_entry(struct applier *ap, struct archive *tar, struct archive
         strset_add(&ap->unpacked, rel);
         if (t->type == '5')
                 strset_add(&ap->dirs_seen, rel);
+        if (STREQ(rel, "."))
+                ap->root_set = true;
         return 0;
 }
 
@@ -832,6 +851,35 @@ static int fix_dir_times(struct applier *ap, struct err *e)
         return 0;
 }
 
+static int digest_mismatch(const char *expected, const char *got, struct err *e)
+{
+        return err_set(e, EBADMSG, "digest mismatch: expected %s, got %s", expected, got);
+}
+
+/* Applying failed with r: if the input is not what the caller expected,
+ * that is the cause; read the rest of it to find out. */
+static int input_check_failed(struct applier *ap, int r, struct err *e)
+{
+        const char *want = ap->o->expected_digest;
+        if (!want)
+                return r;
+        while (!ap->in_eof) {
+                ssize_t n = read(ap->in_fd, ap->inbuf, IO_BUF);
+                if (n < 0 && errno == EINTR)
+                        continue;
+                if (n < 0)
+                        return r; /* cannot tell: keep the first error */
+                if (n == 0)
+                        break;
+                digester_update(ap->cdig, ap->inbuf, (size_t)n);
+        }
+        _cleanup_free_ char *got = digester_final(ap->cdig);
+        if (STREQ(got, want))
+                return r;
+        err_done(e);
+        return digest_mismatch(want, got, e);
+}
+
 int layer_apply(int in_fd, int rootfd, int tarsplit_fd, const struct apply_opts *o,
                 struct apply_result *ret, struct err *e)
 {
@@ -859,7 +907,10 @@ int layer_apply(int in_fd, int rootfd, int tarsplit_fd, const struct apply_opts 
         if (r >= 0)
                 r = tarsplit_writer_new(tarsplit_fd, &ap.w, e);
         if (r < 0)
-                return r;
+                return input_check_failed(&ap, r, e);
+        /* Only the bytes read so far went into cdig; none were handed out
+         * uncompressed yet, so from here on one digest serves both. */
+        ap.plain = compression == 0 && !empty && ap.usize == 0;
         ap.ts = tar_stream_new(ap.w, compression, true);
 
         if (!empty) {
@@ -892,16 +943,32 @@ int layer_apply(int in_fd, int rootfd, int tarsplit_fd, const struct apply_opts 
                 r = fix_dir_times(&ap, e);
         if (r >= 0)
                 r = tarsplit_writer_finish(ap.w, e);
+        if (r >= 0 && ap.plain && ap.usize != ap.csize)
+                r = err_set(e, EBADMSG, "uncompressed layer: %lld bytes read, %lld bytes seen",
+                            (long long)ap.csize, (long long)ap.usize);
         if (r < 0)
-                return err_wrap(e, "applying layer");
+                return input_check_failed(&ap, err_wrap(e, "applying layer"), e);
 
+        char *cdigest = digester_final(ap.cdig);
+        if (o->expected_digest && !STREQ(cdigest, o->expected_digest)) {
+                r = digest_mismatch(o->expected_digest, cdigest, e);
+                free(cdigest);
+                return r;
+        }
         *ret = (struct apply_result){
-                .compressed_digest = digester_final(ap.cdig),
+                .compressed_digest = cdigest,
                 .compressed_size = ap.csize,
-                .diff_digest = digester_final(ap.udig),
+                .diff_digest = ap.plain ? xstrdup(cdigest) : digester_final(ap.udig),
                 .diff_size = ap.usize,
                 .compression = compression,
         };
         tar_stream_ids(ap.ts, &ret->uids, &ret->n_uids, &ret->gids, &ret->n_gids);
+        ret->root_set = ap.root_set;
+        /* Those whose mode an entry set afterwards keep that mode. */
+        for (size_t i = 0; i < ap.implicit.cap; i++) {
+                const char *d = ap.implicit.slots[i];
+                if (d && !strset_contains(&ap.unpacked, d))
+                        strv_add(&ret->inherit_dirs, d);
+        }
         return 0;
 }

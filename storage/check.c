@@ -23,8 +23,9 @@ struct check {
         bool repair;
         struct json *report;
         uint64_t bytes;
-        char *trash; /* <graphroot>/berth/trash-<rnd>: orphans moved here under lock */
-        int trashfd;
+        /* <layer staging root>/trash-<rnd>: orphans moved here under the
+         * store locks (same mount as the driver home, T14), removed after. */
+        struct staging_trash *trash;
         char **bad; /* incomplete or broken layers: gone once repaired */
 };
 
@@ -49,29 +50,14 @@ static bool is_hex64_name(const char *n)
 
 static void check_staging(struct check *c)
 {
-        _cleanup_free_ char *root = store_staging_root(c->s);
-        _cleanup_(closedirp) DIR *d = opendir(root);
-        if (!d)
-                return;
+        /* Stages and trash dirs (overlay: also those in overlay/.berth-staging)
+         * whose lock nobody holds: never a live process's. */
+        _cleanup_strv_ char **stale = NULL;
+        staging_sweep(c->s, c->repair, &stale, &c->bytes);
+        for (char **n = stale; n && *n; n++)
+                report_add(c, "stale-staging", json_new_string(*n));
         struct dirent *de;
-        while ((de = readdir(d))) {
-                if (de->d_name[0] == '.' || str_has_suffix(de->d_name, ".lock"))
-                        continue;
-                _cleanup_free_ char *lp = xasprintf("%s/%s.lock", root, de->d_name);
-                _cleanup_(lockfile_freep) struct lockfile *l = NULL;
-                if (lockfile_open(lp, false, &l, NULL) < 0 || lockfile_trylock(l, true, NULL) < 0)
-                        continue; /* a live stage holds its lock */
-                report_add(c, "stale-staging", json_new_string(de->d_name));
-                if (c->repair) {
-                        uint64_t freed = 0;
-                        if (storage_rm_rf(dirfd(d), de->d_name, &freed, NULL) >= 0)
-                                (void)unlink(lp);
-                        c->bytes += freed;
-                } else {
-                        c->bytes += storage_tree_size(dirfd(d), de->d_name);
-                }
-        }
-        /* Trash directories of an interrupted earlier repair. */
+        /* Unlocked trash directories of older berth versions. */
         _cleanup_free_ char *berth = xasprintf("%s/berth", c->s->graphroot);
         _cleanup_(closedirp) DIR *b = opendir(berth);
         while (b && (de = readdir(b))) {
@@ -200,21 +186,15 @@ static int trash_entry(struct check *c, const char *dir, const char *name, struc
                 c->bytes += storage_tree_size(AT_FDCWD, p);
                 return 0;
         }
-        if (c->trashfd < 0) {
-                _cleanup_free_ char *rnd = storage_random_id();
-                rnd[16] = '\0';
-                c->trash = xasprintf("%s/berth/trash-%s", c->s->graphroot, rnd);
-                int r = fs_mkdir_p(c->trash, 0700, e);
+        if (!c->trash) {
+                int r = staging_trash_new(c->s, &c->trash, e);
                 if (r < 0)
                         return r;
-                c->trashfd = open(c->trash, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-                if (c->trashfd < 0)
-                        return err_errno(e, "open '%s'", c->trash);
         }
         _cleanup_free_ char *src = xasprintf("%s/%s", dir, name);
         _cleanup_free_ char *dst = storage_random_id();
-        if (renameat(AT_FDCWD, src, c->trashfd, dst) < 0)
-                return err_errno(e, "move '%s' to '%s'", src, c->trash);
+        if (renameat(AT_FDCWD, src, c->trash->dirfd, dst) < 0)
+                return err_errno(e, "move '%s' to '%s/%s'", src, c->trash->root, c->trash->name);
         return 0;
 }
 
@@ -228,7 +208,7 @@ static int check_orphans(struct check *c, struct err *e)
         _cleanup_strv_ char **orphans = NULL;
         while (d && (de = readdir(d))) {
                 /* Only names that can be layer IDs: podman's feature probes
-                 * (compat*) and l/ live here too. */
+                 * (compat*), l/ and berth's .berth-staging live here too. */
                 if (is_hex64_name(de->d_name) && records_find(s->layers.arr, de->d_name) < 0)
                         strv_add(&orphans, de->d_name);
         }
@@ -351,7 +331,7 @@ static const char *const report_keys[] = {
 
 int store_check(struct store *s, bool repair, struct json **ret_report, struct err *e)
 {
-        struct check c = {.s = s, .repair = repair, .report = json_new_object(), .trashfd = -1};
+        struct check c = {.s = s, .repair = repair, .report = json_new_object()};
         _cleanup_json_ struct json *report = c.report;
         for (const char *const *k = report_keys; *k; k++)
                 json_object_set(report, *k, json_new_array());
@@ -379,9 +359,8 @@ int store_check(struct store *s, bool repair, struct json **ret_report, struct e
         /* The orphans moved aside are nobody's now: remove them unlocked. */
         strv_free(c.bad);
         if (c.trash) {
-                closep(&c.trashfd);
-                (void)storage_rm_rf(AT_FDCWD, c.trash, &c.bytes, NULL);
-                free(c.trash);
+                staging_trash_free(c.trash, &c.bytes);
+                staging_rmdir_lroot(s);
         }
         if (r < 0)
                 return err_wrap(e, "checking store '%s'", s->graphroot);

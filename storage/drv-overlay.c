@@ -82,6 +82,35 @@ static char *ovl_files_dir(const struct store *s, const char *id)
         return xasprintf("%s/%s/diff", s->home, id);
 }
 
+/* What a child of parent_id starts from: its diff/'s mode and owner
+ * (overlay.go create copies the parent's) and its lower file. */
+static int parent_layout(struct store *s, const char *parent_id, mode_t *mode, uid_t *uid,
+                         gid_t *gid, char **ret_lower, struct err *e)
+{
+        _cleanup_free_ char *pdiff = ovl_files_dir(s, parent_id);
+        struct stat st;
+        if (stat(pdiff, &st) < 0)
+                return err_errno(e, "stat parent layer '%s'", pdiff);
+        *mode = st.st_mode & 07777;
+        *uid = st.st_uid;
+        *gid = st.st_gid;
+        _cleanup_free_ char *plink_path = xasprintf("%s/%s/link", s->home, parent_id);
+        _cleanup_free_ char *plower_path = xasprintf("%s/%s/lower", s->home, parent_id);
+        _cleanup_free_ char *plink = NULL, *plower = NULL;
+        int r = read_small_file(plink_path, &plink, e);
+        if (r >= 0)
+                r = read_small_file(plower_path, &plower, e);
+        if (r < 0)
+                return r;
+        if (!plink || !*plink || strchr(plink, '/'))
+                return err_set(e, EUCLEAN, "parent layer '%s' has no valid '%s'", parent_id,
+                               plink_path);
+        /* Nearest parent first, then the parent's own lowers. */
+        *ret_lower = plower && *plower ? xasprintf("l/%s:%s", plink, plower)
+                                       : xasprintf("l/%s", plink);
+        return 0;
+}
+
 static int ovl_prepare(struct store *s, const char *parent_id, int dirfd, const char *name,
                        struct err *e)
 {
@@ -99,27 +128,9 @@ static int ovl_prepare(struct store *s, const char *parent_id, int dirfd, const 
         gid_t gid = 0;
         _cleanup_free_ char *lower = NULL;
         if (parent_id) {
-                _cleanup_free_ char *pdiff = ovl_files_dir(s, parent_id);
-                struct stat st;
-                if (stat(pdiff, &st) < 0)
-                        return err_errno(e, "stat parent layer '%s'", pdiff);
-                mode = st.st_mode & 07777;
-                uid = st.st_uid;
-                gid = st.st_gid;
-                _cleanup_free_ char *plink_path = xasprintf("%s/%s/link", s->home, parent_id);
-                _cleanup_free_ char *plower_path = xasprintf("%s/%s/lower", s->home, parent_id);
-                _cleanup_free_ char *plink = NULL, *plower = NULL;
-                int r = read_small_file(plink_path, &plink, e);
-                if (r >= 0)
-                        r = read_small_file(plower_path, &plower, e);
+                int r = parent_layout(s, parent_id, &mode, &uid, &gid, &lower, e);
                 if (r < 0)
                         return r;
-                if (!plink || !*plink || strchr(plink, '/'))
-                        return err_set(e, EUCLEAN, "parent layer '%s' has no valid '%s'", parent_id,
-                                       plink_path);
-                /* Nearest parent first, then the parent's own lowers. */
-                lower = plower && *plower ? xasprintf("l/%s:%s", plink, plower)
-                                          : xasprintf("l/%s", plink);
         }
         if (mkdirat(lfd, "diff", 0700) < 0 || fchownat(lfd, "diff", uid, gid, 0) < 0 ||
             fchmodat(lfd, "diff", mode, 0) < 0)
@@ -139,6 +150,58 @@ static int ovl_prepare(struct store *s, const char *parent_id, int dirfd, const 
         if (!parent_id && mkdirat(lfd, "empty", 0700) < 0)
                 return err_errno(e, "create '%s/empty'", name);
         return 0;
+}
+
+static int fsync_fd(int fd, const char *what, struct err *e)
+{
+        if (fsync(fd) < 0)
+                return err_errno(e, "fsync '%s'", what);
+        return 0;
+}
+
+static int ovl_adopt_parent(struct store *s, const char *parent_id, int dirfd, const char *name,
+                            bool root_set, char *const *inherit_dirs, struct err *e)
+{
+        mode_t mode;
+        uid_t uid;
+        gid_t gid;
+        _cleanup_free_ char *lower = NULL;
+        int r = parent_layout(s, parent_id, &mode, &uid, &gid, &lower, e);
+        if (r < 0)
+                return r;
+        _cleanup_close_ int lfd =
+                openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        _cleanup_close_ int dfd =
+                lfd < 0 ? -1 : openat(lfd, "diff", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        if (lfd < 0 || dfd < 0)
+                return err_errno(e, "open layer directory '%s'", name);
+        /* As if diff/ had had the parent's mode and owner from the start:
+         * the tar's root entry, if any, overrode them, and directories made
+         * for missing parents took its setgid bit. */
+        if (!root_set && (fchown(dfd, uid, gid) < 0 || fchmod(dfd, mode) < 0))
+                return err_errno(e, "set the mode of '%s/diff'", name);
+        if ((r = fsync_fd(dfd, "diff", e)) < 0)
+                return r;
+        for (char *const *d = inherit_dirs; (mode & S_ISGID) && d && *d; d++) {
+                _cleanup_close_ int fd =
+                        fs_open_in_root(dfd, *d, O_RDONLY | O_DIRECTORY | O_NOFOLLOW, 0, NULL);
+                struct stat st;
+                if (fd == -ENOENT || fd == -ENOTDIR || fd == -ELOOP)
+                        continue; /* removed or replaced by a later entry */
+                if (fd < 0 || fstat(fd, &st) < 0 || fchmod(fd, (st.st_mode & 07777) | S_ISGID) < 0)
+                        return err_errnum(e, fd < 0 ? fd : -errno, "set the mode of '%s'", *d);
+                if ((r = fsync_fd(fd, *d, e)) < 0)
+                        return r;
+        }
+        if ((r = write_small_file(lfd, "lower", lower, name, e)) < 0)
+                return r;
+        _cleanup_close_ int lowfd = openat(lfd, "lower", O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+        if (lowfd < 0 || fsync(lowfd) < 0)
+                return err_errno(e, "fsync 'lower' of %s", name);
+        /* Only a layer without lowers mounts empty/ as its lowerdir. */
+        if (unlinkat(lfd, "empty", AT_REMOVEDIR) < 0 && errno != ENOENT)
+                return err_errno(e, "remove '%s/empty'", name);
+        return fsync_fd(lfd, name, e);
 }
 
 static int ovl_install(struct store *s, const char *id, int dirfd, const char *name, struct err *e)
@@ -453,6 +516,7 @@ const struct driver_ops driver_overlay = {
         .name = "overlay",
         .prepare = ovl_prepare,
         .install = ovl_install,
+        .adopt_parent = ovl_adopt_parent,
         .remove = ovl_remove,
         .files_dir = ovl_files_dir,
         .layer_dir = ovl_layer_dir,

@@ -24,6 +24,15 @@ struct apply_opts {
         size_t n_uidmap;
         const struct id_map *gidmap;
         size_t n_gidmap;
+        /* "sha256:..." the bytes read from in_fd must hash to, or NULL. On
+         * a mismatch layer_apply fails with EBADMSG "digest mismatch", also
+         * when the bytes failed to apply earlier (it then reads in_fd to
+         * its end, so that a corrupt blob is reported as what it is). */
+        const char *expected_digest;
+        /* The root's mode is not final (a layer staged before its parent,
+         * whose mode it may take): note the directories made for missing
+         * parents that would have inherited a setgid bit from it. */
+        bool root_mode_pending;
 };
 
 struct apply_result {
@@ -36,6 +45,10 @@ struct apply_result {
         size_t n_uids;           /* whiteouts excluded, as layers.json's uidset */
         uint32_t *gids;
         size_t n_gids;
+        bool root_set;     /* the tar has an entry for the root, which set its mode */
+        char **inherit_dirs; /* root_mode_pending: dirs (relative) that were made
+                                while the root's mode was still the parent's, and
+                                would have inherited its setgid bit; or NULL */
 };
 
 /* Read a tar stream (plain, gzip or zstd, detected) from in_fd and apply it

@@ -1,17 +1,24 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * Staged layers: a layer is built in <graphroot>/berth/staging/<random>/
- * (same filesystem, outside the driver home, no record: podman ignores
- * it), synced, and only then renamed into the driver home and recorded in
- * one short locked step. No record ever carries the `incomplete` flag for
- * a layer being created, so podman never deletes one of ours mid-pull
- * (STORAGE-FORMAT §3.2, trap T4), and a crash leaves only a staging
- * directory that store_check removes.
+ * Staged layers: a layer is built in a staging directory (same mount as
+ * the driver home, no record: podman ignores it), synced, and only then
+ * renamed into the driver home and recorded in one short locked step. No
+ * record ever carries the `incomplete` flag for a layer being created, so
+ * podman never deletes one of ours mid-pull (STORAGE-FORMAT §3.2, trap
+ * T4), and a crash leaves only staging directories whose lock nobody
+ * holds, which the next layer-creating operation or store_check removes
+ * (staging-sweep.c).
  *
- * <staging>/<rnd>.lock  OFD lock held while the stage is alive
- * <staging>/<rnd>/layer the driver's layer directory (overlay: diff/, link,
- *                       lower, work/, empty/; vfs: the full tree)
+ * <staging>/<rnd>.lock     OFD lock held while the stage is alive
  * <staging>/<rnd>/tar-split.gz
+ * <lstaging>/<rnd>/layer   the driver's layer directory (overlay: diff/,
+ *                          link, lower, work/, empty/; vfs: the full tree)
+ *
+ * <staging> is <graphroot>/berth/staging. <lstaging> is the same for vfs
+ * and <graphroot>/overlay/.berth-staging for overlay: podman bind-mounts
+ * the overlay home onto itself while it runs (§2.3, T14), and a rename
+ * into it from outside fails with EXDEV. The tar-split file stays outside
+ * it for the same reason (it goes to <graphroot>/overlay-layers/).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -26,8 +33,15 @@ struct staged_layer {
         char *root; /* the staging root */
         char *name; /* <rnd> */
         int dirfd;  /* <staging>/<rnd> */
+        /* The layer staging root <lstaging>, and <lstaging>/<rnd>, which
+         * holds "layer". */
+        char *lroot;
+        int ldirfd;
         struct lockfile *lock;
         char *parent;
+        bool parent_pending; /* prepared as a base layer: adopt_parent at commit */
+        bool root_set;
+        char **inherit_dirs;
         bool has_tarsplit;
         bool committed;
         struct staged_layer_info info;
@@ -45,10 +59,18 @@ void staged_layer_free(struct staged_layer *sl)
 {
         if (!sl)
                 return;
+        closep(&sl->ldirfd);
         if (sl->root && sl->name) {
                 _cleanup_close_ int rfd = open(sl->root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
                 if (rfd >= 0) {
                         struct err e = {0};
+                        if (sl->lroot && !STREQ(sl->lroot, sl->root)) {
+                                _cleanup_free_ char *ld = xasprintf("%s/%s", sl->lroot, sl->name);
+                                if (storage_rm_rf(AT_FDCWD, ld, NULL, &e) < 0)
+                                        log_debug("removing staged layer: %s", e.msg);
+                                err_done(&e);
+                                staging_rmdir_lroot(sl->s);
+                        }
                         if (storage_rm_rf(rfd, sl->name, NULL, &e) < 0)
                                 log_debug("removing staged layer: %s", e.msg);
                         err_done(&e);
@@ -60,9 +82,11 @@ void staged_layer_free(struct staged_layer *sl)
         }
         closep(&sl->dirfd);
         lockfile_free(sl->lock);
+        free(sl->lroot);
         free(sl->root);
         free(sl->name);
         free(sl->parent);
+        strv_free(sl->inherit_dirs);
         free(sl->compressed_digest);
         free(sl->diff_digest);
         json_free(sl->uidset);
@@ -106,14 +130,21 @@ static bool parent_known(struct store *s, const char *parent_id, struct err *e)
         return ok;
 }
 
-struct staged_layer *staged_layer_new_empty(struct store *s, const char *parent_id, struct err *e)
+/* A staging directory with the driver's layout over parent_id, or (pending)
+ * as a base layer, tied to parent_id at commit. */
+static struct staged_layer *stage_new(struct store *s, const char *parent_id, bool pending,
+                                      struct err *e)
 {
-        if (parent_id && !parent_known(s, parent_id, e))
+        if (parent_id && !pending && !parent_known(s, parent_id, e))
                 return NULL;
         _cleanup_(staged_layer_freep) struct staged_layer *sl = xcalloc(1, sizeof(*sl));
         sl->s = s;
         sl->dirfd = -1;
+        sl->ldirfd = -1;
         sl->parent = parent_id ? xstrdup(parent_id) : NULL;
+        /* Once per handle, what killed processes left (issue 3). */
+        if (!__atomic_exchange_n(&s->staging_swept, true, __ATOMIC_ACQ_REL))
+                staging_sweep(s, true, NULL, NULL);
         _cleanup_free_ char *root = store_staging_root(s);
         if (fs_mkdir_p(root, 0700, e) < 0)
                 return NULL;
@@ -135,9 +166,33 @@ struct staged_layer *staged_layer_new_empty(struct store *s, const char *parent_
                 err_errno(e, "open staging directory '%s'", dir);
                 return NULL;
         }
-        if (s->ops->prepare(s, parent_id, sl->dirfd, "layer", e) < 0)
+        sl->lroot = store_layer_staging_root(s);
+        if (!STREQ(sl->lroot, sl->root)) {
+                if (staging_mkdir(sl->lroot, sl->name, e) < 0)
+                        return NULL;
+                _cleanup_free_ char *ldir = xasprintf("%s/%s", sl->lroot, sl->name);
+                sl->ldirfd = open(ldir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        } else {
+                sl->ldirfd = fcntl(sl->dirfd, F_DUPFD_CLOEXEC, 3);
+        }
+        if (sl->ldirfd < 0) {
+                err_errno(e, "open staging directory in '%s'", sl->lroot);
+                return NULL;
+        }
+        sl->parent_pending = parent_id && pending;
+        if (s->ops->prepare(s, pending ? NULL : parent_id, sl->ldirfd, "layer", e) < 0)
                 return NULL;
         return steal_pointer(&sl);
+}
+
+struct staged_layer *staged_layer_new_empty(struct store *s, const char *parent_id, struct err *e)
+{
+        return stage_new(s, parent_id, false, e);
+}
+
+bool store_layer_stage_detached(const struct store *s)
+{
+        return s->ops->adopt_parent != NULL;
 }
 
 static struct json *idset_json(const uint32_t *ids, size_t n)
@@ -153,15 +208,32 @@ static struct json *idset_json(const uint32_t *ids, size_t n)
 int store_layer_stage(struct store *s, const char *parent_id, int fd, const char *expected_diff_id,
                       struct staged_layer **ret, struct err *e)
 {
-        _cleanup_(staged_layer_freep) struct staged_layer *sl =
-                staged_layer_new_empty(s, parent_id, e);
+        struct store_stage_opts o = {.parent_id = parent_id, .expected_diff_id = expected_diff_id};
+        return store_layer_stage_with(s, fd, &o, ret, e);
+}
+
+int store_layer_stage_with(struct store *s, int fd, const struct store_stage_opts *so,
+                           struct staged_layer **ret, struct err *e)
+{
+        const char *parent_id = so->parent_id;
+        const char *expected_diff_id = so->expected_diff_id;
+        bool pending = so->parent_pending && parent_id;
+        if (pending && !store_layer_stage_detached(s))
+                return err_set(e, EINVAL,
+                               "staging layer: the %s driver cannot stage a layer before its "
+                               "parent",
+                               s->driver);
+        if (so->expected_digest && !str_has_prefix(so->expected_digest, "sha256:"))
+                return err_set(e, ENOTSUP, "staging layer: cannot verify digest '%s'",
+                               so->expected_digest);
+        _cleanup_(staged_layer_freep) struct staged_layer *sl = stage_new(s, parent_id, pending, e);
         if (!sl)
                 return err_wrap(e, "staging layer");
         bool overlay = STREQ(s->driver, "overlay");
-        _cleanup_close_ int rootfd = openat(sl->dirfd, overlay ? "layer/diff" : "layer",
+        _cleanup_close_ int rootfd = openat(sl->ldirfd, overlay ? "layer/diff" : "layer",
                                             O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
         if (rootfd < 0)
-                return err_errno(e, "staging layer: open '%s/%s/layer'", sl->root, sl->name);
+                return err_errno(e, "staging layer: open '%s/%s/layer'", sl->lroot, sl->name);
         _cleanup_close_ int tsfd = openat(sl->dirfd, "tar-split.gz",
                                           O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
         if (tsfd < 0)
@@ -171,6 +243,8 @@ int store_layer_stage(struct store *s, const char *parent_id, int fd, const char
         struct apply_opts o = {
                 .mode = overlay ? APPLY_OVERLAY : APPLY_VFS,
                 .rootless = s->rootless,
+                .expected_digest = so->expected_digest,
+                .root_mode_pending = pending,
         };
         struct apply_result res = {0};
         int r = layer_apply(fd, rootfd, tsfd, &o, &res, e);
@@ -195,6 +269,8 @@ int store_layer_stage(struct store *s, const char *parent_id, int fd, const char
         };
         sl->uidset = idset_json(res.uids, res.n_uids);
         sl->gidset = idset_json(res.gids, res.n_gids);
+        sl->root_set = res.root_set;
+        sl->inherit_dirs = steal_pointer(&res.inherit_dirs);
         apply_result_done(&res);
 
         /* Everything on disk before any record can point at it (USER-PAIN
@@ -236,9 +312,22 @@ int staged_layer_install_locked(struct store *s, struct staged_layer *sl, const 
         int r = check_layer_names(s, names, e);
         if (r < 0)
                 return r;
+        if (sl->parent_pending) {
+                if ((r = s->ops->adopt_parent(s, sl->parent, sl->ldirfd, "layer", sl->root_set,
+                                              sl->inherit_dirs, e)) < 0)
+                        return err_wrap(e, "layer '%s'", id);
+                sl->parent_pending = false;
+        }
 
+        /* Resolved now, under storage.lock, so that the rename source and
+         * target are on the same mount even if podman bind-mounted (or
+         * unmounted) the overlay home onto itself since we staged (T14). */
+        _cleanup_free_ char *ldir = xasprintf("%s/%s", sl->lroot, sl->name);
+        _cleanup_close_ int lfd = open(ldir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        if (lfd < 0)
+                return err_errno(e, "open staging directory '%s'", ldir);
         struct err ie = {0};
-        r = s->ops->install(s, id, sl->dirfd, "layer", &ie);
+        r = s->ops->install(s, id, lfd, "layer", &ie);
         if (r == -EEXIST) {
                 /* A directory without a record: a crash leftover (we hold
                  * the layers lock, so nobody is creating it). Replace it. */
@@ -246,7 +335,7 @@ int staged_layer_install_locked(struct store *s, struct staged_layer *sl, const 
                 err_done(&ie);
                 r = s->ops->remove(s, id, NULL, e);
                 if (r >= 0)
-                        r = s->ops->install(s, id, sl->dirfd, "layer", e);
+                        r = s->ops->install(s, id, lfd, "layer", e);
         } else if (r < 0) {
                 err_move(e, &ie);
         }

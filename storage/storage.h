@@ -79,6 +79,29 @@ struct staged_layer_info {
  * EBADMSG ("digest mismatch") and nothing is kept. */
 int store_layer_stage(struct store *s, const char *parent_id, int fd,
                       const char *expected_diff_id, struct staged_layer **ret, struct err *e);
+
+/* What store_layer_stage_with checks and how it places the layer. */
+struct store_stage_opts {
+        const char *parent_id;        /* NULL: a base layer */
+        const char *expected_diff_id; /* of the uncompressed tar, or NULL */
+        /* Of the bytes read from fd (a "sha256:" digest), or NULL: lets a
+         * caller that streams a blob with a known digest leave its check
+         * to the store, which hashes those bytes anyway. A mismatch fails
+         * with EBADMSG ("digest mismatch"), also when the bytes were
+         * unusable before their end, and nothing is kept. */
+        const char *expected_digest;
+        /* The parent may still be being staged (it must be committed before
+         * this layer is): only where store_layer_stage_detached() says so. */
+        bool parent_pending;
+};
+/* store_layer_stage with options; safe to call from several threads on
+ * one store (each stage has its own directory). */
+int store_layer_stage_with(struct store *s, int fd, const struct store_stage_opts *o,
+                           struct staged_layer **ret, struct err *e);
+/* Whether the driver can stage a layer before its parent is committed
+ * (overlay: a layer's files do not depend on its parent's; vfs: a layer
+ * starts as a copy of its parent). */
+bool store_layer_stage_detached(const struct store *s);
 const struct staged_layer_info *staged_layer_info(const struct staged_layer *sl);
 /* Removes the staging directory unless the layer was committed. */
 void staged_layer_free(struct staged_layer *sl);

@@ -75,6 +75,14 @@ struct driver_ops {
          * the driver home. */
         int (*prepare)(struct store *s, const char *parent_id, int dirfd, const char *name,
                        struct err *e);
+        /* For a layer prepared as a base layer and staged before its
+         * parent was committed (NULL: the driver cannot stage so): with
+         * the layers lock held and the parent committed, make dirfd/name
+         * what prepare would have made over parent_id, given whether the
+         * tar set the root's mode and the directories that would have
+         * inherited its setgid bit; durable on return. */
+        int (*adopt_parent)(struct store *s, const char *parent_id, int dirfd, const char *name,
+                            bool root_set, char *const *inherit_dirs, struct err *e);
         /* With the layers lock held: move the prepared directory into the
          * driver home as layer id and make it reachable (overlay: l/ link). */
         int (*install)(struct store *s, const char *id, int dirfd, const char *name, struct err *e);
@@ -123,14 +131,48 @@ struct store {
         struct records mounts; /* mountpoints.json in runroot */
         struct records images;
         struct records containers;
+        bool staging_swept; /* stale stages of dead processes removed (atomic) */
 };
 
 /* Store-relative paths. Allocate. */
 char *store_path(const struct store *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* <graphroot>/<drv>-layers/<id>.tar-split.gz */
 char *store_tarsplit_path(const struct store *s, const char *id);
-/* <graphroot>/berth/staging */
+/* <graphroot>/berth/staging: the stages' lock files (<rnd>.lock) and
+ * their tar-split files (<rnd>/tar-split.gz); vfs stages layers here too. */
 char *store_staging_root(const struct store *s);
+/* Where layer directories are staged (<rnd>/layer) and where check moves
+ * orphans aside (trash-<rnd>/): overlay: <graphroot>/overlay/.berth-staging,
+ * inside the driver home, so the rename into overlay/<id> never crosses
+ * podman's self-bind of the home (STORAGE-FORMAT §2.3, T14); the name can
+ * never be a layer ID and podman only looks at layer dirs by ID. vfs: the
+ * staging root. Each entry lives exactly while <staging root>/<rnd>.lock
+ * is locked. */
+char *store_layer_staging_root(const struct store *s);
+
+/* staging-sweep.c. Remove (repair) or measure the stages and trash dirs
+ * whose owner is dead, i.e. whose lock file nobody holds (a live owner
+ * holds it from before its directories exist until after they are gone),
+ * without store locks. Appends their names to *ret_names and their size
+ * to *bytes when not NULL. */
+void staging_sweep(struct store *s, bool repair, char ***ret_names, uint64_t *bytes);
+/* A locked, empty trash directory <layer staging root>/trash-<rnd>, for
+ * orphans moved aside under the store locks; staging_trash_free removes it
+ * (adding the bytes freed) and then its lock. */
+struct staging_trash {
+        char *root;
+        char *name;
+        int dirfd;
+        struct lockfile *lock;
+};
+int staging_trash_new(struct store *s, struct staging_trash **ret, struct err *e);
+void staging_trash_free(struct staging_trash *t, uint64_t *freed);
+/* Create <lroot>/<name> (0700) for a stage whose lock is held, recreating
+ * lroot when a sweep removed it meanwhile. */
+int staging_mkdir(const char *lroot, const char *name, struct err *e);
+/* Best effort: remove the layer staging root when it is empty and is not
+ * the staging root (so podman's recreateSymlinks rarely meets it). */
+void staging_rmdir_lroot(const struct store *s);
 
 /* Lock helpers that follow the order storage → layers (→ mountpoints) →
  * images → containers. `mask` selects which are taken; store_unlock_all

@@ -71,7 +71,7 @@ static int copy_layer(struct image_source *src, struct image_dest *dst,
                 _cleanup_(image_blob_freep) struct image_blob *b = NULL;
                 if ((r = image_source_blob(src, l, &b, e)) < 0)
                         return r;
-                return dst->ops->put_layer(dst, b, diff_id, e);
+                return dst->ops->put_layer(dst, steal_pointer(&b), diff_id, e);
         }
 
         /* A blob whose digest is its diff_id is a plain tar, whatever its

@@ -209,7 +209,9 @@ struct image_dest_ops {
          * Returns true if the layer with this diff_id, on top of the ones
          * before, exists already (it is then not fetched at all). */
         bool (*reuse_layer)(struct image_dest *d, const char *diff_id);
-        /* Optional: store the next layer (instead of put_blob). */
+        /* Optional: store the next layer (instead of put_blob); takes b
+         * (it may still be reading it after returning: the layer is only
+         * sure to be stored once put_manifest or commit succeeded). */
         int (*put_layer)(struct image_dest *d, struct image_blob *b, const char *diff_id,
                          struct err *e);
         /* Optional: the index the image was chosen from (kept as well). */
@@ -268,6 +270,13 @@ int archive_out_commit(struct archive_out *a, struct err *e);
 void archive_out_done(struct archive_out *a);
 
 /* ---- Transfer threads (pump.c) */
+
+/* The consumer of b hashes every byte it reads from b itself and checks the
+ * result against image_blob_expected_digest(b) (the store, staging a
+ * layer): b stops hashing and admits its end on its size alone. Only for
+ * sha256 digests; returns false (and changes nothing) otherwise. Call
+ * before the first read. */
+bool image_blob_defer_digest(struct image_blob *b);
 
 struct blob_pump;
 /* Start a thread copying blob b (borrowed until finish) into a pipe whose

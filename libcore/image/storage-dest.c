@@ -17,14 +17,36 @@
  * store found the diff_id the config names.
  */
 #include <errno.h>
+#include <pthread.h>
 #include <string.h>
 
 #include "image-internal.h"
 #include "storage.h"
 
+/* Layers staged at once where the driver allows it (overlay): extraction
+ * is mostly the kernel creating files, which two cores do side by side.
+ * Each holds a pipe, a few buffers and two threads, so memory stays small. */
+#define STAGE_JOBS_MAX 3
+
+/* One layer being staged by its own thread (and its blob's pump). */
+struct stage_job {
+        pthread_t thread;
+        struct store *store;
+        struct image_blob *blob;
+        char *parent;
+        char *diff_id;
+        char *id; /* the chain ID it will be committed as */
+        bool parent_pending;
+        struct staged_layer *sl;
+        int r;
+        struct err e;
+};
+
 struct storage_dest {
         struct image_dest base;
         struct store *store;
+        struct stage_job *jobs[STAGE_JOBS_MAX]; /* in layer order, oldest first */
+        size_t n_jobs;
         char *top;    /* ID of the last layer put or reused, NULL before the first */
         char **names; /* from the location */
         char *config; /* the config blob */
@@ -51,35 +73,151 @@ static bool storage_reuse_layer(struct image_dest *d, const char *diff_id)
         return true;
 }
 
-static int storage_put_layer(struct image_dest *d, struct image_blob *b, const char *diff_id,
-                             struct err *e)
+/* Stage job j's layer from its blob (streamed through a pipe). */
+static int stage_layer(struct stage_job *j, struct err *e)
 {
-        struct storage_dest *o = (struct storage_dest *)d;
+        /* The store hashes the bytes it reads anyway: its check of the
+         * blob's digest stands for the blob's own. */
+        const char *expected = image_blob_defer_digest(j->blob)
+                                       ? image_blob_expected_digest(j->blob)
+                                       : NULL;
         int fd = -1;
         struct blob_pump *pump = NULL;
-        int r = blob_pump_start(b, &fd, &pump, e);
+        int r = blob_pump_start(j->blob, &fd, &pump, e);
         if (r < 0)
                 return r;
-        _cleanup_(staged_layer_freep) struct staged_layer *sl = NULL;
+        struct store_stage_opts so = {
+                .parent_id = j->parent,
+                .expected_diff_id = j->diff_id,
+                .expected_digest = expected,
+                .parent_pending = j->parent_pending,
+        };
         struct err se = {0};
-        int sr = store_layer_stage(o->store, o->top, fd, diff_id, &sl, &se);
+        int sr = store_layer_stage_with(j->store, fd, &so, &j->sl, &se);
         /* Unblock the pump if the store stopped reading early. */
         close(fd);
         struct err pe = {0};
         int pr = blob_pump_finish(pump, &pe);
-        /* The blob's own error (a digest mismatch) is the cause of whatever
-         * the store then saw. */
-        if (pr < 0) {
+        /* The blob's own error (a size or digest mismatch) is the cause of
+         * whatever the store then saw, unless it is only that the store
+         * stopped reading. */
+        if (pr < 0 && !(sr < 0 && pe.code == EPIPE)) {
                 err_done(&se);
+                staged_layer_free(j->sl);
+                j->sl = NULL;
                 return err_move(e, &pe);
         }
-        if (sr < 0)
+        err_done(&pe);
+        if (sr < 0) {
+                /* The store checked the digest in the blob's stead: say
+                 * which blob did not match. */
+                if (expected && se.code == EBADMSG && strstr(se.msg, "digest mismatch"))
+                        err_wrap(&se, "blob %s", expected);
                 return err_move(e, &se);
-        char *id = NULL;
-        if ((r = store_layer_commit(o->store, sl, NULL, NULL, &id, e)) < 0)
+        }
+        return 0;
+}
+
+static void *stage_job_main(void *arg)
+{
+        struct stage_job *j = arg;
+        j->r = stage_layer(j, &j->e);
+        return NULL;
+}
+
+static void stage_job_free(struct stage_job *j)
+{
+        if (!j)
+                return;
+        staged_layer_free(j->sl);
+        image_blob_free(j->blob);
+        free(j->parent);
+        free(j->diff_id);
+        free(j->id);
+        err_done(&j->e);
+        free(j);
+}
+
+/* Wait for the oldest job and commit its layer (its parent is committed:
+ * jobs finish in order). On an error every other job is dropped too, since
+ * they build on this one. */
+static int finish_oldest(struct storage_dest *o, struct err *e)
+{
+        struct stage_job *j = o->jobs[0];
+        memmove(o->jobs, o->jobs + 1, (o->n_jobs - 1) * sizeof(*o->jobs));
+        o->n_jobs--;
+        pthread_join(j->thread, NULL);
+        int r = j->r;
+        if (r < 0) {
+                err_move(e, &j->e);
+                /* Reported while another layer is put: say which one. */
+                if (e && e->msg && !strstr(e->msg, j->diff_id))
+                        err_wrap(e, "layer %s", j->diff_id);
+        } else {
+                char *id = NULL;
+                r = store_layer_commit(o->store, j->sl, j->id, NULL, &id, e);
+                free(id);
+        }
+        stage_job_free(j);
+        if (r < 0) {
+                while (o->n_jobs) {
+                        struct stage_job *k = o->jobs[--o->n_jobs];
+                        pthread_join(k->thread, NULL);
+                        stage_job_free(k);
+                }
+        }
+        return r;
+}
+
+/* Commit every layer still being staged. */
+static int finish_all(struct storage_dest *o, struct err *e)
+{
+        int r = 0;
+        while (r >= 0 && o->n_jobs)
+                r = finish_oldest(o, e);
+        return r;
+}
+
+static int storage_put_layer(struct image_dest *d, struct image_blob *b, const char *diff_id,
+                             struct err *e)
+{
+        struct storage_dest *o = (struct storage_dest *)d;
+        struct stage_job *j = xcalloc(1, sizeof(*j));
+        j->store = o->store;
+        j->blob = b;
+        j->parent = o->top ? xstrdup(o->top) : NULL;
+        j->diff_id = xstrdup(diff_id);
+        j->id = storage_layer_chain_id(o->top, diff_id);
+        int r;
+        if (!store_layer_stage_detached(o->store)) {
+                /* vfs: a layer starts as a copy of its committed parent. */
+                if ((r = stage_layer(j, e)) >= 0) {
+                        char *id = NULL;
+                        r = store_layer_commit(o->store, j->sl, j->id, NULL, &id, e);
+                        free(id);
+                }
+                if (r >= 0) {
+                        free(o->top);
+                        o->top = steal_pointer(&j->id);
+                }
+                stage_job_free(j);
                 return r;
+        }
+        /* The parent is still being staged when a job is: committed first. */
+        j->parent_pending = o->n_jobs > 0;
+        if (o->n_jobs == STAGE_JOBS_MAX && (r = finish_oldest(o, e)) < 0) {
+                stage_job_free(j);
+                return r;
+        }
+        if (o->n_jobs == 0)
+                j->parent_pending = false;
+        if ((r = pthread_create(&j->thread, NULL, stage_job_main, j)) != 0) {
+                stage_job_free(j);
+                return err_errnum(e, r, "starting a layer staging thread");
+        }
+        o->jobs[o->n_jobs++] = j;
         free(o->top);
-        o->top = id;
+        o->top = xstrdup(j->id);
         return 0;
 }
 
@@ -158,9 +296,11 @@ static int storage_put_manifest(struct image_dest *d, const void *buf, size_t le
                                 const char *media_type, char *const *names, struct err *e)
 {
         struct storage_dest *o = (struct storage_dest *)d;
-        _cleanup_(image_manifest_freep) struct image_manifest *m = NULL;
-        int r = image_manifest_parse(buf, len, media_type, &m, e);
+        int r = finish_all(o, e);
         if (r < 0)
+                return r;
+        _cleanup_(image_manifest_freep) struct image_manifest *m = NULL;
+        if ((r = image_manifest_parse(buf, len, media_type, &m, e)) < 0)
                 return r;
         if (!o->config || !STREQ(o->config_digest, m->config.digest))
                 return err_set(e, EINVAL, "config %s was not written before the manifest",
@@ -212,6 +352,9 @@ static int storage_put_manifest(struct image_dest *d, const void *buf, size_t le
 
 static int storage_commit(struct image_dest *d, struct err *e)
 {
+        int r = finish_all((struct storage_dest *)d, e);
+        if (r < 0)
+                return r;
         /* Every step above is visible once done (layers and the image
          * record are committed one by one, as podman does). */
         return 0;
@@ -220,6 +363,12 @@ static int storage_commit(struct image_dest *d, struct err *e)
 static void storage_free(struct image_dest *d)
 {
         struct storage_dest *o = (struct storage_dest *)d;
+        /* Layers still staging were never committed: drop them. */
+        while (o->n_jobs) {
+                struct stage_job *j = o->jobs[--o->n_jobs];
+                pthread_join(j->thread, NULL);
+                stage_job_free(j);
+        }
         free(o->top);
         strv_free(o->names);
         free(o->config);

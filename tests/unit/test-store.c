@@ -17,6 +17,8 @@
 
 #include "unit.h"
 
+#include <pthread.h>
+
 #include "layer-apply.h"
 #include "storage.h"
 #include "store-private.h"
@@ -1699,6 +1701,332 @@ static void test_interop_overlay(void **state)
         interop_berth_to_podman("overlay");
 }
 
+/* Staging a layer before its parent is committed (overlay, as a load
+ * stages several layers at once) gives the layer that staging it over its
+ * committed parent gives: diff/'s mode and owner from the parent, the
+ * setgid bit that directories made for missing parents inherit, lower,
+ * no empty/; and it can only be committed after its parent. */
+struct stage_arg {
+        struct store *s;
+        const char *tar;
+        struct store_stage_opts o;
+        struct staged_layer *sl;
+        int r;
+        struct err e;
+};
+
+static void *stage_thread(void *p)
+{
+        struct stage_arg *a = p;
+        int fd = open(a->tar, O_RDONLY | O_CLOEXEC);
+        a->r = fd < 0 ? -errno : store_layer_stage_with(a->s, fd, &a->o, &a->sl, &a->e);
+        if (fd >= 0)
+                close(fd);
+        return NULL;
+}
+
+static void stage_or_fail(struct stage_arg *a)
+{
+        stage_thread(a);
+        if (a->r < 0)
+                fail_msg("stage '%s': %s", a->tar, a->e.msg);
+}
+
+static char *layer_shape(const char *root, const char *id)
+{
+        _cleanup_free_ char *cmd = xasprintf(
+                "cd %s/overlay/%s && ls -A && cat lower && echo && "
+                "find diff -printf '%%p %%M %%U:%%G %%s\\n' | LC_ALL=C sort",
+                root, id);
+        FILE *p = popen(cmd, "r");
+        assert_non_null(p);
+        struct sbuf b = {0};
+        char line[512];
+        while (fgets(line, sizeof(line), p))
+                sbuf_append_len(&b, line, strlen(line));
+        assert_int_equal(pclose(p), 0);
+        return sbuf_steal(&b);
+}
+
+static void test_stage_before_parent(void **state)
+{
+        if (!is_root())
+                skip();
+        mode_t old = umask(022);
+        struct fx *seq = fx_new("overlay");
+        struct fx *par = fx_new("overlay");
+        assert_true(store_layer_stage_detached(par->s));
+        /* The base's root is setgid and owned 7:8; the child has no root
+         * entry and no entries for the directories of its file. */
+        _cleanup_free_ char *base = xasprintf("%s/base.tar", seq->tmp);
+        _cleanup_free_ char *child = xasprintf("%s/child.tar", seq->tmp);
+        _cleanup_free_ char *mk = xasprintf(
+                "set -e; d=%s/t; mkdir -p $d/b/x $d/c/a/b; echo hi > $d/b/x/f; "
+                "echo yo > $d/c/a/b/f; chmod 2750 $d/b; chown 7:8 $d/b; "
+                "tar -C $d/b --numeric-owner -cf %s .; "
+                "tar -C $d/c --numeric-owner --no-recursion -cf %s a/b/f",
+                seq->tmp, base, child);
+        assert_int_equal(system(mk), 0);
+
+        /* One after the other, each over its committed parent. */
+        struct stage_arg a = {.s = seq->s, .tar = base};
+        stage_or_fail(&a);
+        _cleanup_free_ char *bid = NULL, *cid = NULL;
+        struct err e = {0};
+        assert_int_equal(store_layer_commit(seq->s, a.sl, NULL, NULL, &bid, &e), 0);
+        staged_layer_free(a.sl);
+        struct stage_arg c = {.s = seq->s, .tar = child, .o.parent_id = bid};
+        stage_or_fail(&c);
+        assert_int_equal(store_layer_commit(seq->s, c.sl, NULL, NULL, &cid, &e), 0);
+        staged_layer_free(c.sl);
+
+        /* Both at once, the child in a thread, its parent not committed. */
+        struct stage_arg pa = {.s = par->s, .tar = base};
+        struct stage_arg pc = {.s = par->s,
+                               .tar = child,
+                               .o = {.parent_id = bid, .parent_pending = true}};
+        pthread_t t;
+        assert_int_equal(pthread_create(&t, NULL, stage_thread, &pc), 0);
+        stage_thread(&pa);
+        pthread_join(t, NULL);
+        if (pa.r < 0 || pc.r < 0)
+                fail_msg("stage: %s", pa.r < 0 ? pa.e.msg : pc.e.msg);
+        _cleanup_free_ char *pbid = NULL, *pcid = NULL;
+        /* Not before its parent. */
+        assert_true(store_layer_commit(par->s, pc.sl, cid, NULL, &pcid, &e) < 0);
+        assert_non_null(strstr(e.msg, "vanished"));
+        err_done(&e);
+        assert_int_equal(store_layer_commit(par->s, pa.sl, NULL, NULL, &pbid, &e), 0);
+        assert_int_equal(store_layer_commit(par->s, pc.sl, NULL, NULL, &pcid, &e), 0);
+        staged_layer_free(pa.sl);
+        staged_layer_free(pc.sl);
+        assert_string_equal(pbid, bid);
+        assert_string_equal(pcid, cid);
+
+        _cleanup_free_ char *want = layer_shape(seq->root, cid);
+        _cleanup_free_ char *got = layer_shape(par->root, pcid);
+        /* lower names the parent by its (random) short link. */
+        _cleanup_free_ char *wl = xasprintf("%s/overlay/%s/link", seq->root, bid);
+        _cleanup_free_ char *gl = xasprintf("%s/overlay/%s/link", par->root, bid);
+        _cleanup_free_ char *wlink = read_text(wl), *glink = read_text(gl);
+        char *p = strstr(want, wlink);
+        assert_non_null(p);
+        memcpy(p, glink, strlen(glink));
+        assert_string_equal(got, want);
+        assert_non_null(strstr(want, "diff/a drwxr-sr-x 0:0"));
+        assert_non_null(strstr(want, "diff drwxr-s--- 7:8"));
+        assert_null(strstr(want, "empty"));
+        fx_free(seq);
+        fx_free(par);
+        umask(old);
+}
+
+/* podman bind-mounts <graphroot>/overlay onto itself while it runs and may
+ * leave it (T14): staging and committing (before and after the mount
+ * appeared) and check's move-aside of orphans must not cross mounts. */
+static void test_overlay_home_self_bind(void **state)
+{
+        if (!is_root())
+                skip();
+        struct fx *f = fx_new("overlay");
+        struct err e = {0};
+        _cleanup_free_ char *tar = make_busybox_tar(f->tmp);
+        _cleanup_free_ char *home = xasprintf("%s/overlay", f->root);
+        _cleanup_close_ int fd1 = open(tar, O_RDONLY | O_CLOEXEC);
+        struct staged_layer *sl1 = NULL;
+        if (store_layer_stage(f->s, NULL, fd1, NULL, &sl1, &e) < 0)
+                fail_msg("stage: %s", e.msg);
+        if (mount(home, home, NULL, MS_BIND, NULL) < 0)
+                fail_msg("bind mount '%s': %m", home);
+        assert_true(storage_is_mountpoint(home));
+        _cleanup_free_ char *id1 = NULL, *id2 = NULL;
+        if (store_layer_commit(f->s, sl1, NULL, NULL, &id1, &e) < 0)
+                fail_msg("commit staged before the bind: %s", e.msg);
+        staged_layer_free(sl1);
+        /* Staged and committed with the bind in place, over the first. */
+        _cleanup_free_ char *tar2 = xasprintf("%s/two.tar", f->tmp);
+        _cleanup_free_ char *mk = xasprintf(
+                "set -e; mkdir -p %s/two/etc; echo hi > %s/two/etc/hi; tar -C %s/two -cf %s .",
+                f->tmp, f->tmp, f->tmp, tar2);
+        assert_int_equal(system(mk), 0);
+        _cleanup_close_ int fd2 = open(tar2, O_RDONLY | O_CLOEXEC);
+        struct staged_layer *sl2 = NULL;
+        if (store_layer_stage(f->s, id1, fd2, NULL, &sl2, &e) < 0)
+                fail_msg("stage: %s", e.msg);
+        if (store_layer_commit(f->s, sl2, NULL, NULL, &id2, &e) < 0)
+                fail_msg("commit under the bind: %s", e.msg);
+        staged_layer_free(sl2);
+        /* An orphan layer dir is moved aside and removed under the bind. */
+        _cleanup_free_ char *orphan = xasprintf("%s/%064d/diff", home, 7);
+        assert_int_equal(fs_mkdir_p(orphan, 0700, &e), 0);
+        _cleanup_json_ struct json *rep = NULL;
+        if (store_check(f->s, true, &rep, &e) < 0)
+                fail_msg("check --repair: %s", e.msg);
+        assert_int_equal(json_len(json_object_get(rep, "orphan-layer-dirs")), 1);
+        assert_int_equal(json_len(json_object_get(rep, "stale-staging")), 0);
+        assert_false(fs_exists(orphan));
+        assert_int_equal(umount2(home, MNT_DETACH), 0);
+
+        _cleanup_free_ char *f1 = xasprintf("%s/%s/diff/bin/busybox", home, id1);
+        _cleanup_free_ char *f2 = xasprintf("%s/%s/diff/etc/hi", home, id2);
+        assert_true(fs_exists(f1));
+        assert_true(fs_exists(f2));
+        _cleanup_free_ char *ts = xasprintf("%s/overlay-layers/%s.tar-split.gz", f->root, id2);
+        assert_true(fs_exists(ts));
+        /* Nothing left staged, and no non-layer dir left in the home. */
+        _cleanup_free_ char *ls = xasprintf("%s/.berth-staging", home);
+        assert_false(fs_exists(ls));
+        _cleanup_free_ char *st = xasprintf("%s/berth/staging", f->root);
+        DIR *d = opendir(st);
+        assert_non_null(d);
+        struct dirent *de;
+        while ((de = readdir(d)))
+                assert_true(de->d_name[0] == '.');
+        closedir(d);
+        _cleanup_json_ struct json *rep2 = NULL;
+        assert_int_equal(store_check(f->s, false, &rep2, &e), 0);
+        for (size_t i = 0; i < rep2->obj.len; i++)
+                if (rep2->obj.vals[i]->type == JSON_ARRAY && rep2->obj.vals[i]->arr.len)
+                        fail_msg("still reported: %s", rep2->obj.keys[i]);
+        fx_free(f);
+}
+
+/* A fake stage <name> as staging.c lays it out, with a file of 64 KiB. */
+static void fake_stage(struct fx *f, const char *name)
+{
+        bool overlay = STREQ(f->driver, "overlay");
+        _cleanup_free_ char *meta = xasprintf("%s/berth/staging/%s", f->root, name);
+        _cleanup_free_ char *layer =
+                overlay ? xasprintf("%s/overlay/.berth-staging/%s/layer/diff", f->root, name)
+                        : xasprintf("%s/layer", meta);
+        _cleanup_free_ char *cmd =
+                xasprintf("set -e; mkdir -p '%s' '%s'; head -c 65536 /dev/urandom > '%s/junk';"
+                          ": > '%s/tar-split.gz'; : > '%s.lock'",
+                          meta, layer, layer, meta, meta);
+        assert_int_equal(system(cmd), 0);
+}
+
+static bool stage_exists(struct fx *f, const char *name)
+{
+        _cleanup_free_ char *meta = xasprintf("%s/berth/staging/%s", f->root, name);
+        _cleanup_free_ char *ld = xasprintf("%s/overlay/.berth-staging/%s", f->root, name);
+        return fs_exists(meta) || fs_exists(ld);
+}
+
+/* Stages whose lock is free are gone at the next layer-creating operation;
+ * those whose lock another fd or process holds are kept, and check never
+ * reports them. */
+static void stale_staging_swept(const char *driver)
+{
+        struct fx *f = fx_new(driver);
+        struct err e = {0};
+        bool overlay = STREQ(driver, "overlay");
+        fake_stage(f, "dead0000");
+        fake_stage(f, "livefd00");
+        fake_stage(f, "liveproc");
+        /* A trash dir of a killed repair, and a lock whose owner died
+         * before it made its directory. */
+        _cleanup_free_ char *trash =
+                overlay ? xasprintf("%s/overlay/.berth-staging/trash-dead", f->root)
+                        : xasprintf("%s/berth/staging/trash-dead", f->root);
+        _cleanup_free_ char *tcmd =
+                xasprintf("set -e; mkdir -p '%s/x'; : > '%s/berth/staging/trash-dead.lock';"
+                          ": > '%s/berth/staging/lonely00.lock'",
+                          trash, f->root, f->root);
+        assert_int_equal(system(tcmd), 0);
+
+        /* Held through another open file description of this process. */
+        _cleanup_free_ char *lfd = xasprintf("%s/berth/staging/livefd00.lock", f->root);
+        struct lockfile *held = NULL;
+        assert_int_equal(lockfile_open(lfd, false, &held, &e), 0);
+        assert_int_equal(lockfile_lock(held, &e), 0);
+        /* Held by another process. */
+        int ready[2], done[2];
+        assert_int_equal(pipe(ready), 0);
+        assert_int_equal(pipe(done), 0);
+        pid_t pid = fork();
+        assert_true(pid >= 0);
+        if (pid == 0) {
+                _cleanup_free_ char *lp = xasprintf("%s/berth/staging/liveproc.lock", f->root);
+                struct lockfile *l = NULL;
+                if (lockfile_open(lp, false, &l, NULL) < 0 || lockfile_lock(l, NULL) < 0)
+                        _exit(1);
+                char c = 1;
+                if (write(ready[1], &c, 1) != 1)
+                        _exit(1);
+                (void)read(done[0], &c, 1);
+                _exit(0);
+        }
+        char c;
+        assert_int_equal(read(ready[0], &c, 1), 1);
+
+        /* Reading the store leaves everything alone; check reports only
+         * the dead ones. */
+        fx_reopen(f);
+        _cleanup_json_ struct json *imgs = NULL;
+        assert_int_equal(store_images(f->s, &imgs, &e), 0);
+        assert_true(stage_exists(f, "dead0000"));
+        _cleanup_json_ struct json *rep = NULL;
+        assert_int_equal(store_check(f->s, false, &rep, &e), 0);
+        struct json *stale = json_object_get(rep, "stale-staging");
+        assert_int_equal(json_len(stale), 2);
+        for (size_t i = 0; i < json_len(stale); i++) {
+                const char *n = stale->arr.items[i]->str.s;
+                assert_true(STREQ(n, "dead0000") || STREQ(n, "trash-dead"));
+        }
+        assert_true(json_object_get_int(rep, "bytes-reclaimable", 0) >= 65536);
+
+        /* The next layer-creating operation removes the dead ones. */
+        _cleanup_free_ char *lid = NULL;
+        if (store_layer_create_empty(f->s, NULL, NULL, &lid, &e) < 0)
+                fail_msg("create layer: %s", e.msg);
+        assert_false(stage_exists(f, "dead0000"));
+        assert_false(fs_exists(trash));
+        _cleanup_free_ char *dl = xasprintf("%s/berth/staging/dead0000.lock", f->root);
+        _cleanup_free_ char *ll = xasprintf("%s/berth/staging/lonely00.lock", f->root);
+        assert_false(fs_exists(dl));
+        assert_false(fs_exists(ll));
+        assert_true(stage_exists(f, "livefd00"));
+        assert_true(stage_exists(f, "liveproc"));
+        assert_true(fs_exists(lfd));
+        _cleanup_json_ struct json *rep2 = NULL;
+        assert_int_equal(store_check(f->s, true, &rep2, &e), 0);
+        assert_int_equal(json_len(json_object_get(rep2, "stale-staging")), 0);
+        assert_true(stage_exists(f, "livefd00"));
+        assert_true(stage_exists(f, "liveproc"));
+
+        /* Once their owners are gone, they go too. */
+        lockfile_free(held);
+        assert_int_equal(write(done[1], &c, 1), 1);
+        int st;
+        assert_int_equal(waitpid(pid, &st, 0), pid);
+        assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+        close(ready[0]);
+        close(ready[1]);
+        close(done[0]);
+        close(done[1]);
+        _cleanup_json_ struct json *rep3 = NULL;
+        assert_int_equal(store_check(f->s, true, &rep3, &e), 0);
+        assert_int_equal(json_len(json_object_get(rep3, "stale-staging")), 2);
+        assert_false(stage_exists(f, "livefd00"));
+        assert_false(stage_exists(f, "liveproc"));
+        _cleanup_free_ char *ls = xasprintf("%s/overlay/.berth-staging", f->root);
+        assert_false(fs_exists(ls));
+        fx_free(f);
+}
+
+static void test_stale_staging_swept_vfs(void **state)
+{
+        stale_staging_swept("vfs");
+}
+
+static void test_stale_staging_swept_overlay(void **state)
+{
+        if (!is_root())
+                skip();
+        stale_staging_swept("overlay");
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -1706,6 +2034,10 @@ int main(void)
                 cmocka_unit_test(test_layout_vfs),
                 cmocka_unit_test(test_chain_id),
                 cmocka_unit_test(test_overlay_layer_dirs),
+                cmocka_unit_test(test_stage_before_parent),
+                cmocka_unit_test(test_overlay_home_self_bind),
+                cmocka_unit_test(test_stale_staging_swept_vfs),
+                cmocka_unit_test(test_stale_staging_swept_overlay),
                 cmocka_unit_test(test_layer_records_roundtrip),
                 cmocka_unit_test(test_vfs_copy_keeps_metadata),
                 cmocka_unit_test(test_images),
