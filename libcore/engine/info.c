@@ -305,6 +305,29 @@ static struct json *registries_info(const struct config *cfg)
         return r;
 }
 
+/* Image and container counts, as podman info shows them; berth counts only
+ * its own containers (none run before the containers step). */
+static void store_counts(const struct config *cfg, struct json *store)
+{
+        _cleanup_(store_freep) struct store *s = NULL;
+        _cleanup_json_ struct json *images = NULL, *containers = NULL;
+        if (engine_store_open(cfg, &s, NULL) < 0 || store_images(s, &images, NULL) < 0 ||
+            store_containers(s, &containers, NULL) < 0)
+                return;
+        int64_t ours = 0;
+        for (size_t i = 0; i < containers->arr.len; i++)
+                ours += store_container_is_berth(containers->arr.items[i]);
+        struct json *cs = json_new_object();
+        json_object_set_int(cs, "number", ours);
+        json_object_set_int(cs, "paused", 0);
+        json_object_set_int(cs, "running", 0);
+        json_object_set_int(cs, "stopped", ours);
+        json_object_set(store, "containerStore", cs);
+        struct json *is = json_new_object();
+        json_object_set_int(is, "number", (int64_t)images->arr.len);
+        json_object_set(store, "imageStore", is);
+}
+
 int engine_info(const struct config *cfg, struct json **ret, struct err *e)
 {
         _cleanup_free_ char *driver = NULL;
@@ -313,7 +336,9 @@ int engine_info(const struct config *cfg, struct json **ret, struct err *e)
                 return err_wrap(e, "choosing the storage driver");
         struct json *info = json_new_object();
         json_object_set(info, "host", host_info(cfg));
-        json_object_set(info, "store", store_info(cfg, driver));
+        struct json *store = store_info(cfg, driver);
+        store_counts(cfg, store);
+        json_object_set(info, "store", store);
         json_object_set(info, "registries", registries_info(cfg));
         struct json *v = engine_version();
         json_object_set(info, "version", json_copy(json_object_get(v, "Client")));

@@ -68,6 +68,8 @@ podman_here() {
         assert_output "1"
         run_berth images -q
         assert_equal "${#lines[@]}" "2" "two images"
+        run_berth info --format '{{.Store.ImageStore.Number}}'
+        assert_output "2"
 }
 
 @test "import: --change and errors" {
