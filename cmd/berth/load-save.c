@@ -146,7 +146,9 @@ static int run_copy(struct berth_ctx *ctx, void *opts, char **args)
 {
         _cleanup_err_ struct err e = {0};
         struct store *s;
-        if (ctx_store(ctx, &s, &e) < 0 || engine_image_copy(s, args[0], args[1], &e) < 0)
+        struct config *cfg;
+        if (ctx_store(ctx, &s, &e) < 0 || ctx_config(ctx, &cfg, &e) < 0 ||
+            engine_image_copy(cfg, s, args[0], args[1], &e) < 0)
                 return print_error(&e);
         return 0;
 }

@@ -107,8 +107,10 @@ int save_format_from_string(const char *s);
 int engine_image_save(struct store *s, char *const *images, enum save_format fmt,
                       const char *output, struct err *e);
 /* Copy an image between any two locations ("transport:details"); a
- * containers-storage: location without a [store spec] is this store. */
-int engine_image_copy(struct store *s, const char *src, const char *dst, struct err *e);
+ * containers-storage: location without a [store spec] is the store s, one
+ * with [driver@root+runroot:options] that store (missing parts as in s). */
+int engine_image_copy(const struct config *cfg, struct store *s, const char *src,
+                      const char *dst, struct err *e);
 
 /* ---------------------------------------------------------------- history */
 

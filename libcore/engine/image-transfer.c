@@ -200,22 +200,54 @@ int engine_image_save(struct store *s, char *const *images, enum save_format fmt
         return image_dest_commit(dst, e);
 }
 
-int engine_image_copy(struct store *s, const char *src_str, const char *dst_str, struct err *e)
+/* The store a containers-storage: location names: s itself, or the store
+ * its [driver@root+runroot:options] spec describes, opened into *ret_other. */
+static int location_store(const struct config *cfg, struct store *s,
+                          const struct image_location *loc, struct store **ret_other,
+                          struct store **ret, struct err *e)
+{
+        *ret_other = NULL;
+        if (!loc->store_root && !loc->store_driver && !loc->store_runroot) {
+                *ret = s;
+                return 0;
+        }
+        struct storage_conf sc = {
+                .driver = loc->store_driver ? loc->store_driver : (char *)store_driver(s),
+                .graphroot = loc->store_root ? loc->store_root : (char *)store_graphroot(s),
+                .runroot = loc->store_runroot ? loc->store_runroot : (char *)store_runroot(s),
+                .options = loc->store_options,
+        };
+        int r = store_open(&sc, cfg->user.rootless, ret_other, e);
+        if (r < 0)
+                return err_wrap(e, "opening the store of '%s'", loc->input);
+        *ret = *ret_other;
+        return 0;
+}
+
+int engine_image_copy(const struct config *cfg, struct store *s, const char *src_str,
+                      const char *dst_str, struct err *e)
 {
         _cleanup_(image_location_freep) struct image_location *sloc = NULL, *dloc = NULL;
         int r = image_location_parse(src_str, IMAGE_TRANSPORT_NONE, &sloc, e);
         if (r < 0 || (r = image_location_parse(dst_str, IMAGE_TRANSPORT_NONE, &dloc, e)) < 0)
                 return r;
-        if ((sloc->transport == IMAGE_TRANSPORT_STORAGE && sloc->store_root) ||
-            (dloc->transport == IMAGE_TRANSPORT_STORAGE && dloc->store_root))
-                return err_set(e, ENOTSUP,
-                               "a containers-storage: location with its own [store] is not "
-                               "supported yet: use --root to name the store");
+        _cleanup_(store_freep) struct store *src_other = NULL, *dst_other = NULL;
+        struct store *src_store = s, *dst_store = s;
+        if (sloc->transport == IMAGE_TRANSPORT_STORAGE &&
+            (r = location_store(cfg, s, sloc, &src_other, &src_store, e)) < 0)
+                return r;
+        if (dloc->transport == IMAGE_TRANSPORT_STORAGE &&
+            (r = location_store(cfg, s, dloc, &dst_other, &dst_store, e)) < 0)
+                return r;
         /* A name in the store is found the way every berth command finds it
          * (short names, localhost/, ID prefixes). */
-        if (sloc->transport == IMAGE_TRANSPORT_STORAGE && !sloc->image_id) {
+        if (sloc->transport == IMAGE_TRANSPORT_STORAGE && !sloc->image_id && sloc->ref) {
                 _cleanup_json_ struct json *rec = NULL;
-                if ((r = engine_image_find(s, sloc->input, &rec, e)) < 0)
+                /* The name as typed, without a [store spec] before it. */
+                const char *name = sloc->input;
+                if (name[0] == '[' && strchr(name, ']'))
+                        name = strchr(name, ']') + 1;
+                if ((r = engine_image_find(src_store, name, &rec, e)) < 0)
                         return r;
                 _cleanup_free_ char *by_id = xasprintf("containers-storage:%s",
                                                        json_object_get_string(rec, "id"));
@@ -226,12 +258,14 @@ int engine_image_copy(struct store *s, const char *src_str, const char *dst_str,
         }
         _cleanup_(image_source_freep) struct image_source *src = NULL;
         _cleanup_(image_dest_freep) struct image_dest *dst = NULL;
-        r = sloc->transport == IMAGE_TRANSPORT_STORAGE ? image_source_open_store(s, sloc, &src, e)
-                                                       : image_source_open(sloc, &src, e);
+        r = sloc->transport == IMAGE_TRANSPORT_STORAGE
+                    ? image_source_open_store(src_store, sloc, &src, e)
+                    : image_source_open(sloc, &src, e);
         if (r < 0)
                 return r;
-        r = dloc->transport == IMAGE_TRANSPORT_STORAGE ? image_dest_open_store(s, dloc, &dst, e)
-                                                       : image_dest_open(dloc, &dst, e);
+        r = dloc->transport == IMAGE_TRANSPORT_STORAGE
+                    ? image_dest_open_store(dst_store, dloc, &dst, e)
+                    : image_dest_open(dloc, &dst, e);
         if (r < 0)
                 return r;
         if ((r = image_copy(src, dst, NULL, NULL, e)) < 0)

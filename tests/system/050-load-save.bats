@@ -123,6 +123,18 @@ layer_sums() {
         assert_output --partial "nosuch: image not known"
 }
 
+@test "image copy into and out of another store named by [driver@root+runroot]" {
+        local driver spec
+        driver=$("$BERTH" info --format '{{.Store.GraphDriverName}}')
+        spec="[$driver@$BERTH_TEST_DIR/s2+$BERTH_TEST_DIR/r2]"
+        run_berth image copy containers-storage:img:1 "containers-storage:${spec}localhost/other:2"
+        run_berth --root "$BERTH_TEST_DIR/s2" --runroot "$BERTH_TEST_DIR/r2" \
+                --storage-driver "$driver" images --format '{{.ID}} {{.Repository}}:{{.Tag}}'
+        assert_output "${ID:0:12} localhost/other:2"
+        run_berth image copy "containers-storage:${spec}other:2" "oci:$BERTH_TEST_DIR/o2:z"
+        [ -f "$BERTH_TEST_DIR/o2/index.json" ] || die "no OCI layout from the other store"
+}
+
 @test "a corrupted layer in an OCI layout aborts the load with a digest mismatch" {
         run_berth save --format oci-dir -o "$BERTH_TEST_DIR/bad" img:1
         run_berth rmi img:1
