@@ -152,6 +152,9 @@ struct sbuf {
 void sbuf_append(struct sbuf *b, const char *s);
 void sbuf_append_len(struct sbuf *b, const char *s, size_t n);
 void sbuf_putc(struct sbuf *b, char c);
+/* The length of the valid UTF-8 sequence at s (at most n bytes), or 0 if it
+ * is not one (overlong forms and surrogates are invalid). */
+size_t utf8_seq_len(const unsigned char *s, size_t n);
 /* Append one code point encoded as UTF-8. */
 void sbuf_put_utf8(struct sbuf *b, uint32_t cp);
 void sbuf_printf(struct sbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

@@ -13,7 +13,7 @@ static char *utf8_sanitize(const char *s, size_t len, size_t *ret_len)
         const unsigned char *u = (const unsigned char *)s;
         size_t i = 0;
         while (i < len) {
-                size_t n = json_utf8_seq_len(u + i, len - i);
+                size_t n = utf8_seq_len(u + i, len - i);
                 if (n == 0)
                         break;
                 i += n;
@@ -23,7 +23,7 @@ static char *utf8_sanitize(const char *s, size_t len, size_t *ret_len)
         struct sbuf b = {0};
         sbuf_append_len(&b, s, i);
         while (i < len) {
-                size_t n = json_utf8_seq_len(u + i, len - i);
+                size_t n = utf8_seq_len(u + i, len - i);
                 if (n == 0) {
                         sbuf_append(&b, "\xef\xbf\xbd");
                         i++;

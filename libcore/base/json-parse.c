@@ -16,7 +16,7 @@ static bool utf8_valid(const char *s, size_t len)
 {
         const unsigned char *u = (const unsigned char *)s;
         for (size_t i = 0; i < len;) {
-                size_t n = json_utf8_seq_len(u + i, len - i);
+                size_t n = utf8_seq_len(u + i, len - i);
                 if (n == 0)
                         return false;
                 i += n;

@@ -220,38 +220,6 @@ static int skip_ws_nl(struct parser *p)
         }
 }
 
-static size_t utf8_len(const unsigned char *s, size_t n)
-{
-        unsigned char c = s[0];
-        size_t len;
-        uint32_t cp;
-        if (c < 0x80)
-                return 1;
-        if (c >= 0xc2 && c <= 0xdf) {
-                len = 2;
-                cp = c & 0x1f;
-        } else if (c >= 0xe0 && c <= 0xef) {
-                len = 3;
-                cp = c & 0x0f;
-        } else if (c >= 0xf0 && c <= 0xf4) {
-                len = 4;
-                cp = c & 0x07;
-        } else {
-                return 0;
-        }
-        if (n < len)
-                return 0;
-        for (size_t i = 1; i < len; i++) {
-                if ((s[i] & 0xc0) != 0x80)
-                        return 0;
-                cp = (cp << 6) | (s[i] & 0x3f);
-        }
-        if ((len == 3 && cp < 0x800) || (len == 4 && (cp < 0x10000 || cp > 0x10ffff)) ||
-            (cp >= 0xd800 && cp <= 0xdfff))
-                return 0;
-        return len;
-}
-
 /* ------------------------------------------------------------------------
  * Keys
  * ------------------------------------------------------------------------ */
@@ -657,7 +625,7 @@ static int check_utf8(struct parser *p)
 {
         const unsigned char *u = (const unsigned char *)p->buf;
         for (size_t i = 0; i < p->len;) {
-                size_t n = utf8_len(u + i, p->len - i);
+                size_t n = utf8_seq_len(u + i, p->len - i);
                 if (n == 0)
                         return toml_perr(p, i, "invalid UTF-8");
                 i += n;

@@ -1954,7 +1954,7 @@ static void stale_staging_swept(const char *driver)
                 char c = 1;
                 if (write(ready[1], &c, 1) != 1)
                         _exit(1);
-                (void)read(done[0], &c, 1);
+                (void)!read(done[0], &c, 1);
                 _exit(0);
         }
         char c;
