@@ -57,6 +57,9 @@ int ctx_store(struct berth_ctx *ctx, struct store **ret, struct err *e);
 void ctx_done(struct berth_ctx *ctx);
 /* Print "Error: <msg>" to stderr and return 125. */
 int print_error(struct err *e);
+/* Print out on success (r >= 0), else the error; releases out. Returns the
+ * exit code: 0 or 125. */
+int print_report(int r, struct sbuf *out, struct err *e);
 /* Write a whole buffer to stdout. */
 int print_out(const char *s, size_t len);
 

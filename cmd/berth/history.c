@@ -36,13 +36,7 @@ static int run_history(struct berth_ctx *ctx, void *opts_, char **args)
                 const char *fmt = o->quiet ? "{{.ID}}" : o->format;
                 r = report_render(fmt, engine_history_table, rows, true, NULL, &out, &e);
         }
-        if (r < 0) {
-                sbuf_done(&out);
-                return print_error(&e);
-        }
-        print_out(out.buf ? out.buf : "", out.len);
-        sbuf_done(&out);
-        return 0;
+        return print_report(r, &out, &e);
 }
 
 const struct berth_cmd cmd_history = {

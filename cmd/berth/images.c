@@ -71,13 +71,7 @@ static int run_images(struct berth_ctx *ctx, void *opts_, char **args)
                 }
                 r = report_render(fmt, dflt, rows, true, headers, &out, &e);
         }
-        if (r < 0) {
-                sbuf_done(&out);
-                return print_error(&e);
-        }
-        print_out(out.buf ? out.buf : "", out.len);
-        sbuf_done(&out);
-        return 0;
+        return print_report(r, &out, &e);
 }
 
 const struct berth_cmd cmd_images = {

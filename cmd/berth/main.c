@@ -51,6 +51,17 @@ int print_out(const char *s, size_t len)
         return 0;
 }
 
+int print_report(int r, struct sbuf *out, struct err *e)
+{
+        if (r < 0) {
+                sbuf_done(out);
+                return print_error(e);
+        }
+        print_out(out->buf ? out->buf : "", out->len);
+        sbuf_done(out);
+        return 0;
+}
+
 int ctx_config(struct berth_ctx *ctx, struct config **ret, struct err *e)
 {
         if (!ctx->cfg) {
