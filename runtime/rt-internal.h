@@ -1,0 +1,291 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * rt-internal.h: what the files of runtime/ share and nothing outside sees.
+ *
+ * The parsed spec, and the entry points each concern offers the container
+ * lifecycle (container.c, init.c). Each section of config.json is parsed by
+ * the file that applies it, so the validation and the use of a field live
+ * together; spec.c only walks the document and calls them.
+ *
+ * Functions marked "child" run in the container's init (or exec'd process)
+ * after clone/fork: they must not take locks, start threads or print; they
+ * report failure through struct err like everything else, and init.c sends
+ * the message back to the parent.
+ */
+#pragma once
+
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "runtime.h"
+
+/* Limits on what config.json may hold (it is untrusted input). */
+#define RT_SPEC_MAX_SIZE (4u << 20)
+#define RT_MAX_ENTRIES 4096 /* mounts, env, args, hooks, devices, ... per list */
+
+/* ------------------------------------------------------------------------
+ * Namespaces and id mappings (spec-linux.c parses; ns.c, idmap.c apply)
+ * ------------------------------------------------------------------------ */
+
+enum rt_ns_type {
+        RT_NS_MOUNT,
+        RT_NS_PID,
+        RT_NS_NET,
+        RT_NS_IPC,
+        RT_NS_UTS,
+        RT_NS_USER,
+        RT_NS_CGROUP,
+        RT_NS_TIME,
+        RT_NS_COUNT,
+};
+/* "mount", "pid", "network", "ipc", "uts", "user", "cgroup", "time". */
+int rt_ns_type_from_string(const char *s);
+const char *rt_ns_type_to_string(enum rt_ns_type t);
+/* CLONE_NEW* flag of t. */
+int rt_ns_clone_flag(enum rt_ns_type t);
+/* /proc/<pid>/ns/<name> file name of t ("mnt", "net", ...). */
+const char *rt_ns_proc_name(enum rt_ns_type t);
+
+struct rt_namespace {
+        bool enabled; /* listed in linux.namespaces */
+        char *path;   /* join this one; NULL creates a new namespace */
+};
+
+struct rt_idmap {
+        uint32_t container_id, host_id, size;
+};
+
+/* ------------------------------------------------------------------------
+ * Process (spec-process.c parses; process.c, caps.c apply)
+ * ------------------------------------------------------------------------ */
+
+enum rt_cap_set {
+        RT_CAP_BOUNDING,
+        RT_CAP_EFFECTIVE,
+        RT_CAP_INHERITABLE,
+        RT_CAP_PERMITTED,
+        RT_CAP_AMBIENT,
+        RT_CAP_NSETS,
+};
+
+struct rt_rlimit {
+        int resource; /* RLIMIT_* */
+        uint64_t soft, hard;
+};
+
+struct rt_process {
+        bool terminal;
+        unsigned console_height, console_width;
+        uint32_t uid, gid;
+        bool has_umask;
+        uint32_t umask;
+        uint32_t *additional_gids;
+        size_t n_additional_gids;
+        char **args; /* non-empty */
+        char **env;  /* "K=V" */
+        char *cwd;   /* absolute */
+        bool has_caps;             /* "capabilities" present */
+        uint64_t caps[RT_CAP_NSETS]; /* bit n = capability n; unknown names are skipped */
+        struct rt_rlimit *rlimits;
+        size_t n_rlimits;
+        bool no_new_privileges;
+        char *apparmor_profile; /* NULL: none */
+        char *selinux_label;    /* NULL: none */
+        bool has_oom_score_adj;
+        int oom_score_adj;
+};
+
+/* Capability number of "CAP_SYS_ADMIN" (or "sys_admin"); -1 if unknown. */
+int rt_cap_from_name(const char *name);
+/* Name of capability n ("CAP_CHOWN"), NULL beyond the known ones. */
+const char *rt_cap_to_name(int n);
+/* Highest capability number the kernel knows (/proc/sys/kernel/cap_last_cap). */
+int rt_cap_last(void);
+/* RLIMIT_* of "RLIMIT_NOFILE"; -1 if unknown. */
+int rt_rlimit_from_name(const char *name);
+const char *rt_rlimit_to_name(int resource);
+
+/* child: rlimits (an error names the resource, the value asked and the
+ * hard limit), oom_score_adj, no_new_keyring aside. Before the user change. */
+int rt_process_apply_limits(const struct rt_process *p, struct err *e);
+/* child: setgroups/setresgid/setresuid to the process user, keeping the
+ * capabilities it needs across the change (PR_SET_KEEPCAPS). */
+int rt_process_set_user(const struct rt_process *p, bool setgroups_allowed, struct err *e);
+/* child: the five capability sets (bounding first, ambient last). */
+int rt_caps_apply(const struct rt_process *p, struct err *e);
+/* child: umask, chdir(cwd), no_new_privs. */
+int rt_process_finish(const struct rt_process *p, struct err *e);
+/* child: execve args[0] looked up in the process's PATH; returns only on error. */
+int rt_process_exec(const struct rt_process *p, struct err *e);
+
+/* ------------------------------------------------------------------------
+ * Seccomp (seccomp.c parses and loads, through libseccomp)
+ * ------------------------------------------------------------------------ */
+
+struct rt_seccomp;
+int rt_seccomp_parse(const struct json *j, struct rt_seccomp **ret, struct err *e);
+void rt_seccomp_free(struct rt_seccomp *s);
+/* child: load the filter; the last step before exec. */
+int rt_seccomp_load(const struct rt_seccomp *s, struct err *e);
+
+/* ------------------------------------------------------------------------
+ * Mounts, rootfs and /dev (mount-opts.c parses; rootfs.c, dev.c apply)
+ * ------------------------------------------------------------------------ */
+
+struct rt_mount {
+        char *destination; /* absolute, inside the container */
+        char *source;      /* NULL for e.g. tmpfs without one */
+        char *type;        /* NULL or "bind" for bind mounts */
+        char *data;        /* fs-specific options for mount(2), NULL if none */
+        unsigned long flags;       /* MS_* (MS_BIND, MS_REC, MS_RDONLY, ...) */
+        unsigned long propagation; /* MS_SHARED/MS_SLAVE/MS_PRIVATE/MS_UNBINDABLE [| MS_REC], 0 none */
+        uint64_t attr_set, attr_clr; /* MOUNT_ATTR_* applied recursively (rro, rnosuid, ...) */
+};
+/* Parse one entry of "mounts" (options as mount(8) and the runtime spec). */
+int rt_mount_parse(const struct json *j, struct rt_mount *ret, struct err *e);
+void rt_mount_done(struct rt_mount *m);
+
+struct rt_device {
+        char *path; /* absolute, inside the container */
+        char type;  /* 'c', 'u', 'b' or 'p' */
+        int64_t major, minor;
+        bool has_mode, has_uid, has_gid;
+        uint32_t mode, uid, gid;
+};
+
+/* ------------------------------------------------------------------------
+ * Hooks (spec.c parses; hooks.c runs)
+ * ------------------------------------------------------------------------ */
+
+enum rt_hook_kind {
+        RT_HOOK_PRESTART,
+        RT_HOOK_CREATE_RUNTIME,
+        RT_HOOK_CREATE_CONTAINER,
+        RT_HOOK_START_CONTAINER,
+        RT_HOOK_POSTSTART,
+        RT_HOOK_POSTSTOP,
+        RT_HOOK_NKINDS,
+};
+const char *rt_hook_kind_to_string(enum rt_hook_kind k); /* "prestart", "createRuntime", ... */
+
+struct rt_hook {
+        char *path;
+        char **args; /* NULL: argv is just path */
+        char **env;  /* NULL: empty environment */
+        int timeout; /* seconds; 0 none */
+};
+
+/* Run hooks in order, each with state (the OCI state JSON) on stdin; the
+ * first that fails (exit != 0, signal, timeout) stops the run with an error
+ * naming the hook kind, its path and why. May run in the child (create
+ * and start container hooks). */
+int rt_hooks_run(enum rt_hook_kind kind, const struct rt_hook *hooks, size_t n,
+                 const struct json *state, struct err *e);
+
+/* ------------------------------------------------------------------------
+ * cgroups (resources.c parses; cgroup*.c apply)
+ * ------------------------------------------------------------------------ */
+
+struct rt_resources;
+/* Parse linux.resources (NULL j gives an empty set). */
+int rt_resources_parse(const struct json *j, struct rt_resources **ret, struct err *e);
+void rt_resources_free(struct rt_resources *r);
+
+struct rt_cgroup_opts {
+        const char *id;
+        const char *cgroups_path; /* linux.cgroupsPath; NULL picks a default from id */
+        bool rootless;
+        bool systemd;
+        const struct rt_resources *resources;
+};
+/* A container's cgroup in every hierarchy it uses. */
+struct rt_cgroup;
+/* Create the cgroup(s) and apply resources. Where berth may not (rootless
+ * without delegation), it warns and returns a cgroup that does nothing. */
+int rt_cgroup_create(const struct rt_cgroup_opts *o, struct rt_cgroup **ret, struct err *e);
+/* Move pid into the container's cgroup(s). */
+int rt_cgroup_enter(const struct rt_cgroup *cg, pid_t pid, struct err *e);
+/* Apply resources again (update). */
+int rt_cgroup_apply(const struct rt_cgroup *cg, const struct rt_resources *r, struct err *e);
+/* Freeze/thaw through the freezer; fails clearly when there is no usable freezer. */
+int rt_cgroup_freeze(const struct rt_cgroup *cg, bool frozen, struct err *e);
+int rt_cgroup_is_frozen(const struct rt_cgroup *cg, bool *ret, struct err *e);
+/* Pids in the cgroup (allocated). */
+int rt_cgroup_pids(const struct rt_cgroup *cg, pid_t **ret, size_t *ret_n, struct err *e);
+/* Remove the cgroup(s); processes must be gone (retries while they exit). */
+int rt_cgroup_destroy(const struct rt_cgroup *cg, struct err *e);
+/* Saved in the container state and loaded back by later commands. */
+struct json *rt_cgroup_to_json(const struct rt_cgroup *cg);
+int rt_cgroup_from_json(const struct json *j, struct rt_cgroup **ret, struct err *e);
+/* Whether this cgroup really exists (false for the do-nothing rootless one). */
+bool rt_cgroup_is_active(const struct rt_cgroup *cg);
+void rt_cgroup_free(struct rt_cgroup *cg);
+
+/* ------------------------------------------------------------------------
+ * The spec (spec.c, spec-process.c, spec-linux.c)
+ * ------------------------------------------------------------------------ */
+
+struct rt_time_offset {
+        bool set;
+        int64_t secs;
+        uint32_t nanosecs;
+};
+
+struct rt_spec {
+        struct json *doc; /* the whole document, for annotations and unknown keys */
+        char *oci_version;
+        char *root_path; /* as written: relative to the bundle or absolute */
+        bool root_readonly;
+        char *hostname, *domainname;
+        struct rt_process *process; /* NULL when absent (allowed only for exec) */
+        struct rt_mount *mounts;
+        size_t n_mounts;
+        struct rt_hook *hooks[RT_HOOK_NKINDS];
+        size_t n_hooks[RT_HOOK_NKINDS];
+        struct json *annotations; /* points into doc, may be NULL */
+
+        /* linux */
+        struct rt_namespace ns[RT_NS_COUNT];
+        struct rt_idmap *uid_mappings, *gid_mappings;
+        size_t n_uid_mappings, n_gid_mappings;
+        struct rt_time_offset time_boottime, time_monotonic;
+        char **sysctl; /* "key=value" pairs */
+        char *cgroups_path;
+        struct rt_resources *resources; /* never NULL after parse */
+        struct rt_device *devices;
+        size_t n_devices;
+        struct rt_seccomp *seccomp; /* NULL: none */
+        char *rootfs_propagation;   /* NULL or "private", "rslave", ... */
+        char **masked_paths, **readonly_paths;
+        char *mount_label; /* SELinux mount label, NULL when none */
+};
+
+/* ------------------------------------------------------------------------
+ * The container's filesystem (rootfs.c, dev.c) -- child, in the new mount ns
+ * ------------------------------------------------------------------------ */
+
+struct rt_rootfs_opts {
+        const struct rt_spec *spec;
+        const char *rootfs;  /* absolute host path of the root filesystem */
+        bool no_pivot;
+        bool in_userns;      /* a new user namespace: devices are bind-mounted */
+};
+/* child: root propagation, bind of the rootfs onto itself, the spec's mounts
+ * in order, default devices and linux.devices, /dev links. Everything up to
+ * (not including) pivot_root: createContainer hooks run after it. */
+int rt_rootfs_prepare(const struct rt_rootfs_opts *o, struct err *e);
+/* child: pivot_root (or chroot), then masked and read-only paths, a read-only
+ * root, and rootfsPropagation. Afterwards "/" is the container's root. */
+int rt_rootfs_finish(const struct rt_rootfs_opts *o, struct err *e);
+
+/* ------------------------------------------------------------------------
+ * Terminal (console.c)
+ * ------------------------------------------------------------------------ */
+
+/* Connect to a --console-socket path (in the parent, before the rootfs
+ * changes); O_CLOEXEC fd. */
+int rt_console_socket_connect(const char *path, int *ret_fd, struct err *e);
+/* child, after rt_rootfs_finish(): open a pty from the container's
+ * /dev/ptmx, send the master over sockfd (SCM_RIGHTS), make the slave the
+ * controlling terminal and stdin/stdout/stderr, size it if h and w > 0. */
+int rt_console_setup(int sockfd, unsigned h, unsigned w, struct err *e);
