@@ -105,6 +105,11 @@ void rt_state_free(struct rt_state *s);
 int rt_list(const struct rt_ctx *ctx, struct rt_state ***ret, size_t *ret_n, struct err *e);
 void rt_state_list_free(struct rt_state **v, size_t n);
 
+/* The "process" object of the container's saved config.json (what exec
+ * starts from: runc's exec copies it and overrides args, env, cwd, ...). */
+int rt_container_process(const struct rt_ctx *ctx, const char *id, struct json **ret,
+                         struct err *e);
+
 /* Send sig to the init, or with all to every process of the container. */
 int rt_kill(const struct rt_ctx *ctx, const char *id, int sig, bool all, struct err *e);
 /* Remove a stopped (or, with force, any) container: processes, cgroup,
