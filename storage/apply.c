@@ -697,8 +697,10 @@ static int extract_entry(struct applier *ap, struct archive *tar, struct archive
                 rel = ".";
         const char *base = path_base(rel);
 
-        bool opaque = STREQ(base, ".wh..wh..opq");
-        if (aufs_meta(rel) && !opaque) {
+        /* A mount-program store keeps every .wh. name as a plain entry. */
+        bool literal = ap->o->mode == APPLY_OVERLAY && ap->o->aufs_whiteouts;
+        bool opaque = !literal && STREQ(base, ".wh..wh..opq");
+        if (!literal && aufs_meta(rel) && !opaque) {
                 log_debug("tar entry '%s': AUFS metadata skipped", name);
                 return 0;
         }
@@ -710,7 +712,7 @@ static int extract_entry(struct applier *ap, struct archive *tar, struct archive
                                (long long)A->archive_entry_uid(ent),
                                (long long)A->archive_entry_gid(ent));
 
-        bool whiteout = !opaque && str_has_prefix(base, ".wh.");
+        bool whiteout = !literal && !opaque && str_has_prefix(base, ".wh.");
         if (!whiteout && !opaque) {
                 /* Names the tar-split check lets through but that land on
                  * the same path ("/a" and "a"): only directories merge. */

@@ -1,11 +1,16 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * Store maintenance. store_check finds what crashes and killed builds
- * leave behind and podman never reclaims (USER-PAIN 3 and 4): layer
- * directories without a record, records flagged incomplete, layers whose
- * data or parent is gone, images and containers pointing at what vanished,
- * stale staging directories; with repair it removes them and reports the
- * space freed. store_wipe empties the store as `podman system reset` does.
+ * Store maintenance, podman 5's `system check` for containers/storage's
+ * layout. store_check finds what crashes, killed builds and interrupted
+ * loads leave behind and podman 4 never reclaims (USER-PAIN 3 and 4):
+ * layer directories without a record, records flagged incomplete, layers
+ * whose data or parent is gone or whose content no longer gives their
+ * diff-digest, layers no image or container uses (older than max_age),
+ * images and containers pointing at what is damaged or gone, stale staging
+ * directories. Repair removes what is damaged, leaving images and layers
+ * that a container uses unless forced; forcing removes those containers
+ * first, whichever tool made them (c/storage's Repair with
+ * RemoveContainers). The space freed is reported.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -20,25 +25,39 @@ DEFINE_CLEANUP_FUNC(DIR *, closedir)
 
 struct check {
         struct store *s;
+        const struct store_check_opts *o;
         bool repair;
         struct json *report;
         uint64_t bytes;
         /* <layer staging root>/trash-<rnd>: orphans moved here under the
          * store locks (same mount as the driver home, T14), removed after. */
         struct staging_trash *trash;
-        char **bad; /* incomplete or broken layers: gone once repaired */
+        char **bad;     /* damaged layers, missing for what builds on them */
+        char **corrupt; /* layers present whose content is wrong */
+        char **bad_images;
 };
 
-/* A layer that is missing, or will be once repaired. */
+/* A layer that is missing or broken (what builds on it is broken too);
+ * one with damaged content is not: its children's files are intact. */
 static bool layer_missing(struct check *c, const char *id)
 {
-        return !id || !*id || records_find(c->s->layers.arr, id) < 0 || strv_contains(c->bad, id);
+        return !id || !*id || records_find(c->s->layers.arr, id) < 0 ||
+               (strv_contains(c->bad, id) && !strv_contains(c->corrupt, id));
 }
 
 static void report_add(struct check *c, const char *key, struct json *v)
 {
         struct json *a = json_object_get(c->report, key);
         json_array_append(a, v);
+}
+
+/* An {"id", "problem"} entry under key. */
+static void report_problem(struct check *c, const char *key, const char *id, const char *why)
+{
+        struct json *o = json_new_object();
+        json_object_set_string(o, "id", id);
+        json_object_set_string(o, "problem", why);
+        report_add(c, key, o);
 }
 
 static bool is_hex64_name(const char *n)
@@ -86,11 +105,8 @@ static int check_incomplete(struct check *c, struct err *e)
                 _cleanup_free_ char *id = xstrdup(json_object_get_string(rec, "id"));
                 report_add(c, "incomplete-layers", json_new_string(id));
                 strv_add(&c->bad, id);
-                if (!c->repair) {
-                        _cleanup_free_ char *dir = s->ops->layer_dir(s, id);
-                        c->bytes += storage_tree_size(AT_FDCWD, dir);
-                        continue;
-                }
+                if (!c->repair)
+                        continue; /* measured by repair_layers */
                 /* As podman does at load: delete it, whoever uses it. */
                 int r = layer_delete_locked(s, id, &c->bytes, e);
                 if (r < 0)
@@ -100,12 +116,12 @@ static int check_incomplete(struct check *c, struct err *e)
         return 0;
 }
 
-/* Layers whose files are gone, or whose parent is gone or broken. */
-static int check_broken_layers(struct check *c, struct err *e)
+/* Layers whose files are gone, or whose parent is gone or broken; removed
+ * with the other damaged layers by repair_layers. */
+static void check_broken_layers(struct check *c)
 {
         struct store *s = c->s;
         bool changed = true;
-        _cleanup_strv_ char **broken = NULL;
         while (changed) {
                 changed = false;
                 for (size_t i = 0; i < s->layers.arr->arr.len; i++) {
@@ -122,22 +138,28 @@ static int check_broken_layers(struct check *c, struct err *e)
                                 why = "parent layer missing";
                         if (!why)
                                 continue;
-                        struct json *o = json_new_object();
-                        json_object_set_string(o, "id", id);
-                        json_object_set_string(o, "problem", why);
-                        report_add(c, "broken-layers", o);
-                        strv_add(&broken, id);
+                        report_problem(c, "broken-layers", id, why);
                         strv_add(&c->bad, id);
                         changed = true;
                 }
         }
-        /* Children before parents, so each deletion is of a leaf. */
-        for (size_t k = strv_length(broken); c->repair && k-- > 0;) {
-                int r = layer_delete_locked(s, broken[k], &c->bytes, e);
-                if (r < 0)
-                        return r;
+}
+
+/* Layers whose content no longer reassembles to their diff-digest (files
+ * changed or gone since they were applied): save, push and podman's
+ * `system check` fail on them. The slow part, skipped by quick. */
+static void check_digests(struct check *c)
+{
+        struct store *s = c->s;
+        for (size_t i = 0; !c->o->quick && i < s->layers.arr->arr.len; i++) {
+                const char *id = json_object_get_string(s->layers.arr->arr.items[i], "id");
+                _cleanup_free_ char *problem = NULL;
+                if (!id || strv_contains(c->bad, id) || layer_verify_locked(s, id, &problem) == 0)
+                        continue;
+                report_problem(c, "damaged-layers", id, problem);
+                strv_add(&c->corrupt, id);
+                strv_add(&c->bad, id);
         }
-        return 0;
 }
 
 /* Driver metadata of the layers that are fine otherwise, parents first so
@@ -163,10 +185,7 @@ static int check_driver_metadata(struct check *c, struct err *e)
                         if (r < 0)
                                 return r;
                         if (problem) {
-                                struct json *o = json_new_object();
-                                json_object_set_string(o, "id", id);
-                                json_object_set_string(o, "problem", problem);
-                                report_add(c, "layer-metadata", o);
+                                report_problem(c, "layer-metadata", id, problem);
                         }
                         strv_add(&done, id);
                         progress = true;
@@ -260,31 +279,114 @@ static int check_orphans(struct check *c, struct err *e)
         return 0;
 }
 
-/* ---------------------------------------------------------------- images, containers */
+/* ---------------------------------------------------------------- unreferenced */
 
-static int check_images(struct check *c, struct err *e)
+/* Mark id and its parents as used. */
+static void mark_chain(struct store *s, const char *id, char ***used)
 {
-        struct store *s = c->s;
-        for (size_t i = s->images.arr->arr.len; i-- > 0;) {
-                const struct json *img = s->images.arr->arr.items[i];
-                const char *top = json_object_get_string(img, "layer");
-                if (!top || !*top || !layer_missing(c, top))
-                        continue;
-                _cleanup_free_ char *id = xstrdup(json_object_get_string(img, "id"));
-                report_add(c, "images-missing-layers", json_new_string(id));
-                if (!c->repair)
-                        continue;
-                records_remove_at(s->images.arr, i);
-                s->images.dirty = true;
-                _cleanup_free_ char *dir =
-                        xasprintf("%s/%s-images/%s", s->graphroot, s->driver, id);
-                int r = storage_rm_rf(AT_FDCWD, dir, &c->bytes, e);
-                if (r < 0)
-                        return r;
+        _cleanup_free_ char *cur = id && *id ? xstrdup(id) : NULL;
+        while (cur && !strv_contains(*used, cur)) {
+                strv_add(used, cur);
+                ssize_t i = records_find(s->layers.arr, cur);
+                const char *p =
+                        i < 0 ? NULL
+                              : json_object_get_string(s->layers.arr->arr.items[i], "parent");
+                free(cur);
+                cur = p && *p ? xstrdup(p) : NULL;
         }
-        return 0;
 }
 
+/* Layers that no image's chain and no container's chain use and that are
+ * older than max_age (or of unknown age), as c/storage's Check counts
+ * them: what an interrupted pull or load left, once nobody can still be
+ * about to record an image over it. Unlike c/storage, the parents of a
+ * container's layer count as used even when its image is gone. */
+static void check_unreferenced(struct check *c)
+{
+        struct store *s = c->s;
+        _cleanup_strv_ char **used = NULL;
+        for (size_t i = 0; i < s->images.arr->arr.len; i++) {
+                const struct json *img = s->images.arr->arr.items[i];
+                mark_chain(s, json_object_get_string(img, "layer"), &used);
+                _cleanup_strv_ char **mapped = record_strv(img, "mapped-layers");
+                for (char **m = mapped; m && *m; m++)
+                        mark_chain(s, *m, &used);
+        }
+        for (size_t i = 0; i < s->containers.arr->arr.len; i++)
+                mark_chain(s, json_object_get_string(s->containers.arr->arr.items[i], "layer"),
+                           &used);
+        int64_t now;
+        time_now(&now, NULL);
+        for (size_t i = 0; i < s->layers.arr->arr.len; i++) {
+                const struct json *rec = s->layers.arr->arr.items[i];
+                const char *id = json_object_get_string(rec, "id");
+                if (!id || strv_contains(used, id) || strv_contains(c->bad, id))
+                        continue;
+                const char *created = json_object_get_string(rec, "created");
+                int64_t sec;
+                if (created && time_parse_rfc3339(created, &sec, NULL) == 0 &&
+                    sec + c->o->max_age > now)
+                        continue;
+                report_add(c, "unreferenced-layers", json_new_string(id));
+                strv_add(&c->bad, id);
+        }
+}
+
+/* ---------------------------------------------------------------- images, containers */
+
+/* Why an image is damaged (allocated), or NULL: a layer of its chain is
+ * missing or broken, or present with the wrong content. */
+static char *image_damage(struct check *c, const struct json *img, bool *ret_missing)
+{
+        struct store *s = c->s;
+        _cleanup_strv_ char **tops = record_strv(img, "mapped-layers");
+        const char *top = json_object_get_string(img, "layer");
+        if (top && *top)
+                strv_add(&tops, top);
+        for (char **t = tops; t && *t; t++) {
+                if (layer_missing(c, *t)) {
+                        *ret_missing = true;
+                        return xasprintf("layer %s missing", *t);
+                }
+                _cleanup_strv_ char **chain = NULL;
+                mark_chain(s, *t, &chain);
+                for (char **l = chain; *l; l++)
+                        if (strv_contains(c->corrupt, *l)) {
+                                *ret_missing = false;
+                                return xasprintf("layer %s damaged", *l);
+                        }
+        }
+        return NULL;
+}
+
+static void check_images(struct check *c)
+{
+        struct store *s = c->s;
+        for (size_t i = 0; i < s->images.arr->arr.len; i++) {
+                const struct json *img = s->images.arr->arr.items[i];
+                const char *id = json_object_get_string(img, "id");
+                bool missing = false;
+                _cleanup_free_ char *why = image_damage(c, img, &missing);
+                if (!id || !why)
+                        continue;
+                if (missing) {
+                        report_add(c, "images-missing-layers", json_new_string(id));
+                } else {
+                        report_problem(c, "damaged-images", id, why);
+                }
+                strv_add(&c->bad_images, id);
+        }
+}
+
+static void report_kept(struct check *c, const char *id, const char *why)
+{
+        report_problem(c, "kept", id, why);
+}
+
+/* Containers whose layer or image is gone or damaged. Repair removes
+ * berth's own whose layer or image is gone; force removes every damaged
+ * one, podman's and buildah's too (their record, layer and userdata:
+ * podman keeps its own database entry of such a container, T12). */
 static int check_containers(struct check *c, struct err *e)
 {
         struct store *s = c->s;
@@ -293,14 +395,22 @@ static int check_containers(struct check *c, struct err *e)
                 const char *img = json_object_get_string(ctr, "image");
                 const char *layer = json_object_get_string(ctr, "layer");
                 const char *why = NULL;
-                const char *top = NULL;
-                ssize_t ii = img && *img ? records_find(s->images.arr, img) : -1;
-                if (ii >= 0)
-                        top = json_object_get_string(s->images.arr->arr.items[ii], "layer");
-                if (layer_missing(c, layer))
+                bool gone = true;
+                if (layer_missing(c, layer)) {
                         why = "layer missing";
-                else if (img && *img && (ii < 0 || (top && *top && layer_missing(c, top))))
-                        why = "image missing";
+                } else if (img && *img) {
+                        ssize_t ii = records_find(s->images.arr, img);
+                        bool missing = false;
+                        _cleanup_free_ char *dmg =
+                                ii < 0 ? NULL
+                                       : image_damage(c, s->images.arr->arr.items[ii], &missing);
+                        if (ii < 0 || (dmg && missing))
+                                why = "image missing";
+                        else if (dmg) {
+                                why = "image damaged";
+                                gone = false;
+                        }
+                }
                 if (!why)
                         continue;
                 _cleanup_free_ char *id = xstrdup(json_object_get_string(ctr, "id"));
@@ -310,9 +420,14 @@ static int check_containers(struct check *c, struct err *e)
                 json_object_set_string(o, "problem", why);
                 json_object_set_bool(o, "berth", ours);
                 report_add(c, "broken-containers", o);
-                /* podman's and buildah's containers are theirs to fix. */
-                if (!c->repair || !ours)
+                if (!c->repair)
                         continue;
+                if (!c->o->force && !(ours && gone)) {
+                        report_kept(c, id,
+                                    ours ? "its image is damaged: --force removes it"
+                                         : "another tool's container: --force removes it");
+                        continue;
+                }
                 int r = container_delete_locked(s, id, e);
                 if (r < 0)
                         return r;
@@ -321,17 +436,132 @@ static int check_containers(struct check *c, struct err *e)
         return 0;
 }
 
+static const char *container_using_image(struct store *s, const char *id)
+{
+        for (size_t i = 0; i < s->containers.arr->arr.len; i++) {
+                const struct json *ctr = s->containers.arr->arr.items[i];
+                const char *img = json_object_get_string(ctr, "image");
+                if (img && STREQ(img, id))
+                        return json_object_get_string(ctr, "id");
+        }
+        return NULL;
+}
+
+/* Damaged images go with the layers of their chain that nothing else
+ * uses, unless a container still uses them (left by check_containers
+ * when not forced). */
+static int repair_images(struct check *c, struct err *e)
+{
+        struct store *s = c->s;
+        for (char **id = c->bad_images; c->repair && id && *id; id++) {
+                if (records_find(s->images.arr, *id) < 0)
+                        continue;
+                const char *user = container_using_image(s, *id);
+                if (user) {
+                        _cleanup_free_ char *why =
+                                xasprintf("damaged image used by container %s: --force "
+                                          "removes both",
+                                          user);
+                        report_kept(c, *id, why);
+                        continue;
+                }
+                _cleanup_strv_ char **removed = NULL;
+                int r = image_delete_locked(s, *id, &removed, &c->bytes, e);
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
+
+static size_t layer_depth(struct store *s, const char *id)
+{
+        _cleanup_strv_ char **chain = NULL;
+        mark_chain(s, id, &chain);
+        return strv_length(chain);
+}
+
+static int cmp_depth_desc(const void *a, const void *b, void *s)
+{
+        size_t da = layer_depth(s, *(char *const *)a), db = layer_depth(s, *(char *const *)b);
+        return da < db ? 1 : da > db ? -1 : 0;
+}
+
+/* The damaged layers still there, children before parents so that each
+ * deletion is of a leaf; one still in use stays. Without repair: their
+ * size. */
+static int repair_layers(struct check *c, struct err *e)
+{
+        struct store *s = c->s;
+        size_t n = strv_length(c->bad);
+        if (n > 1)
+                qsort_r(c->bad, n, sizeof(char *), cmp_depth_desc, s);
+        for (size_t k = 0; k < n; k++) {
+                const char *id = c->bad[k];
+                if (records_find(s->layers.arr, id) < 0)
+                        continue;
+                if (!c->repair) {
+                        _cleanup_free_ char *dir = s->ops->layer_dir(s, id);
+                        c->bytes += storage_tree_size(AT_FDCWD, dir);
+                        continue;
+                }
+                _cleanup_free_ char *user = NULL;
+                if (layer_in_use(s, id, &user)) {
+                        _cleanup_free_ char *why = xasprintf("damaged layer used by %s", user);
+                        report_kept(c, id, why);
+                        continue;
+                }
+                int r = layer_delete_locked(s, id, &c->bytes, e);
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
+
 static const char *const report_keys[] = {
-        "stale-staging",         "incomplete-layers",
-        "broken-layers",         "orphan-layer-dirs",
-        "dangling-links",        "orphan-tar-split",
-        "images-missing-layers", "layer-metadata",
-        "broken-containers",     NULL,
+        "stale-staging",
+        "incomplete-layers",
+        "broken-layers",
+        "damaged-layers",
+        "unreferenced-layers",
+        "orphan-layer-dirs",
+        "dangling-links",
+        "orphan-tar-split",
+        "images-missing-layers",
+        "damaged-images",
+        "layer-metadata",
+        "broken-containers",
+        "kept",
+        NULL,
 };
 
-int store_check(struct store *s, bool repair, struct json **ret_report, struct err *e)
+static int check_locked(struct check *c, struct err *e)
 {
-        struct check c = {.s = s, .repair = repair, .report = json_new_object()};
+        int r = check_incomplete(c, e);
+        if (r < 0)
+                return r;
+        check_broken_layers(c);
+        check_digests(c);
+        if ((r = check_driver_metadata(c, e)) < 0 || (r = check_orphans(c, e)) < 0)
+                return r;
+        check_unreferenced(c);
+        check_images(c);
+        if ((r = check_containers(c, e)) < 0 || (r = repair_images(c, e)) < 0)
+                return r;
+        return repair_layers(c, e);
+}
+
+int store_check(struct store *s, const struct store_check_opts *o, struct json **ret_report,
+                struct err *e)
+{
+        struct store_check_opts dflt = {.max_age = STORE_CHECK_MAX_AGE};
+        if (!o)
+                o = &dflt;
+        struct check c = {
+                .s = s,
+                .o = o,
+                .repair = o->repair || o->force,
+                .report = json_new_object(),
+        };
         _cleanup_json_ struct json *report = c.report;
         for (const char *const *k = report_keys; *k; k++)
                 json_object_set(report, *k, json_new_array());
@@ -341,102 +571,24 @@ int store_check(struct store *s, bool repair, struct json **ret_report, struct e
                 LK_STORAGE | LK_LAYERS | LK_MOUNTS | LK_IMAGES | LK_CONTAINERS | LK_KEEP_INCOMPLETE;
         int r = store_lock(s, mask, e);
         if (r >= 0) {
-                r = check_incomplete(&c, e);
-                if (r >= 0)
-                        r = check_broken_layers(&c, e);
-                if (r >= 0)
-                        r = check_driver_metadata(&c, e);
-                if (r >= 0)
-                        r = check_orphans(&c, e);
-                if (r >= 0)
-                        r = check_images(&c, e);
-                if (r >= 0)
-                        r = check_containers(&c, e);
+                r = check_locked(&c, e);
                 int u = store_unlock(s, mask, r < 0 ? NULL : e);
                 if (r >= 0)
                         r = u;
         }
         /* The orphans moved aside are nobody's now: remove them unlocked. */
         strv_free(c.bad);
+        strv_free(c.corrupt);
+        strv_free(c.bad_images);
         if (c.trash) {
                 staging_trash_free(c.trash, &c.bytes);
                 staging_rmdir_lroot(s);
         }
         if (r < 0)
                 return err_wrap(e, "checking store '%s'", s->graphroot);
-        json_object_set_bool(report, "repaired", repair);
-        json_object_set_int(report, repair ? "bytes-reclaimed" : "bytes-reclaimable",
+        json_object_set_bool(report, "repaired", c.repair);
+        json_object_set_int(report, c.repair ? "bytes-reclaimed" : "bytes-reclaimable",
                             (int64_t)c.bytes);
         *ret_report = steal_pointer(&report);
-        return 0;
-}
-
-/* ---------------------------------------------------------------- wipe */
-
-static int unmount_all_under(const char *dir, struct err *e)
-{
-        /* Deepest first; a leftover self-bind of the overlay home (T14)
-         * is among them and must go before anything can be removed. */
-        for (int round = 0; round < 8; round++) {
-                _cleanup_strv_ char **mps = storage_mounts_under(dir);
-                if (!mps)
-                        return 0;
-                bool any = false;
-                for (char **m = mps; *m; m++) {
-                        /* The root itself may be a volume the user mounted. */
-                        if (STREQ(*m, dir))
-                                continue;
-                        any = true;
-                        if (umount2(*m, MNT_DETACH) < 0 && errno != EINVAL && errno != ENOENT)
-                                return err_errno(e, "unmount '%s'", *m);
-                }
-                if (!any)
-                        return 0;
-        }
-        return 0;
-}
-
-static int empty_dir(const char *dir, struct err *e)
-{
-        _cleanup_(closedirp) DIR *d = opendir(dir);
-        if (!d)
-                return errno == ENOENT ? 0 : err_errno(e, "open '%s'", dir);
-        struct dirent *de;
-        while ((de = readdir(d))) {
-                if (STREQ(de->d_name, ".") || STREQ(de->d_name, ".."))
-                        continue;
-                int r = storage_rm_rf(dirfd(d), de->d_name, NULL, e);
-                if (r < 0)
-                        return r;
-        }
-        return 0;
-}
-
-int store_wipe(struct store *s, struct err *e)
-{
-        const unsigned mask =
-                LK_STORAGE | LK_LAYERS | LK_MOUNTS | LK_IMAGES | LK_CONTAINERS | LK_KEEP_INCOMPLETE;
-        int r = store_lock(s, mask, e);
-        if (r < 0)
-                return err_wrap(e, "wiping store '%s'", s->graphroot);
-        r = unmount_all_under(s->graphroot, e);
-        if (r >= 0)
-                r = unmount_all_under(s->runroot, e);
-        if (r >= 0)
-                r = empty_dir(s->graphroot, e);
-        if (r >= 0)
-                r = empty_dir(s->runroot, e);
-        /* The lock files are gone with the rest: drop our state without
-         * saving, then lay out a fresh, empty store for this handle. */
-        records_abort(&s->containers);
-        records_abort(&s->images);
-        records_abort(&s->mounts);
-        records_abort(&s->layers);
-        (void)lockfile_unlock(s->storage_lock, NULL);
-        if (r >= 0)
-                r = store_reinit(s, e);
-        pthread_mutex_unlock(&s->mu);
-        if (r < 0)
-                return err_wrap(e, "wiping store '%s'", s->graphroot);
         return 0;
 }

@@ -76,9 +76,10 @@ static int diff_fail(struct differ *d, const char *what, struct err *e)
 
 static bool xattr_skipped(const char *name)
 {
-        /* overlay's own bookkeeping and host labels are not layer content */
+        /* overlay's and fuse-overlayfs' own bookkeeping and host labels
+         * are not layer content */
         return str_has_prefix(name, "trusted.overlay.") || str_has_prefix(name, "user.overlay.") ||
-               STREQ(name, "security.selinux");
+               str_has_prefix(name, "user.fuseoverlayfs.") || STREQ(name, "security.selinux");
 }
 
 /* Add the object's xattrs to the entry; *ret_opaque tells whether the
@@ -101,7 +102,10 @@ static int add_xattrs(struct differ *d, int dirfd, const char *name, const char 
         }
         _cleanup_free_ char *val = xmalloc(XATTR_LIST_MAX_LEN);
         for (char *k = list; k < list + n; k += strlen(k) + 1) {
-                bool opaque = opaque_name && STREQ(k, opaque_name);
+                /* fuse-overlayfs marks opaque dirs its own way when it
+                 * may not set the overlay xattr (a mount_program store). */
+                bool opaque = (opaque_name && STREQ(k, opaque_name)) ||
+                              STREQ(k, "user.fuseoverlayfs.opaque");
                 if (!opaque && xattr_skipped(k))
                         continue;
                 ssize_t vn = getxattr(proc, k, val, XATTR_LIST_MAX_LEN);

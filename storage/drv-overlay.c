@@ -9,6 +9,7 @@
 #include <fcntl.h>
 #include <spawn.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -366,12 +367,21 @@ static int ensure_home_private(struct store *s, struct err *e)
         return 0;
 }
 
+/* Run a helper (a mount program, fusermount) and wait for it. Its stdout
+ * and stderr go to a memory file (a FUSE daemon keeps them open, so a pipe
+ * would never see its end), and its stderr is quoted only if it fails:
+ * fuse-overlayfs chatters ("unknown argument ignored") when it works. */
 static int run_program(char *const argv[], const char *cwd, struct err *e)
 {
+        _cleanup_close_ int out = memfd_create("berth-helper-output", MFD_CLOEXEC);
         posix_spawn_file_actions_t fa;
         posix_spawn_file_actions_init(&fa);
         if (cwd)
                 posix_spawn_file_actions_addchdir_np(&fa, cwd);
+        if (out >= 0) {
+                posix_spawn_file_actions_adddup2(&fa, out, STDOUT_FILENO);
+                posix_spawn_file_actions_adddup2(&fa, out, STDERR_FILENO);
+        }
         pid_t pid;
         extern char **environ;
         int r = posix_spawn(&pid, argv[0], &fa, NULL, argv, environ);
@@ -382,9 +392,15 @@ static int run_program(char *const argv[], const char *cwd, struct err *e)
         while (waitpid(pid, &status, 0) < 0)
                 if (errno != EINTR)
                         return err_errno(e, "wait for '%s'", argv[0]);
-        if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
-                return err_set(e, EIO, "'%s' failed (status %d)", argv[0], status);
-        return 0;
+        if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
+                return 0;
+        char msg[512] = "";
+        ssize_t n = out >= 0 ? pread(out, msg, sizeof(msg) - 1, 0) : -1;
+        msg[n > 0 ? n : 0] = '\0';
+        for (char *p = msg + strlen(msg); p > msg && (p[-1] == '\n' || p[-1] == ' ');)
+                *--p = '\0';
+        return err_set(e, EIO, "'%s' failed (status %d)%s%s", argv[0], status, *msg ? ": " : "",
+                       msg);
 }
 
 /* The new mount API takes one lower per call (kernel 6.8+), so a chain

@@ -308,14 +308,15 @@ int store_image_remove_names(struct store *s, const char *id, char *const *names
 /* ---------------------------------------------------------------- delete */
 
 /* Delete top and then its parents while nothing else refers to them. */
-static int delete_chain(struct store *s, const char *top, char ***removed, struct err *e)
+static int delete_chain(struct store *s, const char *top, char ***removed, uint64_t *freed,
+                        struct err *e)
 {
         _cleanup_free_ char *cur = top ? xstrdup(top) : NULL;
         while (cur && records_find(s->layers.arr, cur) >= 0 && !layer_in_use(s, cur, NULL)) {
                 ssize_t i = records_find(s->layers.arr, cur);
                 const char *p = json_object_get_string(s->layers.arr->arr.items[i], "parent");
                 _cleanup_free_ char *parent = p && *p ? xstrdup(p) : NULL;
-                int r = layer_delete_locked(s, cur, NULL, e);
+                int r = layer_delete_locked(s, cur, freed, e);
                 if (r < 0)
                         return r;
                 strv_add(removed, cur);
@@ -325,7 +326,8 @@ static int delete_chain(struct store *s, const char *top, char ***removed, struc
         return 0;
 }
 
-static int image_delete_locked(struct store *s, const char *ref, char ***removed, struct err *e)
+int image_delete_locked(struct store *s, const char *ref, char ***removed, uint64_t *freed,
+                        struct err *e)
 {
         struct json *img;
         int r = image_find(s, ref, &img, e);
@@ -349,12 +351,12 @@ static int image_delete_locked(struct store *s, const char *ref, char ***removed
         if ((r = records_save(&s->images, e)) < 0)
                 return r;
         _cleanup_free_ char *dir = image_dir(s, id);
-        if ((r = storage_rm_rf(AT_FDCWD, dir, NULL, e)) < 0)
+        if ((r = storage_rm_rf(AT_FDCWD, dir, freed, e)) < 0)
                 return r;
         for (char **m = mapped; m && *m; m++)
-                if ((r = delete_chain(s, *m, removed, e)) < 0)
+                if ((r = delete_chain(s, *m, removed, freed, e)) < 0)
                         return r;
-        return delete_chain(s, top, removed, e);
+        return delete_chain(s, top, removed, freed, e);
 }
 
 int store_image_delete(struct store *s, const char *id, char ***ret_removed_layers, struct err *e)
@@ -364,7 +366,7 @@ int store_image_delete(struct store *s, const char *id, char ***ret_removed_laye
         if (r < 0)
                 return err_wrap(e, "deleting image '%s'", id);
         _cleanup_strv_ char **removed = NULL;
-        r = image_delete_locked(s, id, &removed, e);
+        r = image_delete_locked(s, id, &removed, NULL, e);
         int u = store_unlock(s, mask, r < 0 ? NULL : e);
         if (r >= 0)
                 r = u;

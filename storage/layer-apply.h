@@ -18,6 +18,10 @@ struct apply_opts {
         enum apply_mode mode;
         bool rootless;  /* opaque xattr user.overlay.opaque instead of trusted.overlay.opaque;
                            device nodes other than 0:0 whiteouts are skipped with a debug log */
+        /* APPLY_OVERLAY for a mount_program (fuse-overlayfs) store: whiteouts
+         * stay AUFS-style, ".wh.<name>" and ".wh..wh..opq" extracted as the
+         * tar has them, as containers/storage's AUFSWhiteoutFormat does. */
+        bool aufs_whiteouts;
         /* Owners in the tar are container ids; host id = map(container id).
          * n == 0 means identity. */
         const struct id_map *uidmap;
@@ -65,6 +69,10 @@ void apply_result_done(struct apply_result *r);
  * read from tarsplit_fd (gzip) and the file contents under rootfd, checking
  * every file's CRC-64/ISO ("file integrity checksum failed for '<name>'"). */
 int tarsplit_assemble(int tarsplit_fd, int rootfd, int out_fd, struct err *e);
+/* The same without writing: the sha256 digest (allocated) and length of
+ * the tar it would write, with the same checks (store_check). */
+int tarsplit_assemble_digest(int tarsplit_fd, int rootfd, char **ret_digest, int64_t *ret_size,
+                             struct err *e);
 
 /* Write a tar of an overlay upper directory to out_fd: 0:0 char devices
  * become .wh.<name>, opaque dirs get .wh..wh..opq (xattr name as rootless

@@ -372,3 +372,36 @@ int store_layer_diff(struct store *s, const char *ref, int fd, struct err *e)
                 return err_wrap(e, "computing the diff of layer '%s'", f.id ? f.id : ref);
         return 0;
 }
+
+int layer_verify_locked(struct store *s, const char *id, char **ret_problem)
+{
+        ssize_t i = records_find(s->layers.arr, id);
+        const char *want = i < 0 ? NULL
+                                 : json_object_get_string(s->layers.arr->arr.items[i],
+                                                          "diff-digest");
+        /* Container layers have no diff: nothing to compare. */
+        if (!want || !*want)
+                return 0;
+        int64_t want_size = json_object_get_int(s->layers.arr->arr.items[i], "diff-size", -1);
+        _cleanup_(layer_files_done) struct layer_files f = {.rootfd = -1, .parentfd = -1,
+                                                           .tsfd = -1};
+        _cleanup_err_ struct err e = {0};
+        _cleanup_free_ char *got = NULL;
+        int64_t size = 0;
+        if (layer_open_files_locked(s, id, false, true, &f, &e) < 0 ||
+            tarsplit_assemble_digest(f.tsfd, f.rootfd, &got, &size, &e) < 0) {
+                *ret_problem = xstrdup(e.msg ? e.msg : "cannot be read back");
+                return 1;
+        }
+        if (!STREQ(got, want)) {
+                *ret_problem = xasprintf("content digest %s does not match its diff-digest %s",
+                                         got, want);
+                return 1;
+        }
+        if (want_size >= 0 && size != want_size) {
+                *ret_problem = xasprintf("content is %lld bytes, its diff-size says %lld",
+                                         (long long)size, (long long)want_size);
+                return 1;
+        }
+        return 0;
+}

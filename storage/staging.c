@@ -243,6 +243,7 @@ int store_layer_stage_with(struct store *s, int fd, const struct store_stage_opt
         struct apply_opts o = {
                 .mode = overlay ? APPLY_OVERLAY : APPLY_VFS,
                 .rootless = s->rootless,
+                .aufs_whiteouts = s->mount_program != NULL,
                 .expected_digest = so->expected_digest,
                 .root_mode_pending = pending,
         };

@@ -193,9 +193,26 @@ char *store_container_run_dir(const struct store *s, const char *id);
 
 /* ---------------------------------------------------------------- maintenance */
 
-/* Find orphaned layer directories, incomplete layers, images with missing
- * layers, containers without image or layer, stale staging dirs; with
- * repair, remove them. Allocates a JSON report with bytes reclaimed. */
-int store_check(struct store *s, bool repair, struct json **ret_report, struct err *e);
+/* What store_check looks for and what it may remove (podman 5's `system
+ * check` flags). */
+struct store_check_opts {
+        bool repair; /* remove what is damaged, unless a container uses it */
+        bool force;  /* repair, and first remove the containers (any tool's)
+                        that use damaged images or layers */
+        bool quick;  /* skip reassembling every layer to compare its digest */
+        /* Seconds a layer that no image or container uses may exist
+         * before it counts as a leftover (STORE_CHECK_MAX_AGE: podman's
+         * 24h, so a pull or load in progress is never taken for one). */
+        int64_t max_age;
+};
+#define STORE_CHECK_MAX_AGE ((int64_t)24 * 3600)
+
+/* Find orphaned layer directories, incomplete, broken, damaged and old
+ * unreferenced layers, images with missing or damaged layers, containers
+ * without image or layer, stale staging dirs; with repair, remove them
+ * (o NULL: check only, defaults). Allocates a JSON report with the bytes
+ * reclaimed (or reclaimable) and what repair kept. */
+int store_check(struct store *s, const struct store_check_opts *o, struct json **ret_report,
+                struct err *e);
 /* Remove everything in the store, as `podman system reset` does. */
 int store_wipe(struct store *s, struct err *e);

@@ -235,6 +235,11 @@ void layers_remove_incomplete(struct store *s);
  * layer id (an image's layer/mapped-layers, a container's layer, another
  * layer's parent). Sets *ret_user to a description when not NULL. */
 bool layer_in_use(struct store *s, const char *id, char **ret_user);
+/* With the layers lock held: reassemble layer id from its tar-split data
+ * and files and compare with its diff-digest and diff-size (layers
+ * without a diff-digest pass). Returns 1 and sets *ret_problem
+ * (allocated) when they differ or it cannot be read back, else 0. */
+int layer_verify_locked(struct store *s, const char *id, char **ret_problem);
 /* With storage, layers and mountpoints locked: unmount layer id
  * completely if it is counted as mounted. */
 int mount_release_all(struct store *s, const char *id, struct err *e);
@@ -248,6 +253,13 @@ int unmount_layer_locked(struct store *s, const char *id, bool force, struct err
  * a container record, its layer (unless something else uses it) and its
  * userdata directories. */
 int container_delete_locked(struct store *s, const char *ref, struct err *e);
+
+/* With storage, layers, mountpoints, images and containers locked: delete
+ * an image no container uses and each layer of its chain that nothing
+ * else uses (appended to *removed), adding the bytes freed to *freed
+ * when not NULL. */
+int image_delete_locked(struct store *s, const char *ref, char ***removed, uint64_t *freed,
+                        struct err *e);
 
 /* Key orders of Go's structs. */
 extern const char *const layer_key_order[];

@@ -337,9 +337,20 @@ static int store_make_layout(struct store *s, struct err *e)
                 if ((r = mkdir_mode(l, 0755, e)) < 0)
                         return r;
                 /* A missing marker makes podman scan the whole tree for
-                 * fuse-overlayfs traces (trap T3); say what we use. */
+                 * fuse-overlayfs traces (trap T3); say what we use. With a
+                 * mount program, containers/storage writes "true" at every
+                 * start: the layers now hold AUFS whiteouts, so native
+                 * overlay must never mount this store again. */
                 _cleanup_free_ char *m = xasprintf("%s/overlay/.has-mount-program", g);
-                if ((r = write_if_absent(m, s->mount_program ? "true" : "false", e)) < 0)
+                _cleanup_free_ char *cur = NULL;
+                if (!s->mount_program)
+                        r = write_if_absent(m, "false", e);
+                else if (fs_read_file(AT_FDCWD, m, 64, &cur, NULL, NULL) == 0 &&
+                         STREQ(cur, "true"))
+                        r = 0;
+                else
+                        r = fs_write_atomic(AT_FDCWD, m, "true", 4, 0600, e);
+                if (r < 0)
                         return r;
         } else {
                 _cleanup_free_ char *dir = xasprintf("%s/vfs/dir", g);

@@ -412,11 +412,24 @@ int tarsplit_writer_finish(struct tarsplit_writer *w, struct err *e)
 
 struct assembler {
         int rootfd;
-        int out_fd;
+        int out_fd;             /* -1: only digest */
+        struct digester *dg;    /* NULL: only write */
+        int64_t size;
         struct strset seen;
         int64_t line_no;
         unsigned char buf[TARSPLIT_BUF];
 };
+
+static int emit(struct assembler *as, const void *buf, size_t len, struct err *e)
+{
+        as->size += (int64_t)len;
+        if (as->dg)
+                digester_update(as->dg, buf, len);
+        if (as->out_fd < 0)
+                return 0;
+        int r = write_all(as->out_fd, buf, len);
+        return r < 0 ? err_errnum(e, r, "writing the layer tar") : 0;
+}
 
 static int copy_file_entry(struct assembler *as, const char *name, int64_t size,
                            const unsigned char *want, size_t want_len, struct err *e)
@@ -447,9 +460,9 @@ static int copy_file_entry(struct assembler *as, const char *name, int64_t size,
                                        "short of its recorded size",
                                        name, (long long)left);
                 crc = crc64_iso_update(crc, as->buf, (size_t)n);
-                int r = write_all(as->out_fd, as->buf, (size_t)n);
+                int r = emit(as, as->buf, (size_t)n, e);
                 if (r < 0)
-                        return err_errnum(e, r, "writing the layer tar");
+                        return r;
                 left -= n;
         }
         unsigned char be[8];
@@ -492,12 +505,8 @@ static int assemble_record(struct assembler *as, const char *line, size_t len, s
                 return err_set(e, EBADMSG, "tar-split record %lld: bad payload",
                                (long long)as->line_no);
 
-        if (type && type->type == JSON_INT && type->i == 2) {
-                int r = write_all(as->out_fd, payload, payload_len);
-                if (r < 0)
-                        return err_errnum(e, r, "writing the layer tar");
-                return 0;
-        }
+        if (type && type->type == JSON_INT && type->i == 2)
+                return emit(as, payload, payload_len, e);
         if (!type || type->type != JSON_INT || type->i != 1)
                 return err_set(e, EBADMSG, "tar-split record %lld: unknown type",
                                (long long)as->line_no);
@@ -579,7 +588,8 @@ static int assemble_lines(struct assembler *as, struct sbuf *pending, bool final
         return 0;
 }
 
-int tarsplit_assemble(int tarsplit_fd, int rootfd, int out_fd, struct err *e)
+static int assemble(int tarsplit_fd, int rootfd, int out_fd, struct digester *dg,
+                    int64_t *ret_size, struct err *e)
 {
         _cleanup_free_ struct assembler *as = xcalloc(1, sizeof(*as));
         _cleanup_free_ unsigned char *in = xmalloc(TARSPLIT_BUF);
@@ -590,6 +600,7 @@ int tarsplit_assemble(int tarsplit_fd, int rootfd, int out_fd, struct err *e)
 
         as->rootfd = rootfd;
         as->out_fd = out_fd;
+        as->dg = dg;
         if (inflateInit2(&z, 15 + 16) != Z_OK)
                 return err_set(e, ENOMEM, "initializing zlib for the tar-split stream");
 
@@ -644,9 +655,29 @@ int tarsplit_assemble(int tarsplit_fd, int rootfd, int out_fd, struct err *e)
                 goto out;
         }
         r = assemble_lines(as, &pending, true, e);
+        if (r >= 0 && ret_size)
+                *ret_size = as->size;
 out:
         inflateEnd(&z);
         sbuf_done(&pending);
         strset_done(&as->seen);
         return r;
+}
+
+int tarsplit_assemble(int tarsplit_fd, int rootfd, int out_fd, struct err *e)
+{
+        return assemble(tarsplit_fd, rootfd, out_fd, NULL, NULL, e);
+}
+
+int tarsplit_assemble_digest(int tarsplit_fd, int rootfd, char **ret_digest, int64_t *ret_size,
+                             struct err *e)
+{
+        _cleanup_(digester_freep) struct digester *dg = digester_new();
+        int64_t size;
+        int r = assemble(tarsplit_fd, rootfd, -1, dg, &size, e);
+        if (r < 0)
+                return r;
+        *ret_digest = digester_final(dg);
+        *ret_size = size;
+        return 0;
 }

@@ -4,13 +4,15 @@
 #include "engine.h"
 
 struct history_cli {
-        bool no_trunc, quiet;
+        bool human, no_trunc, quiet;
         char *format;
 };
 
 #define O(f) offsetof(struct history_cli, f)
 static const struct cli_option history_options[] = {
         {"format", 0, CLI_STRING, O(format), NULL, "Change the output to JSON or a Go template"},
+        {"human", 'H', CLI_BOOL, O(human), NULL,
+         "Display dates in human readable format (-H=false: RFC 3339)", "true"},
         {"no-trunc", 0, CLI_BOOL, O(no_trunc), NULL, "Do not truncate the output"},
         {"quiet", 'q', CLI_BOOL, O(quiet), NULL, "Display the numeric IDs only"},
         CLI_END,
@@ -32,7 +34,7 @@ static int run_history(struct berth_ctx *ctx, void *opts_, char **args)
                         json_generate(items, JSON_GEN_ESCAPE_HTML | JSON_GEN_NEWLINE);
                 sbuf_append(&out, j);
         } else {
-                _cleanup_json_ struct json *rows = engine_history_rows(items, o->no_trunc);
+                _cleanup_json_ struct json *rows = engine_history_rows(items, o->no_trunc, o->human);
                 const char *fmt = o->quiet ? "{{.ID}}" : o->format;
                 r = report_render(fmt, engine_history_table, rows, true, NULL, &out, &e);
         }

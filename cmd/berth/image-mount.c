@@ -7,10 +7,12 @@
 #include "engine.h"
 
 struct mount_cli {
+        bool all;
         char *format;
 };
 
 static const struct cli_option mount_options[] = {
+        {"all", 'a', CLI_BOOL, offsetof(struct mount_cli, all), NULL, "Mount all images"},
         {"format", 0, CLI_STRING, offsetof(struct mount_cli, format), NULL,
          "Print the mounted images in the specified format (json)"},
         CLI_END,
@@ -72,10 +74,18 @@ static int run_mount(struct berth_ctx *ctx, void *opts_, char **args)
                 }
                 json = true;
         }
+        if (o->all && args[0]) {
+                err_set(&e, EINVAL,
+                        "when using the --all switch, you may not pass any image names or IDs");
+                return print_error(&e);
+        }
         struct store *s;
         if (ctx_store(ctx, &s, &e) < 0)
                 return print_error(&e);
         _cleanup_strv_ char **paths = NULL;
+        /* As podman: every image mounted, then listed like several names. */
+        if (o->all && engine_images_mount_all(s, &paths, &e) < 0)
+                return print_error(&e);
         for (char **a = args; *a; a++) {
                 char *path = NULL;
                 if (engine_image_mount(s, *a, &path, &e) < 0)
@@ -90,6 +100,8 @@ static int run_mount(struct berth_ctx *ctx, void *opts_, char **args)
         if (engine_images_mounted(s, &mounted, &e) < 0)
                 return print_error(&e);
         struct sbuf out = {0};
+        if (o->all && !paths)
+                return 0; /* no image: nothing mounted, nothing listed */
         if (json) {
                 if (paths) {
                         /* Only the images named, in the order found. */
@@ -123,8 +135,8 @@ const struct berth_cmd cmd_image_mount = {
         .name = "mount",
         .summary = "Mount an image's root filesystem",
         .description =
-                "Mount the named images read-only and print where; with no image, list "
-                "the mounted images and their mount points. Mounts are counted in the "
+                "Mount the named images (all with --all) read-only and print where; with "
+                "no image, list the mounted images and their mount points. Mounts are counted in the "
                 "store (as podman counts them) and stay until 'berth image unmount'." ROOTLESS_NOTE,
         .usage = "[options] [IMAGE...]",
         .options = mount_options,

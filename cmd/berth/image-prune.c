@@ -6,7 +6,7 @@
 #include "engine.h"
 
 struct prune_cli {
-        bool all, force;
+        bool all, external, force;
         char **filter;
 };
 
@@ -14,6 +14,9 @@ struct prune_cli {
 static const struct cli_option prune_options[] = {
         {"all", 'a', CLI_BOOL, O(all), NULL,
          "Remove all images not in use by containers, not just dangling ones"},
+        {"external", 0, CLI_BOOL, O(external), NULL,
+         "Remove images even when they are used by external containers (buildah's working "
+         "containers), removing those containers too"},
         {"filter", 0, CLI_STRV, O(filter), NULL, "Provide filter values (until=, label=, label!=)"},
         {"force", 'f', CLI_BOOL, O(force), NULL, "Do not prompt for confirmation"},
         CLI_END,
@@ -41,7 +44,7 @@ static int run_prune(struct berth_ctx *ctx, void *opts_, char **args)
         struct store *s;
         if (ctx_store(ctx, &s, &e) < 0)
                 return print_error(&e);
-        struct prune_opts po = {.all = o->all, .filter = o->filter};
+        struct prune_opts po = {.all = o->all, .external = o->external, .filter = o->filter};
         _cleanup_strv_ char **removed = NULL;
         int r = engine_images_prune(s, &po, &removed, &e);
         for (char **id = removed; id && *id; id++)

@@ -198,6 +198,11 @@ static int run(struct berth_ctx *ctx, int argc, char **argv)
         _cleanup_free_ char *path = cmd_path_of(rest, depth);
 
         void *opts = cmd->opts_size ? xcalloc(1, cmd->opts_size) : NULL;
+        /* Booleans that default to true (podman's -H, ...): "--flag=false"
+         * turns them off. */
+        for (const struct cli_option *o = cmd->options; opts && o && o->name; o++)
+                if (o->type == CLI_BOOL && o->dflt && STREQ(o->dflt, "true"))
+                        *(bool *)((char *)opts + o->offset) = true;
         int nargs = (int)strv_length(rest + depth);
         r = cli_parse(nargs, rest + depth, cmd->options, opts, global_options, &ctx->g,
                       cmd->parse_flags, &help, &res);

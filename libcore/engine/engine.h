@@ -123,14 +123,20 @@ int engine_image_history(struct store *s, const char *name, struct json **ret, s
 /* Allocates: template rows (ID, Created, CreatedAt, CreatedSince, CreatedBy,
  * Size, Comment, Tags) for history items; CreatedBy cut at 45 characters
  * and IDs at 12 unless no_trunc. */
-struct json *engine_history_rows(const struct json *items, bool no_trunc);
+struct json *engine_history_rows(const struct json *items, bool no_trunc, bool human);
 /* The default table of `history`. */
 extern const char engine_history_table[];
 
 /* ---------------------------------------------------------------- prune */
 
+/* A Go duration ("90s", "10m", "1h30m", "1.5h", "0"), in whole seconds;
+ * -EINVAL if it is not one. */
+int engine_parse_duration(const char *s, int64_t *ret);
+
 struct prune_opts {
         bool all;      /* every image no container uses, not only dangling ones */
+        bool external; /* containers no engine tracks (buildah's) do not count as
+                          users: they are removed with the image (podman's --external) */
         char **filter; /* until=, label=, label!= */
 };
 /* Remove dangling images (no name, no child image), or with all every
@@ -150,6 +156,9 @@ int engine_image_mount(struct store *s, const char *name, char **ret_path, struc
  * image if it was mounted, NULL if it was not (not an error, as in podman). */
 int engine_image_unmount(struct store *s, const char *name, bool force, char **ret_id,
                          struct err *e);
+/* Mount every image that has layers (podman's `image mount --all`).
+ * Allocates *ret_paths: the mount points, NULL when there is no image. */
+int engine_images_mount_all(struct store *s, char ***ret_paths, struct err *e);
 /* Unmount every mounted image. Allocates *ret_ids: the IDs unmounted. */
 int engine_images_unmount_all(struct store *s, bool force, char ***ret_ids, struct err *e);
 /* Allocates: the mounted images as podman's `image mount --format json`

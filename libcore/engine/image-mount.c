@@ -111,3 +111,24 @@ int engine_images_unmount_all(struct store *s, bool force, char ***ret_ids, stru
         *ret_ids = steal_pointer(&ids);
         return 0;
 }
+
+int engine_images_mount_all(struct store *s, char ***ret_paths, struct err *e)
+{
+        _cleanup_json_ struct json *imgs = NULL;
+        int r = store_images(s, &imgs, e);
+        if (r < 0)
+                return r;
+        _cleanup_strv_ char **paths = NULL;
+        for (size_t i = 0; i < imgs->arr.len; i++) {
+                const struct json *img = imgs->arr.items[i];
+                const char *top = json_object_get_string(img, "layer");
+                if (!top || !*top) /* a manifest list: nothing to mount */
+                        continue;
+                char *path = NULL;
+                if ((r = engine_image_mount(s, json_object_get_string(img, "id"), &path, e)) < 0)
+                        return r;
+                strv_push(&paths, path);
+        }
+        *ret_paths = steal_pointer(&paths);
+        return 0;
+}

@@ -138,7 +138,7 @@ static char *go_time_string(int64_t sec, int32_t nsec)
         return xasprintf("%s%s +0000 UTC", base, frac);
 }
 
-struct json *engine_history_rows(const struct json *items, bool no_trunc)
+struct json *engine_history_rows(const struct json *items, bool no_trunc, bool human)
 {
         int64_t now;
         time_now(&now, NULL);
@@ -153,7 +153,10 @@ struct json *engine_history_rows(const struct json *items, bool no_trunc)
                 int64_t sec = 0;
                 int32_t nsec = 0;
                 (void)time_parse_rfc3339(json_object_get_string(it, "created"), &sec, &nsec);
-                _cleanup_free_ char *ago = report_human_ago(now - sec);
+                /* podman's -H=false: Created.Format(time.RFC3339); sizes
+                 * stay human there. */
+                _cleanup_free_ char *ago =
+                        human ? report_human_ago(now - sec) : time_format_rfc3339(sec, 0);
                 json_object_set_string(row, "Created", ago);
                 json_object_set_string(row, "CreatedSince", ago);
                 _cleanup_free_ char *at = go_time_string(sec, nsec);

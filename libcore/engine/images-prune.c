@@ -19,13 +19,16 @@ static void prune_filters_done(struct prune_filters *f)
         strv_free(f->not_labels);
 }
 
-/* A Go duration ("90s", "10m", "1h30m", "1.5h"), in seconds. */
-static int parse_duration(const char *s, int64_t *ret)
+int engine_parse_duration(const char *s, int64_t *ret)
 {
         double total = 0;
         const char *p = s;
         if (!*p)
                 return -EINVAL;
+        if (STREQ(p, "0")) { /* the one unit-less duration Go accepts */
+                *ret = 0;
+                return 0;
+        }
         while (*p) {
                 char *end;
                 double v = strtod(p, &end);
@@ -61,7 +64,7 @@ static int parse_until(const char *v, int64_t *ret)
                 return 0;
         }
         int64_t d, now;
-        if (parse_duration(v, &d) < 0)
+        if (engine_parse_duration(v, &d) < 0)
                 return -EINVAL;
         time_now(&now, NULL);
         *ret = now - d;
@@ -235,14 +238,56 @@ static bool is_dangling(const struct snapshot *sn, size_t idx)
         return true;
 }
 
-static bool in_use(const struct json *containers, const char *id)
+/* podman's --external: a container that no engine keeps a database entry
+ * of beside its record, such as buildah's working containers, whose state
+ * (userdata/buildah.json) goes with the record. berth's own are not, and
+ * neither are podman's (libpod's metadata: "name", "created-at"): podman
+ * keeps those in its database, which berth never edits (T12). */
+static bool is_external(const struct json *ctr)
+{
+        if (store_container_is_berth(ctr))
+                return false;
+        const char *md = json_object_get_string(ctr, "metadata");
+        _cleanup_json_ struct json *m = NULL;
+        if (md && json_parse(md, strlen(md), &m, NULL) == 0 && m->type == JSON_OBJECT &&
+            json_object_get(m, "name") && json_object_get(m, "created-at"))
+                return false;
+        return true;
+}
+
+/* Whether a container uses image id (one that is not external, when
+ * external ones do not count). */
+static bool in_use(const struct json *containers, const char *id, bool external)
 {
         for (size_t i = 0; i < containers->arr.len; i++) {
-                const char *img = json_object_get_string(containers->arr.items[i], "image");
-                if (img && STREQ(img, id))
+                const struct json *c = containers->arr.items[i];
+                const char *img = json_object_get_string(c, "image");
+                if (img && STREQ(img, id) && !(external && is_external(c)))
                         return true;
         }
         return false;
+}
+
+/* Remove the external containers that use image id, as libimage does
+ * before removing an image with ExternalContainers set. */
+static int remove_external(struct store *s, const struct json *containers, const char *id,
+                           struct err *e)
+{
+        for (size_t i = 0; i < containers->arr.len; i++) {
+                const struct json *c = containers->arr.items[i];
+                const char *img = json_object_get_string(c, "image");
+                const char *cid = json_object_get_string(c, "id");
+                if (!img || !STREQ(img, id) || !cid || !is_external(c))
+                        continue;
+                struct err one = {0};
+                int r = store_container_delete(s, cid, &one);
+                if (r < 0 && one.code != ENOENT) {
+                        err_move(e, &one);
+                        return err_wrap(e, "removing external container %.12s", cid);
+                }
+                err_done(&one);
+        }
+        return 0;
 }
 
 int engine_images_prune(struct store *s, const struct prune_opts *o, char ***ret_removed,
@@ -262,7 +307,7 @@ int engine_images_prune(struct store *s, const struct prune_opts *o, char ***ret
                 for (size_t i = 0; i < sn.images->arr.len; i++) {
                         const struct json *img = sn.images->arr.items[i];
                         const char *id = json_object_get_string(img, "id");
-                        if (!id || in_use(sn.containers, id) ||
+                        if (!id || in_use(sn.containers, id, o->external) ||
                             !filters_match(&f, img, sn.configs[i]))
                                 continue;
                         if (!o->all && !is_dangling(&sn, i))
@@ -274,6 +319,10 @@ int engine_images_prune(struct store *s, const struct prune_opts *o, char ***ret
                 size_t gone = 0;
                 for (char **v = victims; *v; v++) {
                         struct err one = {0};
+                        if (o->external && (r = remove_external(s, sn.containers, *v, e)) < 0) {
+                                *ret_removed = steal_pointer(&removed);
+                                return err_wrap(e, "pruning image %.12s", *v);
+                        }
                         r = store_image_delete(s, *v, NULL, &one);
                         if (r < 0 && one.code == ENOENT) {
                                 /* Removed by someone else meanwhile. */

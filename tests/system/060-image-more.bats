@@ -47,6 +47,7 @@ store_file() {
         case "$1" in
         layers) echo "$graph/$driver-layers/layers.json" ;;
         images) echo "$graph/$driver-images/images.json" ;;
+        containers) echo "$graph/$driver-containers/containers.json" ;;
         mounts) echo "$run/$driver-layers/mountpoints.json" ;;
         esac
 }
@@ -122,6 +123,26 @@ ${BASE:0:12}
                 podman_in history --no-trunc -q "$img"
                 assert_equal "$output" "$mine" "history -q of $img"
         done
+}
+
+@test "history -H=false: RFC 3339 dates, sizes still human, as podman prints them" {
+        run_berth load -i "$F/layered.tar"
+        run_berth history -H=false layered:1
+        assert_line --index 1 --regexp "^${L1:0:12} +2023-01-03T00:00:00Z +/bin/sh -c echo hello > /hello +10.2 kB +second layer$"
+        assert_line --index 3 --regexp '^<missing> +2023-01-01T00:00:00Z +/bin/sh -c #\(nop\) ADD file:busybox in / +2.13 MB *$'
+        run_berth history --human=false --format '{{.Created}}|{{.CreatedSince}}|{{.Size}}' layered:1
+        assert_line --index 0 "2023-01-03T00:00:00Z|2023-01-03T00:00:00Z|10.2 kB"
+        run_berth history -H --format '{{.Created}}' layered:1
+        assert_line --index 0 --regexp ' ago$'
+        if command -v podman >/dev/null; then
+                local mine
+                run_berth history -H=false layered:1
+                mine=$output
+                podman_in history -H=false layered:1
+                assert_equal "$output" "$mine" "history -H=false"
+        fi
+        run_berth history --help
+        assert_output --partial "-H, --human"
 }
 
 @test "history: errors" {
@@ -205,6 +226,30 @@ $BASE"
         podman_in rm user
 }
 
+@test "image prune --external: buildah's container does not keep its image, podman's does" {
+        require_cmd buildah podman
+        run_berth load -i "$F/layered.tar"
+        run_berth load -i "$F/layered2.tar"
+        podman_in create --name user localhost/layered:2 /bin/true
+        if is_rootless; then
+                run_berth unshare buildah from localhost/layered:1
+        else
+                run_cmd buildah from localhost/layered:1
+        fi
+        run_berth image prune -af
+        assert_output ""
+        run_berth image prune -af --external
+        assert_output "$L1"
+        run_berth images -q --no-trunc
+        assert_output "sha256:$L2"
+        # buildah's working container went with its image; podman's stays.
+        run_cmd jq -r '.[].names[0]' "$(store_file containers)"
+        assert_output "user"
+        podman_in rm user
+        run_berth image prune -af --external
+        assert_output "$L2"
+}
+
 # ---------------------------------------------------------------- mount
 
 @test "image mount: read-only, counted in mountpoints.json, listed; unmount restores the count" {
@@ -256,6 +301,34 @@ $BASE"
         assert_equal "$(mount_count)" "$before" "mount count after unmount"
         run_berth image mount
         assert_output ""
+}
+
+@test "image mount -a: every image mounted and listed, as podman lists them" {
+        run_berth image mount -a
+        assert_output ""
+        run_berth load -i "$F/layered.tar"
+        run_berth load -i "$F/layered2.tar"
+        local before
+        before=$(mount_count)
+        run_berth image mount --all
+        assert_line --index 0 --regexp "^localhost/layered:1 +/"
+        assert_line --index 1 --regexp "^localhost/layered:2 +/"
+        assert_equal "${#lines[@]}" 2 "two images listed"
+        assert_equal "$(mount_count)" "$((before + 2))" "mount count"
+        run_berth image mount -a --format json
+        echo "$output" | jq -e --arg a "$L1" --arg b "$L2" 'length == 2 and .[0].id == $a and
+                .[1].id == $b' >/dev/null || die "bad JSON: $output"
+        if command -v podman >/dev/null; then
+                local mine
+                run_berth image mount
+                mine=$output
+                podman_in image mount
+                assert_equal "$output" "$mine" "podman's listing"
+        fi
+        run_berth 125 image mount -a layered:1
+        assert_output "Error: when using the --all switch, you may not pass any image names or IDs"
+        run_berth image unmount -a -f
+        assert_equal "$(mount_count)" "$before" "mount count after unmount"
 }
 
 @test "image mount: podman sees berth's mount and releases it" {

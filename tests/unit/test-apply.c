@@ -520,6 +520,36 @@ static void test_whiteouts_overlay(void **state)
         mktar_free(&t);
 }
 
+/* A mount_program store: whiteouts stay AUFS files, as containers/storage
+ * extracts them there (AUFSWhiteoutFormat), AUFS metadata included. */
+static void test_whiteouts_aufs(void **state)
+{
+        struct fx *f = *state;
+        f->opts.aufs_whiteouts = true;
+        struct mktar t = {0};
+        mktar_dir(&t, "etc/", 0755);
+        mktar_file(&t, "etc/.wh.passwd", 0644, "");
+        mktar_dir(&t, "opq/", 0755);
+        mktar_file(&t, "opq/.wh..wh..opq", 0644, "");
+        mktar_file(&t, "opq/new", 0644, "n");
+        mktar_file(&t, ".wh..wh.plnk/1", 0644, "x");
+        mktar_end(&t);
+        struct apply_result res = {0};
+        _cleanup_err_ struct err e = {0};
+        if (apply_buf(f, t.buf, t.len, &res, NULL, &e) < 0)
+                fail_msg("apply: %s", e.msg);
+        assert_true(S_ISREG(lstat_in(f, "etc/.wh.passwd").st_mode));
+        assert_true(S_ISREG(lstat_in(f, "opq/.wh..wh..opq").st_mode));
+        assert_true(S_ISREG(lstat_in(f, ".wh..wh.plnk/1").st_mode));
+        assert_false(exists_in(f, "etc/passwd"));
+        _cleanup_free_ char *op = xasprintf("%s/opq", f->root);
+        char v[4];
+        assert_true(getxattr(op, "trusted.overlay.opaque", v, sizeof(v)) < 0);
+        assert_true(getxattr(op, "user.overlay.opaque", v, sizeof(v)) < 0);
+        apply_result_done(&res);
+        mktar_free(&t);
+}
+
 static void test_whiteouts_vfs(void **state)
 {
         struct fx *f = *state;
@@ -1132,6 +1162,7 @@ int main(void)
                 cmocka_unit_test_setup_teardown(test_round_trip_pax_long, fx_setup, fx_teardown),
                 cmocka_unit_test_setup_teardown(test_round_trip_gnu_tar, fx_setup, fx_teardown),
                 cmocka_unit_test_setup_teardown(test_whiteouts_overlay, fx_setup, fx_teardown),
+                cmocka_unit_test_setup_teardown(test_whiteouts_aufs, fx_setup, fx_teardown),
                 cmocka_unit_test_setup_teardown(test_whiteouts_vfs, fx_setup, fx_teardown),
                 cmocka_unit_test_setup_teardown(test_replace_semantics, fx_setup, fx_teardown),
                 cmocka_unit_test_setup_teardown(test_devices_and_fifo, fx_setup, fx_teardown),

@@ -1103,6 +1103,9 @@ static void test_corrupt_records_refused(void **state)
 
 /* ---------------------------------------------------------------- check, wipe */
 
+static const struct store_check_opts check_repair = {.repair = true,
+                                                     .max_age = STORE_CHECK_MAX_AGE};
+
 static void check_check(const char *driver)
 {
         struct fx *f = fx_new(driver);
@@ -1163,7 +1166,7 @@ static void check_check(const char *driver)
 
         fx_reopen(f);
         _cleanup_json_ struct json *rep = NULL;
-        assert_int_equal(store_check(f->s, false, &rep, &e), 0);
+        assert_int_equal(store_check(f->s, NULL, &rep, &e), 0);
         assert_int_equal(json_len(json_object_get(rep, "incomplete-layers")), 1);
         assert_int_equal(json_len(json_object_get(rep, "stale-staging")), 1);
         /* l2's directory and the container layer over it are orphans now. */
@@ -1178,12 +1181,12 @@ static void check_check(const char *driver)
         assert_true(fs_exists(odir));
 
         _cleanup_json_ struct json *rep2 = NULL;
-        assert_int_equal(store_check(f->s, true, &rep2, &e), 0);
+        assert_int_equal(store_check(f->s, &check_repair, &rep2, &e), 0);
         assert_true(json_object_get_int(rep2, "bytes-reclaimed", 0) >= 1048576);
         assert_false(fs_exists(odir));
         assert_false(fs_exists(stale));
         _cleanup_json_ struct json *rep3 = NULL;
-        assert_int_equal(store_check(f->s, false, &rep3, &e), 0);
+        assert_int_equal(store_check(f->s, NULL, &rep3, &e), 0);
         for (size_t i = 0; i < rep3->obj.len; i++)
                 if (rep3->obj.vals[i]->type == JSON_ARRAY && rep3->obj.vals[i]->arr.len)
                         fail_msg("still reported: %s", rep3->obj.keys[i]);
@@ -1674,9 +1677,9 @@ static void test_crash_safety(void **state)
         }
         struct err e = {0};
         _cleanup_json_ struct json *rep = NULL;
-        assert_int_equal(store_check(f->s, true, &rep, &e), 0);
+        assert_int_equal(store_check(f->s, &check_repair, &rep, &e), 0);
         _cleanup_json_ struct json *rep2 = NULL;
-        assert_int_equal(store_check(f->s, false, &rep2, &e), 0);
+        assert_int_equal(store_check(f->s, NULL, &rep2, &e), 0);
         for (size_t i = 0; i < rep2->obj.len; i++)
                 if (rep2->obj.vals[i]->type == JSON_ARRAY && rep2->obj.vals[i]->arr.len)
                         fail_msg("still reported after repair: %s", rep2->obj.keys[i]);
@@ -1860,7 +1863,7 @@ static void test_overlay_home_self_bind(void **state)
         _cleanup_free_ char *orphan = xasprintf("%s/%064d/diff", home, 7);
         assert_int_equal(fs_mkdir_p(orphan, 0700, &e), 0);
         _cleanup_json_ struct json *rep = NULL;
-        if (store_check(f->s, true, &rep, &e) < 0)
+        if (store_check(f->s, &check_repair, &rep, &e) < 0)
                 fail_msg("check --repair: %s", e.msg);
         assert_int_equal(json_len(json_object_get(rep, "orphan-layer-dirs")), 1);
         assert_int_equal(json_len(json_object_get(rep, "stale-staging")), 0);
@@ -1884,7 +1887,7 @@ static void test_overlay_home_self_bind(void **state)
                 assert_true(de->d_name[0] == '.');
         closedir(d);
         _cleanup_json_ struct json *rep2 = NULL;
-        assert_int_equal(store_check(f->s, false, &rep2, &e), 0);
+        assert_int_equal(store_check(f->s, NULL, &rep2, &e), 0);
         for (size_t i = 0; i < rep2->obj.len; i++)
                 if (rep2->obj.vals[i]->type == JSON_ARRAY && rep2->obj.vals[i]->arr.len)
                         fail_msg("still reported: %s", rep2->obj.keys[i]);
@@ -1967,7 +1970,7 @@ static void stale_staging_swept(const char *driver)
         assert_int_equal(store_images(f->s, &imgs, &e), 0);
         assert_true(stage_exists(f, "dead0000"));
         _cleanup_json_ struct json *rep = NULL;
-        assert_int_equal(store_check(f->s, false, &rep, &e), 0);
+        assert_int_equal(store_check(f->s, NULL, &rep, &e), 0);
         struct json *stale = json_object_get(rep, "stale-staging");
         assert_int_equal(json_len(stale), 2);
         for (size_t i = 0; i < json_len(stale); i++) {
@@ -1990,7 +1993,7 @@ static void stale_staging_swept(const char *driver)
         assert_true(stage_exists(f, "liveproc"));
         assert_true(fs_exists(lfd));
         _cleanup_json_ struct json *rep2 = NULL;
-        assert_int_equal(store_check(f->s, true, &rep2, &e), 0);
+        assert_int_equal(store_check(f->s, &check_repair, &rep2, &e), 0);
         assert_int_equal(json_len(json_object_get(rep2, "stale-staging")), 0);
         assert_true(stage_exists(f, "livefd00"));
         assert_true(stage_exists(f, "liveproc"));
@@ -2006,7 +2009,7 @@ static void stale_staging_swept(const char *driver)
         close(done[0]);
         close(done[1]);
         _cleanup_json_ struct json *rep3 = NULL;
-        assert_int_equal(store_check(f->s, true, &rep3, &e), 0);
+        assert_int_equal(store_check(f->s, &check_repair, &rep3, &e), 0);
         assert_int_equal(json_len(json_object_get(rep3, "stale-staging")), 2);
         assert_false(stage_exists(f, "livefd00"));
         assert_false(stage_exists(f, "liveproc"));
