@@ -1,2 +1,383 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* placeholder: filled by the runtime step */
+/*
+ * rt_create(), the parent side: checks, the state directory, the cgroup,
+ * the clone of the init (init.c is the child side) and the conversation
+ * with it over the sync socket, then the state on disk.
+ *
+ * Most containers need one clone: the init is cloned with every new
+ * namespace at once, the parent writes its id maps, puts it in the cgroup
+ * and lets it go. When the spec joins namespaces by path, a stage-1 child
+ * joins them first and clones the init with CLONE_PARENT (see
+ * rt_init_stage1), so the init is a child of our caller either way.
+ *
+ * A create that fails leaves nothing behind: the init is killed and reaped,
+ * the cgroup and the state directory removed.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <pwd.h>
+#include <sched.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+
+#include "lifecycle-internal.h"
+
+/* What rt_create() holds while it runs, released in one place. */
+struct create {
+        const struct rt_ctx *ctx;
+        const struct rt_spec *spec;
+        const struct rt_create_opts *o;
+        struct rt_container *c;
+        bool cgroup_made;
+        int sync[2];
+        int proc_fd, fifo_fd, console_fd;
+        bool own_console_fd;
+        int ns_fds[RT_NS_COUNT];
+        pid_t stage1, pid;
+};
+
+static void create_close_fds(struct create *cr)
+{
+        for (int i = 0; i < 2; i++)
+                if (cr->sync[i] >= 0)
+                        close(cr->sync[i]);
+        cr->sync[0] = cr->sync[1] = -1;
+        if (cr->proc_fd >= 0)
+                close(cr->proc_fd);
+        if (cr->fifo_fd >= 0)
+                close(cr->fifo_fd);
+        if (cr->console_fd >= 0 && cr->own_console_fd)
+                close(cr->console_fd);
+        cr->proc_fd = cr->fifo_fd = cr->console_fd = -1;
+        rt_ns_close(cr->ns_fds);
+}
+
+static void reap(pid_t pid, int *ret_status)
+{
+        int status = 0;
+        while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+                ;
+        if (ret_status)
+                *ret_status = status;
+}
+
+/* Undo a failed create. */
+static void create_abort(struct create *cr)
+{
+        if (cr->pid > 0) {
+                kill(cr->pid, SIGKILL);
+                reap(cr->pid, NULL);
+        }
+        if (cr->stage1 > 0) {
+                kill(cr->stage1, SIGKILL);
+                reap(cr->stage1, NULL);
+        }
+        create_close_fds(cr);
+        if (cr->cgroup_made) {
+                struct err e2 = {0};
+                if (rt_cgroup_destroy(cr->c->cgroup, &e2) < 0)
+                        log_warn("removing the cgroup of '%s': %s", cr->c->id, e2.msg);
+                err_done(&e2);
+        }
+        if (cr->c->dir)
+                rt_container_remove(cr->c, NULL);
+}
+
+/* Checks that need no fork; errors name the field. */
+static int create_validate(const struct rt_spec *spec, const struct rt_create_opts *o,
+                           char **ret_rootfs, struct err *e)
+{
+        if (!o->bundle || o->bundle[0] != '/')
+                return err_set(e, EINVAL, "the bundle path must be absolute, got '%s'",
+                               o->bundle ? o->bundle : "");
+        if (!spec->process)
+                return err_set(e, EINVAL, "process: required to create a container");
+        if (!spec->root_path)
+                return err_set(e, EINVAL, "root.path: required to create a container");
+        _cleanup_free_ char *joined = spec->root_path[0] == '/'
+                                              ? xstrdup(spec->root_path)
+                                              : xasprintf("%s/%s", o->bundle, spec->root_path);
+        char *rootfs = realpath(joined, NULL);
+        if (!rootfs)
+                return err_errno(e, "root.path '%s'", joined);
+        struct stat st;
+        if (stat(rootfs, &st) < 0 || !S_ISDIR(st.st_mode)) {
+                int r = err_set(e, ENOTDIR, "root.path '%s' is not a directory", rootfs);
+                free(rootfs);
+                return r;
+        }
+        int r = 0;
+        const struct rt_namespace *ns = spec->ns;
+        if ((spec->hostname || spec->domainname) && !ns[RT_NS_UTS].enabled)
+                r = err_set(e, EINVAL, "hostname: setting it needs a uts namespace");
+        else if (ns[RT_NS_USER].enabled && !ns[RT_NS_USER].path &&
+                 (spec->n_uid_mappings == 0 || spec->n_gid_mappings == 0))
+                r = err_set(e, EINVAL,
+                            "linux.namespaces: a new user namespace needs linux.uidMappings "
+                            "and linux.gidMappings");
+        else if (geteuid() != 0 && !ns[RT_NS_USER].enabled)
+                r = err_set(e, EPERM,
+                            "linux.namespaces: a rootless container needs a user namespace");
+        else if ((spec->time_boottime.set || spec->time_monotonic.set) &&
+                 !(ns[RT_NS_TIME].enabled && !ns[RT_NS_TIME].path))
+                r = err_set(e, EINVAL, "linux.timeOffsets: set without a new time namespace");
+        else if (spec->process->terminal && !o->io.console_socket && o->io.console_socket_fd < 0)
+                r = err_set(e, EINVAL, "process.terminal is true, but no console socket was given");
+        if (r == 0)
+                r = rt_sysctl_validate(spec, e);
+        if (r < 0) {
+                free(rootfs);
+                return r;
+        }
+        *ret_rootfs = rootfs;
+        return 0;
+}
+
+/* Allocates: the user name of our euid, "" when it has none. */
+static char *owner_name(void)
+{
+        char buf[4096];
+        struct passwd pw, *res = NULL;
+        if (getpwuid_r(geteuid(), &pw, buf, sizeof(buf), &res) == 0 && res)
+                return xstrdup(res->pw_name);
+        return xstrdup("");
+}
+
+/* The state directory's files and the fds the child needs. */
+static int create_prepare(struct create *cr, const char *rootfs, struct err *e)
+{
+        const struct rt_spec *spec = cr->spec;
+        struct rt_container *c = cr->c;
+        c->bundle = xstrdup(cr->o->bundle);
+        c->rootfs = xstrdup(rootfs);
+        c->oci_version = xstrdup(spec->oci_version ? spec->oci_version : "");
+        int64_t sec;
+        int32_t nsec;
+        time_now(&sec, &nsec);
+        c->created = time_format_rfc3339(sec, nsec);
+        c->owner = owner_name();
+        c->annotations = spec->annotations ? json_copy(spec->annotations) : NULL;
+        c->userns = spec->ns[RT_NS_USER].enabled && !spec->ns[RT_NS_USER].path;
+        c->pidns = spec->ns[RT_NS_PID].enabled && !spec->ns[RT_NS_PID].path;
+        c->mntns = spec->ns[RT_NS_MOUNT].enabled && !spec->ns[RT_NS_MOUNT].path;
+        c->rootless = cr->ctx->rootless;
+
+        /* The spec as created: start, exec and delete read it back. */
+        _cleanup_free_ char *text = json_generate(spec->doc, JSON_GEN_NEWLINE);
+        _cleanup_free_ char *cfg = xasprintf("%s/%s", c->dir, RT_CONFIG_FILE);
+        if (fs_write_atomic(AT_FDCWD, cfg, text, strlen(text), 0600, e) < 0)
+                return -EIO;
+
+        struct rt_cgroup_opts co = {
+                .id = c->id,
+                .cgroups_path = spec->cgroups_path,
+                .rootless = cr->ctx->rootless,
+                .systemd = cr->ctx->systemd_cgroup,
+                .resources = spec->resources,
+        };
+        if (rt_cgroup_create(&co, &c->cgroup, e) < 0)
+                return err_wrap(e, "creating the cgroup");
+        cr->cgroup_made = true;
+
+        /* Anyone may write the fifo: the init opens it after it became the
+         * process's user, perhaps without any capability. */
+        _cleanup_free_ char *fifo = xasprintf("%s/%s", c->dir, RT_FIFO_FILE);
+        if (mkfifo(fifo, 0622) < 0 || chmod(fifo, 0622) < 0)
+                return err_errno(e, "mkfifo '%s'", fifo);
+        cr->fifo_fd = open(fifo, O_PATH | O_CLOEXEC);
+        if (cr->fifo_fd < 0)
+                return err_errno(e, "open '%s'", fifo);
+        cr->proc_fd = open("/proc", O_PATH | O_DIRECTORY | O_CLOEXEC);
+        if (cr->proc_fd < 0)
+                return err_errno(e, "open '/proc'");
+        if (rt_ns_open_paths(spec, cr->ns_fds, e) < 0)
+                return -EINVAL;
+        if (spec->process->terminal) {
+                if (cr->o->io.console_socket_fd >= 0) {
+                        cr->console_fd = cr->o->io.console_socket_fd;
+                } else {
+                        if (rt_console_socket_connect(cr->o->io.console_socket, &cr->console_fd,
+                                                      e) < 0)
+                                return -EIO;
+                        cr->own_console_fd = true;
+                }
+        }
+        return rt_sync_pair(cr->sync, e);
+}
+
+/* The child *pp died without a word: reap it (*pp becomes 0), say how. */
+static int child_died(pid_t *pp, const char *what, struct err *e)
+{
+        int status;
+        reap(*pp, &status);
+        *pp = 0;
+        if (WIFSIGNALED(status))
+                return err_set(e, EIO, "%s was killed by signal %d", what, WTERMSIG(status));
+        return err_set(e, EIO, "%s exited with status %d", what, WEXITSTATUS(status));
+}
+
+static int msg_error(const struct rt_sync_msg *m, struct err *e)
+{
+        return err_set(e, m->code > 0 ? m->code : EIO, "%s", m->text);
+}
+
+static int run_parent_hooks(struct create *cr, struct err *e)
+{
+        const struct rt_spec *spec = cr->spec;
+        _cleanup_json_ struct json *state = rt_container_state_json(cr->c, RT_STATUS_CREATING);
+        static const enum rt_hook_kind kinds[] = {RT_HOOK_PRESTART, RT_HOOK_CREATE_RUNTIME};
+        for (size_t i = 0; i < ARRAY_SIZE(kinds); i++)
+                if (spec->n_hooks[kinds[i]] > 0 &&
+                    rt_hooks_run(kinds[i], spec->hooks[kinds[i]], spec->n_hooks[kinds[i]], state,
+                                 e) < 0)
+                        return -EIO;
+        return 0;
+}
+
+/* Clone the init (through stage 1 when needed) and see it to READY. */
+static int create_run(struct create *cr, struct err *e)
+{
+        const struct rt_spec *spec = cr->spec;
+        unsigned long flags = rt_ns_new_flags(spec);
+        bool joins = false;
+        for (int t = 0; t < RT_NS_COUNT; t++)
+                joins = joins || cr->ns_fds[t] >= 0;
+        struct rt_init_args a = {
+                .id = cr->c->id,
+                .spec = spec,
+                .bundle = cr->c->bundle,
+                .rootfs = cr->c->rootfs,
+                .no_pivot = cr->o->no_pivot,
+                .no_new_keyring = cr->o->no_new_keyring,
+                .in_userns = spec->ns[RT_NS_USER].enabled || !rt_in_initial_userns(),
+                .io = &cr->o->io,
+                .sync_fd = cr->sync[1],
+                .proc_fd = cr->proc_fd,
+                .fifo_fd = cr->fifo_fd,
+                .console_fd = cr->console_fd,
+                .new_userns = (flags & CLONE_NEWUSER) != 0,
+                .stage1 = joins,
+                .hooks_in_parent = spec->n_hooks[RT_HOOK_PRESTART] > 0 ||
+                                   spec->n_hooks[RT_HOOK_CREATE_RUNTIME] > 0,
+        };
+        memcpy(a.ns_fds, cr->ns_fds, sizeof(a.ns_fds));
+        int sync = cr->sync[0];
+        struct rt_sync_msg m;
+
+        pid_t child = rt_clone(joins ? 0 : flags);
+        if (child < 0)
+                return err_errno(e, "clone");
+        if (child == 0) {
+                close(sync);
+                if (joins)
+                        rt_init_stage1(&a, flags);
+                rt_init_main(&a);
+        }
+        close(cr->sync[1]);
+        cr->sync[1] = -1;
+        if (joins) {
+                cr->stage1 = child;
+                for (;;) {
+                        if (rt_sync_recv(sync, &m, NULL) < 0)
+                                return child_died(&cr->stage1, "the container's setup process", e);
+                        if (m.type == RT_SYNC_ERROR)
+                                return msg_error(&m, e);
+                        if (m.type == RT_SYNC_MAP_REQ) {
+                                if (rt_idmap_write(child, spec, e) < 0)
+                                        return -EPERM;
+                                if (rt_sync_send(sync, RT_SYNC_MAP_DONE, 0, e) < 0)
+                                        return -EIO;
+                                continue;
+                        }
+                        if (m.type == RT_SYNC_PID && m.val > 0 && m.val <= INT32_MAX)
+                                break;
+                        return err_set(e, EPROTO, "sync: unexpected message %u", m.type);
+                }
+                cr->pid = (pid_t)m.val;
+                reap(cr->stage1, NULL);
+                cr->stage1 = 0;
+        } else {
+                cr->pid = child;
+                if ((flags & CLONE_NEWUSER) && rt_idmap_write(cr->pid, spec, e) < 0)
+                        return -EPERM;
+        }
+        cr->c->pid = cr->pid;
+        if (rt_cgroup_enter(cr->c->cgroup, cr->pid, e) < 0)
+                return err_wrap(e, "moving the init into its cgroup");
+        if (rt_sync_send(sync, RT_SYNC_GO, cr->pid, e) < 0)
+                return -EIO;
+        for (;;) {
+                if (rt_sync_recv(sync, &m, NULL) < 0)
+                        return child_died(&cr->pid, "the container's init", e);
+                if (m.type == RT_SYNC_READY)
+                        return 0;
+                if (m.type == RT_SYNC_ERROR)
+                        return msg_error(&m, e);
+                if (m.type != RT_SYNC_HOOKS)
+                        return err_set(e, EPROTO, "sync: unexpected message %u", m.type);
+                if (run_parent_hooks(cr, e) < 0)
+                        return -EIO;
+                if (rt_sync_send(sync, RT_SYNC_HOOKS_DONE, 0, e) < 0)
+                        return -EIO;
+        }
+}
+
+static int write_pid_file(const char *path, pid_t pid, struct err *e)
+{
+        char buf[16];
+        int len = snprintf(buf, sizeof(buf), "%d", (int)pid);
+        if (fs_write_atomic(AT_FDCWD, path, buf, (size_t)len, 0644, e) < 0)
+                return err_wrap(e, "writing the pid file");
+        return 0;
+}
+
+int rt_create(const struct rt_ctx *ctx, const char *id, const struct rt_spec *spec,
+              const struct rt_create_opts *o, pid_t *ret_pid, struct err *e)
+{
+        _cleanup_free_ char *rootfs = NULL;
+        if (rt_id_validate(id, e) < 0)
+                return -EINVAL;
+        if (create_validate(spec, o, &rootfs, e) < 0)
+                return -EINVAL;
+        struct create cr = {
+                .ctx = ctx,
+                .spec = spec,
+                .o = o,
+                .sync = {-1, -1},
+                .proc_fd = -1,
+                .fifo_fd = -1,
+                .console_fd = -1,
+        };
+        for (int t = 0; t < RT_NS_COUNT; t++)
+                cr.ns_fds[t] = -1;
+        if (rt_container_dir_create(ctx, id, &cr.c, e) < 0)
+                return -EEXIST;
+        int r = create_prepare(&cr, rootfs, e);
+        if (r >= 0)
+                r = create_run(&cr, e);
+        if (r >= 0) {
+                uint64_t st;
+                r = rt_proc_stat(cr.pid, &st, NULL);
+                if (r < 0)
+                        r = err_errnum(e, r, "reading the start time of the init (pid %d)",
+                                       (int)cr.pid);
+                else
+                        cr.c->start_time = st;
+        }
+        if (r >= 0)
+                r = rt_container_save(cr.c, e);
+        if (r >= 0 && o->pid_file)
+                r = write_pid_file(o->pid_file, cr.pid, e);
+        if (r < 0) {
+                create_abort(&cr);
+                rt_container_free(cr.c);
+                return err_wrap(e, "creating container \"%s\"", id);
+        }
+        create_close_fds(&cr);
+        pid_t pid = cr.pid;
+        rt_container_free(cr.c);
+        *ret_pid = pid;
+        return 0;
+}

@@ -127,6 +127,18 @@ int rt_seccomp_parse(const struct json *j, struct rt_seccomp **ret, struct err *
 void rt_seccomp_free(struct rt_seccomp *s);
 /* child: load the filter; the last step before exec. */
 int rt_seccomp_load(const struct rt_seccomp *s, struct err *e);
+/* Whether a rule uses SCMP_ACT_NOTIFY (then rt_seccomp_load() refuses: use
+ * rt_seccomp_load_notify() and pass the fd on). */
+bool rt_seccomp_uses_notify(const struct rt_seccomp *s);
+/* child: load the filter; *ret_fd is the notify listener fd (O_CLOEXEC) when
+ * the filter uses SCMP_ACT_NOTIFY, else -1. The init sends that fd to the
+ * parent (e.g. SCM_RIGHTS on its sync socket) and closes it. */
+int rt_seccomp_load_notify(const struct rt_seccomp *s, int *ret_fd, struct err *e);
+/* parent: connect to linux.seccomp.listenerPath and send the container
+ * process state (ociVersion, fds ["seccompFd"], pid, metadata, state) with
+ * notify_fd as SCM_RIGHTS, as runtime-spec config-linux.md asks. */
+int rt_seccomp_notify_send(const struct rt_seccomp *s, int notify_fd, pid_t pid,
+                           const struct json *state, struct err *e);
 
 /* ------------------------------------------------------------------------
  * Mounts, rootfs and /dev (mount-opts.c parses; rootfs.c, dev.c apply)
@@ -140,10 +152,18 @@ struct rt_mount {
         unsigned long flags;       /* MS_* (MS_BIND, MS_REC, MS_RDONLY, ...) */
         unsigned long propagation; /* MS_SHARED/MS_SLAVE/MS_PRIVATE/MS_UNBINDABLE [| MS_REC], 0 none */
         uint64_t attr_set, attr_clr; /* MOUNT_ATTR_* applied recursively (rro, rnosuid, ...) */
+        unsigned long clear_flags; /* MS_* an option turned off explicitly (rw, suid, ...) */
+        bool tmpcopyup;            /* tmpfs: copy the destination's content into it */
 };
 /* Parse one entry of "mounts" (options as mount(8) and the runtime spec). */
 int rt_mount_parse(const struct json *j, struct rt_mount *ret, struct err *e);
 void rt_mount_done(struct rt_mount *m);
+/* MS_* propagation of "private", "rslave", ... (linux.rootfsPropagation); -EINVAL if unknown. */
+int rt_mount_propagation_from_string(const char *s, unsigned long *ret);
+/* Allocates: s made absolute (relative is taken from "/") and lexically
+ * clean ("//", "." and ".." removed; ".." stops at "/"). NULL if s is empty
+ * or holds a NUL before len. */
+char *rt_path_clean(const char *s, size_t len);
 
 struct rt_device {
         char *path; /* absolute, inside the container */
@@ -190,7 +210,6 @@ struct rt_resources;
 /* Parse linux.resources (NULL j gives an empty set). */
 int rt_resources_parse(const struct json *j, struct rt_resources **ret, struct err *e);
 void rt_resources_free(struct rt_resources *r);
-
 struct rt_cgroup_opts {
         const char *id;
         const char *cgroups_path; /* linux.cgroupsPath; NULL picks a default from id */
@@ -260,6 +279,39 @@ struct rt_spec {
         char *mount_label; /* SELinux mount label, NULL when none */
 };
 
+/* spec-linux.c: parse the "linux" object (NULL when absent) into spec's linux
+ * fields; rt_spec_linux_done() releases them. */
+int rt_spec_linux_parse(const struct json *lx, struct rt_spec *spec, struct err *e);
+void rt_spec_linux_done(struct rt_spec *spec);
+
+/* Field readers shared by the spec parsers (spec.c). `where` names the object
+ * ("linux.devices[2]", "" at the top) and errors name the field in full:
+ * "linux.uidMappings[1].size: expected an integer, got string". An absent key
+ * or a JSON null returns 0 and leaves *ret alone (an error if required); a
+ * present one returns 1. Strings with NUL bytes are refused. */
+int rt_json_string(const struct json *obj, const char *where, const char *key, bool required,
+                   char **ret, struct err *e);
+int rt_json_bool(const struct json *obj, const char *where, const char *key, bool *ret,
+                 struct err *e);
+/* Integers in [0, max]; for max UINT64_MAX, 18446744073709551615 is accepted too. */
+int rt_json_uint(const struct json *obj, const char *where, const char *key, bool required,
+                 uint64_t max, uint64_t *ret, struct err *e);
+int rt_json_int(const struct json *obj, const char *where, const char *key, bool required,
+                int64_t min, int64_t max, int64_t *ret, struct err *e);
+/* Allocates: an array of strings (at most RT_MAX_ENTRIES) as a strv. */
+int rt_json_strv(const struct json *obj, const char *where, const char *key, char ***ret,
+                 struct err *e);
+int rt_json_object(const struct json *obj, const char *where, const char *key,
+                   const struct json **ret, struct err *e);
+/* An array of at most max items. */
+int rt_json_array(const struct json *obj, const char *where, const char *key, size_t max,
+                  const struct json **ret, struct err *e);
+/* Allocates: s made safe to quote in a message (control bytes, quotes and
+ * backslashes as \xNN, cut at 200 bytes). */
+char *rt_quote(const char *s);
+/* Each entry of env must be "NAME=value" with a non-empty NAME; errors name field[i]. */
+int rt_spec_check_env(char **env, const char *field, struct err *e);
+
 /* ------------------------------------------------------------------------
  * The container's filesystem (rootfs.c, dev.c) -- child, in the new mount ns
  * ------------------------------------------------------------------------ */
@@ -269,6 +321,7 @@ struct rt_rootfs_opts {
         const char *rootfs;  /* absolute host path of the root filesystem */
         bool no_pivot;
         bool in_userns;      /* a new user namespace: devices are bind-mounted */
+        const char *bundle;  /* relative bind sources start here; NULL: the cwd */
 };
 /* child: root propagation, bind of the rootfs onto itself, the spec's mounts
  * in order, default devices and linux.devices, /dev links. Everything up to
@@ -277,6 +330,24 @@ int rt_rootfs_prepare(const struct rt_rootfs_opts *o, struct err *e);
 /* child: pivot_root (or chroot), then masked and read-only paths, a read-only
  * root, and rootfsPropagation. Afterwards "/" is the container's root. */
 int rt_rootfs_finish(const struct rt_rootfs_opts *o, struct err *e);
+/* child: mount spec mount number i (rootfs-mount.c) at its destination inside
+ * rootfd (an O_PATH fd of the container's root, before pivot_root). */
+int rt_rootfs_mount_one(const struct rt_rootfs_opts *o, int rootfd, size_t i, struct err *e);
+/* child: a new filesystem of type at m's destination; where the kernel
+ * refuses it (EPERM, EACCES, EBUSY, EINVAL: a user namespace), or without
+ * try_fs, the host's `host` is bound instead, with m's flags all through. */
+int rt_rootfs_mount_fs_or_host(const struct rt_rootfs_opts *o, int rootfd,
+                               const struct rt_mount *m, const char *type, const char *host,
+                               bool try_fs, struct err *e);
+/* child: a "cgroup"/"cgroup2" mount (rootfs-cgroup.c). */
+int rt_rootfs_mount_cgroup(const struct rt_rootfs_opts *o, int rootfd, const struct rt_mount *m,
+                           struct err *e);
+/* child: /dev's default devices, linux.devices and the /dev links (dev.c). */
+int rt_dev_setup(const struct rt_rootfs_opts *o, int rootfd, struct err *e);
+/* Open path inside rootfd (O_PATH), creating what is missing: directories
+ * for the parents, and the last component as a directory or, with is_file,
+ * an empty file. Symlinks are followed inside the root only. */
+int rt_mkpath_in_root(int rootfd, const char *path, bool is_file, int *ret_fd, struct err *e);
 
 /* ------------------------------------------------------------------------
  * Terminal (console.c)

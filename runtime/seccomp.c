@@ -1,2 +1,571 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* placeholder: filled by the runtime step */
+/*
+ * linux.seccomp: parsed into plain structs before the fork (names resolved
+ * to syscall numbers, actions and operators to libseccomp's values), turned
+ * into a libseccomp filter and loaded only in the child.
+ *
+ * Choices where the runtime spec is silent, made as runc and crun make them:
+ * - a syscall name this libseccomp does not know is skipped (profiles list
+ *   syscalls newer than the library), as is an architecture it does not know;
+ * - a rule whose action is the default action is dropped (libseccomp
+ *   refuses it, and it changes nothing);
+ * - rules are added with seccomp_rule_add_array(), not the _exact variant,
+ *   so that libseccomp translates them for each architecture of a
+ *   multi-arch filter (socketcall multiplexing on x86, syscalls missing on
+ *   one of the architectures);
+ * - several conditions on the same argument index become one rule per
+ *   condition (so they are ORed): libseccomp refuses them in one rule, and
+ *   runc splits them this way;
+ * - libseccomp's own NO_NEW_PRIVS on load is turned off: no_new_privs is
+ *   process.noNewPrivileges's business (rt_process_finish). Without it,
+ *   loading needs CAP_SYS_ADMIN, so the init must load the filter before it
+ *   drops its capabilities (see rt-internal.h).
+ */
+#include <errno.h>
+#include <seccomp.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "rt-internal.h"
+
+#define WHERE "linux.seccomp"
+#define MAX_ARGS 64      /* conditions per rule */
+#define ERRNO_MAX 0xffff /* the data field of a seccomp return value */
+
+struct sc_arg {
+        unsigned index;
+        uint64_t value, value_two;
+        enum scmp_compare op;
+};
+
+struct sc_rule {
+        size_t pos; /* index in linux.seccomp.syscalls, for messages */
+        uint32_t action;
+        int *nrs;     /* resolved syscall numbers (negative: pseudo numbers) */
+        char **names; /* the names of nrs, same order */
+        size_t n_nrs;
+        struct sc_arg *args;
+        size_t n_args;
+};
+
+enum {
+        SC_FLAG_TSYNC = 1 << 0,
+        SC_FLAG_LOG = 1 << 1,
+        SC_FLAG_SPEC_ALLOW = 1 << 2,
+        SC_FLAG_WAIT_KILLABLE_RECV = 1 << 3,
+};
+
+struct rt_seccomp {
+        uint32_t default_action;
+        uint32_t *arches;
+        size_t n_arches;
+        unsigned flags;
+        char *listener_path;
+        char *listener_metadata;
+        bool notify; /* some action is SCMP_ACT_NOTIFY */
+        struct sc_rule *rules;
+        size_t n_rules;
+};
+
+static const struct {
+        const char *name;
+        uint32_t action;
+        bool takes_errno;
+} actions[] = {
+        {"SCMP_ACT_KILL", SCMP_ACT_KILL, false},
+        {"SCMP_ACT_KILL_PROCESS", SCMP_ACT_KILL_PROCESS, false},
+        {"SCMP_ACT_KILL_THREAD", SCMP_ACT_KILL_THREAD, false},
+        {"SCMP_ACT_TRAP", SCMP_ACT_TRAP, false},
+        {"SCMP_ACT_ERRNO", SCMP_ACT_ERRNO(0), true},
+        {"SCMP_ACT_TRACE", SCMP_ACT_TRACE(0), true},
+        {"SCMP_ACT_ALLOW", SCMP_ACT_ALLOW, false},
+        {"SCMP_ACT_LOG", SCMP_ACT_LOG, false},
+        {"SCMP_ACT_NOTIFY", SCMP_ACT_NOTIFY, false},
+};
+
+/* Architectures by their spec names; 0 where this libseccomp lacks one. */
+static const struct {
+        const char *name;
+        uint32_t arch;
+} arches[] = {
+        {"SCMP_ARCH_X86", SCMP_ARCH_X86},
+        {"SCMP_ARCH_X86_64", SCMP_ARCH_X86_64},
+        {"SCMP_ARCH_X32", SCMP_ARCH_X32},
+        {"SCMP_ARCH_ARM", SCMP_ARCH_ARM},
+        {"SCMP_ARCH_AARCH64", SCMP_ARCH_AARCH64},
+        {"SCMP_ARCH_MIPS", SCMP_ARCH_MIPS},
+        {"SCMP_ARCH_MIPS64", SCMP_ARCH_MIPS64},
+        {"SCMP_ARCH_MIPS64N32", SCMP_ARCH_MIPS64N32},
+        {"SCMP_ARCH_MIPSEL", SCMP_ARCH_MIPSEL},
+        {"SCMP_ARCH_MIPSEL64", SCMP_ARCH_MIPSEL64},
+        {"SCMP_ARCH_MIPSEL64N32", SCMP_ARCH_MIPSEL64N32},
+        {"SCMP_ARCH_PPC", SCMP_ARCH_PPC},
+        {"SCMP_ARCH_PPC64", SCMP_ARCH_PPC64},
+        {"SCMP_ARCH_PPC64LE", SCMP_ARCH_PPC64LE},
+        {"SCMP_ARCH_S390", SCMP_ARCH_S390},
+        {"SCMP_ARCH_S390X", SCMP_ARCH_S390X},
+        {"SCMP_ARCH_PARISC", SCMP_ARCH_PARISC},
+        {"SCMP_ARCH_PARISC64", SCMP_ARCH_PARISC64},
+        {"SCMP_ARCH_RISCV64", SCMP_ARCH_RISCV64},
+#ifdef SCMP_ARCH_LOONGARCH64
+        {"SCMP_ARCH_LOONGARCH64", SCMP_ARCH_LOONGARCH64},
+#else
+        {"SCMP_ARCH_LOONGARCH64", 0},
+#endif
+#ifdef SCMP_ARCH_M68K
+        {"SCMP_ARCH_M68K", SCMP_ARCH_M68K},
+#else
+        {"SCMP_ARCH_M68K", 0},
+#endif
+#ifdef SCMP_ARCH_SH
+        {"SCMP_ARCH_SH", SCMP_ARCH_SH},
+        {"SCMP_ARCH_SHEB", SCMP_ARCH_SHEB},
+#else
+        {"SCMP_ARCH_SH", 0},
+        {"SCMP_ARCH_SHEB", 0},
+#endif
+};
+
+static const struct {
+        const char *name;
+        unsigned flag;
+} flags[] = {
+        {"SECCOMP_FILTER_FLAG_TSYNC", SC_FLAG_TSYNC},
+        {"SECCOMP_FILTER_FLAG_LOG", SC_FLAG_LOG},
+        {"SECCOMP_FILTER_FLAG_SPEC_ALLOW", SC_FLAG_SPEC_ALLOW},
+        {"SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV", SC_FLAG_WAIT_KILLABLE_RECV},
+};
+
+#if SCMP_VER_MAJOR > 2 || (SCMP_VER_MAJOR == 2 && SCMP_VER_MINOR >= 6)
+#define HAVE_WAITKILL 1
+#else
+#define HAVE_WAITKILL 0
+#endif
+
+static const struct {
+        const char *name;
+        enum scmp_compare op;
+} ops[] = {
+        {"SCMP_CMP_NE", SCMP_CMP_NE},
+        {"SCMP_CMP_LT", SCMP_CMP_LT},
+        {"SCMP_CMP_LE", SCMP_CMP_LE},
+        {"SCMP_CMP_EQ", SCMP_CMP_EQ},
+        {"SCMP_CMP_GE", SCMP_CMP_GE},
+        {"SCMP_CMP_GT", SCMP_CMP_GT},
+        {"SCMP_CMP_MASKED_EQ", SCMP_CMP_MASKED_EQ},
+};
+
+static void rule_done(struct sc_rule *r)
+{
+        free(r->nrs);
+        strv_free(r->names);
+        free(r->args);
+}
+
+void rt_seccomp_free(struct rt_seccomp *s)
+{
+        if (!s)
+                return;
+        free(s->arches);
+        free(s->listener_path);
+        free(s->listener_metadata);
+        for (size_t i = 0; i < s->n_rules; i++)
+                rule_done(&s->rules[i]);
+        free(s->rules);
+        free(s);
+}
+DEFINE_CLEANUP_FUNC(struct rt_seccomp *, rt_seccomp_free)
+
+/* An action ("SCMP_ACT_ERRNO") with its errno field (errno_key in obj). */
+static int action_parse(const struct json *obj, const char *where, const char *key,
+                        const char *errno_key, uint32_t *ret, struct err *e)
+{
+        _cleanup_free_ char *name = NULL;
+        uint64_t errnum = EPERM;
+        int r = rt_json_string(obj, where, key, true, &name, e);
+        if (r < 0)
+                return r;
+        for (size_t i = 0; i < ARRAY_SIZE(actions); i++) {
+                if (!STREQ(actions[i].name, name))
+                        continue;
+                if ((r = rt_json_uint(obj, where, errno_key, false, ERRNO_MAX, &errnum, e)) < 0)
+                        return r;
+                if (r > 0 && !actions[i].takes_errno)
+                        return err_set(e, EINVAL, "%s.%s: action %s takes no errno", where,
+                                       errno_key, name);
+                *ret = actions[i].takes_errno ? actions[i].action | (uint32_t)errnum
+                                              : actions[i].action;
+                return 0;
+        }
+        _cleanup_free_ char *q = rt_quote(name);
+        return err_set(e, EINVAL, "%s.%s: unknown action '%s'", where, key, q);
+}
+
+static int arches_parse(const struct json *j, struct rt_seccomp *s, struct err *e)
+{
+        _cleanup_strv_ char **names = NULL;
+        int r = rt_json_strv(j, WHERE, "architectures", &names, e);
+        if (r <= 0)
+                return r;
+        s->arches = xcalloc(strv_length(names) + 1, sizeof(uint32_t));
+        for (size_t i = 0; names[i]; i++) {
+                size_t k = 0;
+                while (k < ARRAY_SIZE(arches) && !STREQ(arches[k].name, names[i]))
+                        k++;
+                if (k == ARRAY_SIZE(arches) && !str_has_prefix(names[i], "SCMP_ARCH_")) {
+                        _cleanup_free_ char *q = rt_quote(names[i]);
+                        return err_set(e, EINVAL,
+                                       WHERE ".architectures[%zu]: unknown "
+                                             "architecture '%s'",
+                                       i, q);
+                }
+                if (k == ARRAY_SIZE(arches) || arches[k].arch == 0) {
+                        /* Newer than this libseccomp: it cannot be the host's. */
+                        log_debug("seccomp: skipping architecture %s unknown to libseccomp "
+                                  "%d.%d.%d",
+                                  names[i], SCMP_VER_MAJOR, SCMP_VER_MINOR, SCMP_VER_MICRO);
+                        continue;
+                }
+                s->arches[s->n_arches++] = arches[k].arch;
+        }
+        return 0;
+}
+
+static int flags_parse(const struct json *j, struct rt_seccomp *s, struct err *e)
+{
+        _cleanup_strv_ char **names = NULL;
+        int r = rt_json_strv(j, WHERE, "flags", &names, e);
+        if (r <= 0)
+                return r;
+        for (size_t i = 0; names[i]; i++) {
+                size_t k = 0;
+                while (k < ARRAY_SIZE(flags) && !STREQ(flags[k].name, names[i]))
+                        k++;
+                if (k == ARRAY_SIZE(flags)) {
+                        _cleanup_free_ char *q = rt_quote(names[i]);
+                        return err_set(e, EINVAL, WHERE ".flags[%zu]: unknown flag '%s'", i, q);
+                }
+                if (flags[k].flag == SC_FLAG_WAIT_KILLABLE_RECV && !HAVE_WAITKILL)
+                        return err_set(e, ENOTSUP,
+                                       WHERE ".flags[%zu]: %s is not supported by libseccomp "
+                                             "%d.%d.%d (it needs 2.6)",
+                                       i, names[i], SCMP_VER_MAJOR, SCMP_VER_MINOR, SCMP_VER_MICRO);
+                s->flags |= flags[k].flag;
+        }
+        return 0;
+}
+
+static int arg_parse(const struct json *j, const char *where, struct sc_arg *ret, struct err *e)
+{
+        _cleanup_free_ char *op = NULL;
+        uint64_t index, value, value_two = 0;
+        int r;
+        if (j->type != JSON_OBJECT)
+                return err_set(e, EINVAL, "%s: expected an object, got %s", where,
+                               json_type_to_string(j->type));
+        if ((r = rt_json_uint(j, where, "index", true, 5, &index, e)) < 0 ||
+            (r = rt_json_uint(j, where, "value", true, UINT64_MAX, &value, e)) < 0 ||
+            (r = rt_json_uint(j, where, "valueTwo", false, UINT64_MAX, &value_two, e)) < 0 ||
+            (r = rt_json_string(j, where, "op", true, &op, e)) < 0)
+                return r;
+        for (size_t i = 0; i < ARRAY_SIZE(ops); i++) {
+                if (STREQ(ops[i].name, op)) {
+                        *ret = (struct sc_arg){.index = (unsigned)index,
+                                               .value = value,
+                                               .value_two = value_two,
+                                               .op = ops[i].op};
+                        return 0;
+                }
+        }
+        _cleanup_free_ char *q = rt_quote(op);
+        return err_set(e, EINVAL, "%s.op: unknown operator '%s'", where, q);
+}
+
+/* One entry of syscalls[]; *ret is left empty (n_nrs 0) when no name is
+ * known here, and the caller drops it. */
+static int rule_parse(const struct json *j, size_t pos, struct sc_rule *ret, struct err *e)
+{
+        _cleanup_free_ char *where = xasprintf(WHERE ".syscalls[%zu]", pos);
+        _cleanup_strv_ char **names = NULL;
+        const struct json *args = NULL;
+        struct sc_rule rule = {.pos = pos};
+        int r;
+        if (j->type != JSON_OBJECT)
+                return err_set(e, EINVAL, "%s: expected an object, got %s", where,
+                               json_type_to_string(j->type));
+        if ((r = rt_json_strv(j, where, "names", &names, e)) < 0)
+                return r;
+        if (!names || !names[0])
+                return err_set(e, EINVAL, "%s.names: must name at least one syscall", where);
+        if ((r = action_parse(j, where, "action", "errnoRet", &rule.action, e)) < 0 ||
+            (r = rt_json_array(j, where, "args", MAX_ARGS, &args, e)) < 0)
+                return r;
+        if (args && args->arr.len > 0) {
+                rule.args = xcalloc(args->arr.len, sizeof(struct sc_arg));
+                for (size_t i = 0; i < args->arr.len; i++) {
+                        _cleanup_free_ char *w = xasprintf("%s.args[%zu]", where, i);
+                        if ((r = arg_parse(args->arr.items[i], w, &rule.args[i], e)) < 0) {
+                                rule_done(&rule);
+                                return r;
+                        }
+                        rule.n_args++;
+                }
+        }
+        rule.nrs = xcalloc(strv_length(names), sizeof(int));
+        for (size_t i = 0; names[i]; i++) {
+                int nr = seccomp_syscall_resolve_name(names[i]);
+                if (nr == __NR_SCMP_ERROR) {
+                        log_debug("seccomp: skipping syscall '%s' unknown to libseccomp", names[i]);
+                        continue;
+                }
+                strv_add(&rule.names, names[i]);
+                rule.nrs[rule.n_nrs++] = nr;
+        }
+        *ret = rule;
+        return 0;
+}
+
+static int rules_parse(const struct json *j, struct rt_seccomp *s, struct err *e)
+{
+        const struct json *list;
+        int r = rt_json_array(j, WHERE, "syscalls", RT_MAX_ENTRIES, &list, e);
+        if (r <= 0 || list->arr.len == 0)
+                return r;
+        s->rules = xcalloc(list->arr.len, sizeof(struct sc_rule));
+        for (size_t i = 0; i < list->arr.len; i++) {
+                struct sc_rule rule;
+                if ((r = rule_parse(list->arr.items[i], i, &rule, e)) < 0)
+                        return r;
+                if (rule.action == s->default_action || rule.n_nrs == 0) {
+                        log_debug("seccomp: dropping syscalls[%zu]: %s", i,
+                                  rule.n_nrs ? "its action is the default action"
+                                             : "no syscall known here");
+                        rule_done(&rule);
+                        continue;
+                }
+                if (rule.action == SCMP_ACT_NOTIFY)
+                        s->notify = true;
+                s->rules[s->n_rules++] = rule;
+        }
+        return 0;
+}
+
+int rt_seccomp_parse(const struct json *j, struct rt_seccomp **ret, struct err *e)
+{
+        _cleanup_(rt_seccomp_freep) struct rt_seccomp *s = xcalloc(1, sizeof(*s));
+        int r;
+        if (!j || j->type != JSON_OBJECT)
+                return err_set(e, EINVAL, WHERE ": expected an object, got %s",
+                               j ? json_type_to_string(j->type) : "nothing");
+        if ((r = action_parse(j, WHERE, "defaultAction", "defaultErrnoRet", &s->default_action,
+                              e)) < 0 ||
+            (r = arches_parse(j, s, e)) < 0 || (r = flags_parse(j, s, e)) < 0 ||
+            (r = rt_json_string(j, WHERE, "listenerPath", false, &s->listener_path, e)) < 0 ||
+            (r = rt_json_string(j, WHERE, "listenerMetadata", false, &s->listener_metadata, e)) <
+                    0 ||
+            (r = rules_parse(j, s, e)) < 0)
+                return r;
+        if (s->default_action == SCMP_ACT_NOTIFY)
+                return err_set(e, EINVAL,
+                               WHERE ".defaultAction: SCMP_ACT_NOTIFY cannot be the "
+                                     "default action (the runtime itself would block)");
+        if (s->listener_metadata && !s->listener_path)
+                return err_set(e, EINVAL, WHERE ".listenerMetadata: set without listenerPath");
+        if (s->listener_path) {
+                if (s->listener_path[0] != '/')
+                        return err_set(e, EINVAL, WHERE ".listenerPath: '%s' is not absolute",
+                                       s->listener_path);
+                if (strlen(s->listener_path) >= sizeof(((struct sockaddr_un *)0)->sun_path))
+                        return err_set(e, ENAMETOOLONG,
+                                       WHERE ".listenerPath: longer than a socket path may be");
+        }
+        if (s->notify && !s->listener_path)
+                return err_set(e, EINVAL,
+                               WHERE ": SCMP_ACT_NOTIFY is used but listenerPath is not set");
+        *ret = steal_pointer(&s);
+        return 0;
+}
+
+bool rt_seccomp_uses_notify(const struct rt_seccomp *s)
+{
+        return s && s->notify;
+}
+
+/* Add one rule (per syscall number), split by argument as the header says. */
+static int rule_add(scmp_filter_ctx ctx, const struct sc_rule *rule, struct err *e)
+{
+        struct scmp_arg_cmp cmps[MAX_ARGS];
+        bool split = false;
+        unsigned seen = 0;
+        for (size_t i = 0; i < rule->n_args; i++) {
+                const struct sc_arg *a = &rule->args[i];
+                cmps[i] = (struct scmp_arg_cmp){
+                        .arg = a->index, .op = a->op, .datum_a = a->value, .datum_b = a->value_two};
+                if (seen & (1u << a->index))
+                        split = true;
+                seen |= 1u << a->index;
+        }
+        for (size_t k = 0; k < rule->n_nrs; k++) {
+                int r;
+                if (!split) {
+                        r = seccomp_rule_add_array(ctx, rule->action, rule->nrs[k],
+                                                   (unsigned)rule->n_args, cmps);
+                } else {
+                        r = 0;
+                        for (size_t i = 0; i < rule->n_args && r >= 0; i++)
+                                r = seccomp_rule_add_array(ctx, rule->action, rule->nrs[k], 1,
+                                                           &cmps[i]);
+                }
+                if (r < 0)
+                        return err_errnum(e, r, WHERE ".syscalls[%zu]: adding the rule for '%s'",
+                                          rule->pos, rule->names[k]);
+        }
+        return 0;
+}
+
+static int set_attr(scmp_filter_ctx ctx, enum scmp_filter_attr attr, uint32_t v, const char *what,
+                    struct err *e)
+{
+        int r = seccomp_attr_set(ctx, attr, v);
+        if (r < 0)
+                return err_errnum(e, r, "seccomp: setting %s", what);
+        return 0;
+}
+
+static int build(const struct rt_seccomp *s, scmp_filter_ctx ctx, struct err *e)
+{
+        int r;
+        /* The kernel's errno from seccomp_load(), not a blanket ECANCELED. */
+        if ((r = set_attr(ctx, SCMP_FLTATR_CTL_NNP, 0, "no_new_privs off", e)) < 0 ||
+            (r = set_attr(ctx, SCMP_FLTATR_API_SYSRAWRC, 1, "raw return codes", e)) < 0)
+                return r;
+        for (size_t i = 0; i < s->n_arches; i++) {
+                r = seccomp_arch_add(ctx, s->arches[i]);
+                if (r < 0 && r != -EEXIST)
+                        return err_errnum(e, r, "seccomp: adding architecture %#x", s->arches[i]);
+        }
+        if ((s->flags & SC_FLAG_TSYNC) &&
+            (r = set_attr(ctx, SCMP_FLTATR_CTL_TSYNC, 1, "SECCOMP_FILTER_FLAG_TSYNC", e)) < 0)
+                return r;
+        if ((s->flags & SC_FLAG_LOG) &&
+            (r = set_attr(ctx, SCMP_FLTATR_CTL_LOG, 1, "SECCOMP_FILTER_FLAG_LOG", e)) < 0)
+                return r;
+        if ((s->flags & SC_FLAG_SPEC_ALLOW) &&
+            (r = set_attr(ctx, SCMP_FLTATR_CTL_SSB, 1, "SECCOMP_FILTER_FLAG_SPEC_ALLOW", e)) < 0)
+                return r;
+#if HAVE_WAITKILL
+        if ((s->flags & SC_FLAG_WAIT_KILLABLE_RECV) &&
+            (r = set_attr(ctx, SCMP_FLTATR_CTL_WAITKILL, 1,
+                          "SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV", e)) < 0)
+                return r;
+#endif
+        for (size_t i = 0; i < s->n_rules; i++)
+                if ((r = rule_add(ctx, &s->rules[i], e)) < 0)
+                        return r;
+        return 0;
+}
+
+int rt_seccomp_load_notify(const struct rt_seccomp *s, int *ret_fd, struct err *e)
+{
+        scmp_filter_ctx ctx = seccomp_init(s->default_action);
+        int r, fd = -1;
+        if (!ctx)
+                return err_set(e, EINVAL,
+                               "seccomp: cannot create a filter with default action "
+                               "%#x",
+                               s->default_action);
+        r = build(s, ctx, e);
+        if (r >= 0 && (r = seccomp_load(ctx)) < 0) {
+                if (r == -EACCES || r == -EPERM)
+                        err_errnum(e, r,
+                                   "loading the seccomp filter (without no_new_privs it "
+                                   "needs CAP_SYS_ADMIN)");
+                else
+                        err_errnum(e, r, "loading the seccomp filter");
+        }
+        if (r >= 0 && s->notify && (fd = seccomp_notify_fd(ctx)) < 0)
+                r = err_errnum(e, fd, "seccomp: getting the notify fd");
+        seccomp_release(ctx);
+        if (r < 0)
+                return r;
+        *ret_fd = fd;
+        return 0;
+}
+
+int rt_seccomp_load(const struct rt_seccomp *s, struct err *e)
+{
+        int fd;
+        if (s->notify)
+                return err_set(e, ENOTSUP,
+                               "seccomp: SCMP_ACT_NOTIFY needs the listener fd passed "
+                               "on (rt_seccomp_load_notify)");
+        return rt_seccomp_load_notify(s, &fd, e);
+}
+
+/* sendmsg all of buf, the fd riding on the first call (the spec allows
+ * several calls if the fds come with the first). */
+static int send_with_fd(int sock, const char *buf, size_t len, int fd)
+{
+        bool fd_sent = false;
+        while (len > 0 || !fd_sent) {
+                struct iovec iov = {.iov_base = (void *)buf, .iov_len = len};
+                union {
+                        struct cmsghdr h;
+                        char buf[CMSG_SPACE(sizeof(int))];
+                } c = {0};
+                struct msghdr m = {.msg_iov = &iov, .msg_iovlen = 1};
+                if (!fd_sent) {
+                        m.msg_control = c.buf;
+                        m.msg_controllen = sizeof(c.buf);
+                        struct cmsghdr *cm = CMSG_FIRSTHDR(&m);
+                        cm->cmsg_level = SOL_SOCKET;
+                        cm->cmsg_type = SCM_RIGHTS;
+                        cm->cmsg_len = CMSG_LEN(sizeof(int));
+                        memcpy(CMSG_DATA(cm), &fd, sizeof(int));
+                }
+                ssize_t n = sendmsg(sock, &m, MSG_NOSIGNAL);
+                if (n < 0) {
+                        if (errno == EINTR)
+                                continue;
+                        return -errno;
+                }
+                fd_sent = true;
+                buf += n;
+                len -= (size_t)n;
+        }
+        return 0;
+}
+
+int rt_seccomp_notify_send(const struct rt_seccomp *s, int notify_fd, pid_t pid,
+                           const struct json *state, struct err *e)
+{
+        struct sockaddr_un sa = {.sun_family = AF_UNIX};
+        _cleanup_json_ struct json *msg = json_new_object();
+        _cleanup_free_ char *text = NULL;
+        const char *version = state ? json_object_get_string(state, "ociVersion") : NULL;
+        int r;
+        if (!s->listener_path)
+                return err_set(e, EINVAL, WHERE ".listenerPath: not set");
+        json_object_set_string(msg, "ociVersion", version ? version : "1.0.2");
+        struct json *fds = json_new_array();
+        json_array_append(fds, json_new_string("seccompFd"));
+        json_object_set(msg, "fds", fds);
+        json_object_set_int(msg, "pid", pid);
+        if (s->listener_metadata)
+                json_object_set_string(msg, "metadata", s->listener_metadata);
+        json_object_set(msg, "state", state ? json_copy(state) : json_new_object());
+        text = json_generate(msg, 0);
+
+        _cleanup_close_ int sock = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        if (sock < 0)
+                return err_errno(e, "seccomp listener: socket");
+        memcpy(sa.sun_path, s->listener_path, strlen(s->listener_path) + 1);
+        if (connect(sock, (struct sockaddr *)&sa, sizeof(sa)) < 0)
+                return err_errno(e, "seccomp listener: connecting to '%s'", s->listener_path);
+        if ((r = send_with_fd(sock, text, strlen(text), notify_fd)) < 0)
+                return err_errnum(e, r, "seccomp listener: sending the state to '%s'",
+                                  s->listener_path);
+        return 0;
+}
