@@ -69,7 +69,7 @@ static int exec_setup(struct exec_child *x, struct err *e)
                 return -EIO;
         if (rt_process_set_user(p, x->setgroups_ok, e) < 0)
                 return -EIO;
-        if (p->has_caps && rt_caps_apply(p, e) < 0)
+        if (rt_caps_apply(p, e) < 0)
                 return -EIO;
         if (rt_process_finish(p, e) < 0)
                 return -EIO;

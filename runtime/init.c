@@ -234,7 +234,7 @@ static int init_setup(const struct rt_init_args *a, struct child_fds *f, pid_t h
                 return -EIO;
         if (rt_process_set_user(proc, setgroups_ok, e) < 0)
                 return -EIO;
-        if (proc->has_caps && rt_caps_apply(proc, e) < 0)
+        if (rt_caps_apply(proc, e) < 0)
                 return -EIO;
         if (rt_process_finish(proc, e) < 0)
                 return -EIO;
