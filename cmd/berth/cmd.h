@@ -78,6 +78,7 @@ extern const struct berth_cmd cmd_image_ls;
 extern const struct berth_cmd cmd_rmi;
 extern const struct berth_cmd cmd_image_rm;
 extern const struct berth_cmd cmd_tag;
+extern const struct berth_cmd cmd_volume;
 extern const struct berth_cmd cmd_untag;
 extern const struct berth_cmd cmd_inspect;
 extern const struct berth_cmd cmd_image_inspect;

@@ -7,7 +7,7 @@
 static const struct berth_cmd *const root_subs[] = {
         &cmd_help_cmd, &cmd_history, &cmd_image, &cmd_images, &cmd_import, &cmd_info, &cmd_inspect,
         &cmd_load,     &cmd_rmi,   &cmd_save,   &cmd_system, &cmd_tag,     &cmd_unshare,
-        &cmd_untag,    &cmd_version, NULL,
+        &cmd_untag,    &cmd_version, &cmd_volume, NULL,
 };
 
 const struct berth_cmd cmd_root = {

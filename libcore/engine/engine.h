@@ -178,3 +178,89 @@ extern const char engine_df_images_table[];
 extern const char engine_df_containers_table[];
 extern const char engine_df_volumes_table[];
 struct json *engine_df_headers(void);
+
+/* ---------------------------------------------------------------- volumes */
+
+/* Named volumes of the local driver. berth keeps them under its own
+ * <graphroot>/berth/volumes/<name>/ (content in _data/), never in podman's
+ * <graphroot>/volumes/. Names follow podman's rule [a-zA-Z0-9][a-zA-Z0-9_.-]*
+ * (at most 255 bytes); commands accept a unique prefix of a name, as podman. */
+
+struct volume_create_opts {
+        const char *name;   /* NULL: a random 64-hex name */
+        const char *driver; /* NULL or "local"; others are refused */
+        char **labels;      /* KEY[=VALUE] */
+        char **options;     /* -o: type=, device=, o=, copy, nocopy */
+        bool ignore;        /* an existing volume of that name is not an error */
+};
+/* Create a volume. Allocates *ret_name. EEXIST: a volume has that name. */
+int engine_volume_create(struct store *s, const struct volume_create_opts *o, char **ret_name,
+                         struct err *e);
+/* Allocates: podman's `volume inspect` object of one volume (ENOENT if none). */
+int engine_volume_inspect(struct store *s, const char *name, struct json **ret, struct err *e);
+/* Allocates: podman's inspect objects of every volume, sorted by name, that
+ * match any of the filters (podman 4.3 ORs them): name= (regex), label=KEY[=V],
+ * driver=, scope=, opt=KEY[=V], dangling=true|false, until=. EINVAL for others. */
+int engine_volumes_list(struct store *s, char *const *filters, struct json **ret, struct err *e);
+/* Allocates: template rows for list/inspect items (CreatedAt as Go prints a
+ * time, the other fields as in the JSON). */
+struct json *engine_volumes_rows(const struct json *items);
+/* The default table of `volume ls` and its headers. */
+extern const char engine_volumes_table[];
+struct json *engine_volumes_headers(void);
+
+/* Removes a berth container (for `volume rm -f`); set by the containers code. */
+typedef int (*engine_ctr_remove_fn)(struct store *s, const char *id, void *userdata,
+                                    struct err *e);
+struct volume_rm_opts {
+        bool force;                       /* also remove the containers that use it */
+        engine_ctr_remove_fn remove_ctr;  /* NULL: force refuses volumes in use */
+        void *userdata;
+};
+/* Remove volumes (names, or every volume when names is NULL), each tried.
+ * Allocates *ret_removed (names removed) and *ret_more_errors. The error
+ * returned in e is EBUSY (in use by the containers it names) if any volume
+ * was in use, else ENOENT, else the first one. */
+int engine_volumes_remove(struct store *s, char *const *names, const struct volume_rm_opts *o,
+                          char ***ret_removed, char ***ret_more_errors, struct err *e);
+/* Remove (or with dry_run only list) every volume no berth container uses
+ * and that matches all filters (label=, label!=, until=). Allocates
+ * *ret_names (sorted). */
+int engine_volumes_prune(struct store *s, char *const *filters, bool dry_run, char ***ret_names,
+                         struct err *e);
+
+/* A volume as a container mount uses it. */
+struct engine_volume {
+        char *name;
+        char *data;         /* host path of the content: the bind mount source */
+        char *lock_path;    /* the volume set's lock */
+        char *dir;          /* <graphroot>/berth/volumes/<name> */
+        bool created;       /* made by this call (docker's auto-create on -v NAME:/dst) */
+        bool needs_copy_up; /* never copied into and not -o nocopy: see copy_up */
+        bool needs_chown;   /* no uid/gid option and not chowned yet: see chown */
+        bool needs_mount;   /* type/device/o given: mount/unmount around the container */
+};
+void engine_volume_free(struct engine_volume *v);
+DEFINE_CLEANUP_FUNC(struct engine_volume *, engine_volume_free)
+
+/* Resolve -v NAME:/dst or --mount type=volume,src=NAME: the volume NAME
+ * (exact name only), created when missing; name NULL makes an anonymous one
+ * (64-hex, "Anonymous": true). Allocates *ret. */
+int engine_volume_get_or_create(struct store *s, const char *name, struct engine_volume **ret,
+                                struct err *e);
+/* Container start, in this order for a new volume (as podman):
+ *   1. engine_volume_mount (when needs_mount; count +1, mounted on 0 -> 1),
+ *   2. engine_volume_chown to the container user (when needs_chown; once),
+ *   3. engine_volume_copy_up unless the mount says nocopy (when needs_copy_up;
+ *      once): the content of dst_path in the container's rootfs (resolved in
+ *      rootfs_dirfd, never leaving it) is copied into the volume if the volume
+ *      is empty and dst_path is a directory, and the volume's root takes that
+ *      directory's owner and mode. Later calls do nothing.
+ * Cleanup: engine_volume_unmount (count -1, unmounted on 1 -> 0).
+ * All take the volume set lock and refresh the flags in v. */
+int engine_volume_copy_up(struct engine_volume *v, int rootfs_dirfd, const char *dst_path,
+                          struct err *e);
+/* Chown the volume's root to uid:gid (ids as berth sees them) once. */
+int engine_volume_chown(struct engine_volume *v, uid_t uid, gid_t gid, struct err *e);
+int engine_volume_mount(struct engine_volume *v, struct err *e);
+int engine_volume_unmount(struct engine_volume *v, struct err *e);
