@@ -14,10 +14,12 @@
 #             in build-fuzz/artifacts/)
 #   build     meson build/ (-Dwerror=true, debugoptimized, -Dtests=false): the
 #             binaries the system tests run
-#   system    bats tests/system/*.bats as root, then as the unprivileged user
-#             berthtest (made by tests/system/lib/mkuser.sh, with subordinate
-#             ids; run from a readable copy if it cannot read this tree, with
-#             /dev/net/tun 0666 meanwhile); every bats test counts once per user
+#   system    bats tests/system/*.bats and tests/runtime/*.bats (the OCI
+#             runtime, berth-runtime, on busybox bundles) as root, then as the
+#             unprivileged user berthtest (made by tests/system/lib/mkuser.sh,
+#             with subordinate ids; run from a readable copy if it cannot read
+#             this tree, with /dev/net/tun 0666 meanwhile); every bats test
+#             counts once per user
 # A phase whose build fails counts as one failure and its tests are skipped.
 #
 # Usage: contrib/test.sh [OPTIONS] [BATS-FILE-FILTER...]
@@ -30,11 +32,14 @@
 #   --filter REGEX   run only bats tests whose name matches REGEX
 #   --no-deps        do not run contrib/install-deps.sh
 #   -h, --help       this text
-# BATS-FILE-FILTER: run only tests/system/*.bats whose file name contains one
-# of these words, e.g. `contrib/test.sh --only-system 010 harness`.
+# BATS-FILE-FILTER: run only the bats files whose path below tests/ contains
+# one of these words, e.g. `contrib/test.sh --only-system 010 harness`, or
+# `contrib/test.sh --only-system runtime` for all of tests/runtime/.
 #
 # Environment: BERTH (berth binary for the system tests; default
-# build/cmd/berth/berth), FUZZ_TIME (seconds per fuzz target, default 20),
+# build/cmd/berth/berth), RUNTIME (the OCI runtime tests/runtime/ drive;
+# default build/cmd/berth-runtime/berth-runtime; e.g. RUNTIME=runc to check
+# the tests themselves), FUZZ_TIME (seconds per fuzz target, default 20),
 # BERTH_TEST_USER (default berthtest), BERTH_TEST_COPY=1 (always run the
 # rootless tests from a copy in a temp dir, as when the user cannot read the
 # tree), BERTH_TEST_TIMEOUT (seconds per command in bats, default 120).
@@ -302,17 +307,18 @@ count_tap() {
         record "$label" "$pass" "$fail" "$skip"
 }
 
-# bats_files: the tests/system/*.bats selected by the file filters, relative.
+# bats_files: the tests/system/*.bats and tests/runtime/*.bats selected by
+# the file filters (matched against the path below tests/), relative.
 bats_files() {
         local f w
-        for f in tests/system/*.bats; do
+        for f in tests/system/*.bats tests/runtime/*.bats; do
                 [ -e "$f" ] || continue
                 if [ "${#file_filters[@]}" -eq 0 ]; then
                         echo "$f"
                         continue
                 fi
                 for w in "${file_filters[@]}"; do
-                        if [[ "$(basename "$f")" == *"$w"* ]]; then
+                        if [[ "${f#tests/}" == *"$w"* ]]; then
                                 echo "$f"
                                 break
                         fi
@@ -320,18 +326,19 @@ bats_files() {
         done
 }
 
-# run_bats LABEL DIR BERTH [as_user NAME]: run the selected bats files from
-# DIR (a tree with tests/system) against BERTH, optionally as another user.
+# run_bats LABEL DIR BERTH RUNTIME [as_user NAME]: run the selected bats
+# files from DIR (a tree with tests/system and tests/runtime) against BERTH
+# and the OCI runtime RUNTIME, optionally as another user.
 run_bats() {
-        local label=$1 dir=$2 berth=$3 log rc=0 files
-        shift 3
+        local label=$1 dir=$2 berth=$3 runtime=$4 log rc=0 files
+        shift 4
         log=$workdir/bats-${label//[^a-z]/_}.log
         mapfile -t files < <(bats_files)
         local cmd=(bats --tap)
         [ -z "$bats_filter" ] || cmd+=(--filter "$bats_filter")
         # The bats phase as a whole may not hang CI.
         # With pipefail the status is bats' unless tee itself failed.
-        (cd "$dir" && "$@" env BERTH="$berth" \
+        (cd "$dir" && "$@" env BERTH="$berth" RUNTIME="$runtime" \
                 BERTH_TEST_TIMEOUT="${BERTH_TEST_TIMEOUT:-120}" CI="${CI:-}" \
                 timeout --kill-after=30 1500 "${cmd[@]}" "${files[@]}") 2>&1 |
                 tee "$log" || rc=$?
@@ -348,14 +355,20 @@ if [ "$run_system" = 1 ]; then
         fi
         berth_bin=${BERTH:-$repo/build/cmd/berth/berth}
         case "$berth_bin" in /*) ;; *) berth_bin=$repo/$berth_bin ;; esac
+        runtime_bin=${RUNTIME:-$repo/build/cmd/berth-runtime/berth-runtime}
+        case "$runtime_bin" in
+        /*) ;;
+        */*) runtime_bin=$repo/$runtime_bin ;;
+        *) runtime_bin=$(command -v "$runtime_bin" || echo "$runtime_bin") ;;
+        esac
 
         mapfile -t selected < <(bats_files)
         if [ "${#selected[@]}" -eq 0 ]; then
-                say "no tests/system/*.bats match: ${file_filters[*]}"
+                say "no tests/system/*.bats or tests/runtime/*.bats match: ${file_filters[*]}"
         elif [ "$built" = 1 ]; then
                 if [ "$is_root" = 1 ] && [ "$run_root" = 1 ]; then
-                        phase "system as root (BERTH=$berth_bin)"
-                        run_bats "system (root)" "$repo" "$berth_bin"
+                        phase "system as root (BERTH=$berth_bin RUNTIME=$runtime_bin)"
+                        run_bats "system (root)" "$repo" "$berth_bin" "$runtime_bin"
                 fi
                 if [ "$run_rootless" = 1 ]; then
                         if [ "$is_root" = 1 ]; then
@@ -365,6 +378,7 @@ if [ "$run_system" = 1 ]; then
                                 tree=$(tree_for_user "$test_user" "$repo")
                                 [ "$tree" = "$repo" ] || rootless_copy=$tree
                                 rbin=$berth_bin
+                                rrt=$runtime_bin
                                 if [ "$tree" != "$repo" ]; then
                                         case "$berth_bin" in
                                         "$repo"/build/cmd/*) rbin=$tree/${berth_bin#"$repo"/} ;;
@@ -373,6 +387,13 @@ if [ "$run_system" = 1 ]; then
                                                 rbin=$tree/bin/berth
                                                 ;;
                                         esac
+                                        # A runtime outside the tree (runc) is used where it is.
+                                        case "$runtime_bin" in
+                                        "$repo"/build/cmd/*) rrt=$tree/${runtime_bin#"$repo"/} ;;
+                                        esac
+                                        # tree_for_user copies tests/system and tests/fixtures only.
+                                        cp -a tests/runtime "$tree/tests/"
+                                        chmod -R a+rX "$tree"
                                 fi
                                 # Rootless networking (pasta, slirp4netns) needs what an
                                 # ordinary host has; restored on exit.
@@ -380,16 +401,16 @@ if [ "$run_system" = 1 ]; then
                                         tun_mode=$(stat -c %a /dev/net/tun)
                                         chmod 0666 /dev/net/tun
                                 fi
-                                phase "system as $test_user (rootless, BERTH=$rbin, from $tree)"
-                                run_bats "system (rootless)" "$tree" "$rbin" as_user "$test_user"
+                                phase "system as $test_user (rootless, BERTH=$rbin RUNTIME=$rrt, from $tree)"
+                                run_bats "system (rootless)" "$tree" "$rbin" "$rrt" as_user "$test_user"
                                 if [ -n "$tun_mode" ]; then
                                         chmod "$tun_mode" /dev/net/tun
                                         tun_mode=
                                 fi
                                 [ "$tree" = "$repo" ] || rm -rf "$tree"
                         else
-                                phase "system as $(id -un) (rootless, BERTH=$berth_bin)"
-                                run_bats "system (rootless)" "$repo" "$berth_bin"
+                                phase "system as $(id -un) (rootless, BERTH=$berth_bin RUNTIME=$runtime_bin)"
+                                run_bats "system (rootless)" "$repo" "$berth_bin" "$runtime_bin"
                         fi
                 fi
         fi
