@@ -264,3 +264,11 @@ int engine_volume_copy_up(struct engine_volume *v, int rootfs_dirfd, const char 
 int engine_volume_chown(struct engine_volume *v, uid_t uid, gid_t gid, struct err *e);
 int engine_volume_mount(struct engine_volume *v, struct err *e);
 int engine_volume_unmount(struct engine_volume *v, struct err *e);
+
+/* ---------------------------------------------------------------- monitor */
+
+/* berth-monitor's whole program (cmd/berth-monitor calls it with its argv):
+ * the per-container monitor whose contract with berth is monitor.h. It
+ * detaches and exits the calling process; the detached monitor never
+ * returns. Returns (an exit code) only on a usage error. */
+int engine_monitor_main(int argc, char *const *argv);

@@ -18,6 +18,9 @@
  *                     "restarts":N}
  *   R/started.json    written by the monitor after each (re)start:
  *                     {"pid":N, "started_at":"RFC3339Nano", "restarts":N}
+ *   R/stopped-by-user a marker berth stop writes before it signals the
+ *                     container: the monitor then restarts it under no policy
+ *   R/pidfile         the init's pid, with --runtime only (runc's --pid-file)
  *   <runroot>/berth-runtime/  the runtime library's state root (rt_ctx.root),
  *                     shared by all containers of the store
  *
@@ -51,9 +54,20 @@
  * Several clients may attach; stdin goes from any of them to the container.
  *
  * When the container ends the monitor writes R/exit.json, applies the
- * restart policy (while it lives), and otherwise runs the exit command
- * (berth passes its own binary and `container cleanup [--rm] ID` with the
- * global options that name the same store), then exits.
+ * restart policy (while it lives), and otherwise deletes the container's
+ * runtime state, sends the exit packet to attached clients, removes
+ * R/attach and R/monitor.pid, runs the exit command (berth passes its own
+ * binary and `container cleanup [--rm] ID` with the global options that
+ * name the same store), waits for it (at most 5 minutes), then exits. A
+ * container whose start failed is not restarted. A restart deletes the
+ * container and creates and starts it again with the same stdio and log;
+ * attached clients stay attached (the exit packet comes only at the end).
+ * The log is bounded by default: --log-max-size 10m, --log-max-file 2
+ * (files kept, ctr.log included; rotated ones are ctr.log.1, .2, ...;
+ * --log-max-size 0: unbounded). SIGTERM or SIGINT sent to the monitor is
+ * passed to the container's init and cancels restarts; SIGQUIT, SIGUSR1
+ * and SIGUSR2 are passed on; SIGHUP and SIGPIPE are ignored. If the monitor
+ * is killed, the container runs on (no exit.json is written then).
  */
 #pragma once
 

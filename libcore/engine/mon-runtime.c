@@ -1,0 +1,343 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Creating, starting and deleting the container: through the runtime
+ * library in-process (the monitor's own child is the container's init),
+ * or with --runtime PATH through an external runc-compatible runtime
+ * (`PATH --root DIR create --bundle G --pid-file R/pidfile
+ * [--console-socket SOCK] ID`, `start ID`, `delete --force ID`), whose init
+ * becomes our child when the runtime exits since we are a subreaper.
+ *
+ * With a tty the container's pty master comes over a console socket: a
+ * socketpair handed to rt_create, or a listening socket whose path the
+ * external runtime connects to.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+
+#include "mon-internal.h"
+
+#define RECV_FD_WAIT_MS 10000
+#define RT_ERR_MAX 4096
+
+int mon_rt_init(struct mon_rt *r, struct err *e)
+{
+        if (r->runtime)
+                return 0;
+        if (rt_ctx_init(&r->ctx, r->runtime_root, -1, false, e) < 0)
+                return err_wrap(e, "runtime");
+        r->ctx_ready = true;
+        return 0;
+}
+
+void mon_rt_done(struct mon_rt *r)
+{
+        if (r->ctx_ready)
+                rt_ctx_done(&r->ctx);
+        r->ctx_ready = false;
+        rt_spec_free(r->spec);
+        r->spec = NULL;
+}
+
+/* Receive the fd that the container's init sends with SCM_RIGHTS. */
+static int recv_fd(int sock, int *ret, struct err *e)
+{
+        struct pollfd p = {.fd = sock, .events = POLLIN};
+        int n;
+        while ((n = poll(&p, 1, RECV_FD_WAIT_MS)) < 0 && errno == EINTR)
+                ;
+        if (n == 0)
+                return err_set(e, ETIMEDOUT, "no terminal came from the container");
+        char data[256];
+        union {
+                char buf[CMSG_SPACE(sizeof(int))];
+                struct cmsghdr align;
+        } u;
+        struct iovec iov = {.iov_base = data, .iov_len = sizeof(data)};
+        struct msghdr msg = {
+                .msg_iov = &iov,
+                .msg_iovlen = 1,
+                .msg_control = u.buf,
+                .msg_controllen = sizeof(u.buf),
+        };
+        ssize_t got;
+        while ((got = recvmsg(sock, &msg, MSG_CMSG_CLOEXEC)) < 0 && errno == EINTR)
+                ;
+        if (got < 0)
+                return err_errno(e, "receive the container's terminal");
+        for (struct cmsghdr *c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c)) {
+                if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS &&
+                    c->cmsg_len == CMSG_LEN(sizeof(int))) {
+                        memcpy(ret, CMSG_DATA(c), sizeof(int));
+                        return 0;
+                }
+        }
+        return err_set(e, EPROTO, "the console socket message carried no terminal");
+}
+
+static int create_in_process(struct mon_rt *r, struct mon_io *io, pid_t *ret_pid, struct err *e)
+{
+        _cleanup_close_ int sock = -1, peer = -1;
+        struct rt_spec *spec = NULL;
+        if (rt_spec_load(r->bundle, &spec, e) < 0)
+                return -EINVAL;
+        struct rt_create_opts o = {.bundle = r->bundle, .io = {.console_socket_fd = -1}};
+        mon_io_child_fds(io, o.io.stdio);
+        if (io->tty) {
+                int sp[2];
+                if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sp) < 0) {
+                        rt_spec_free(spec);
+                        return err_errno(e, "socketpair");
+                }
+                sock = sp[0];
+                peer = sp[1];
+                o.io.console_socket_fd = peer;
+        }
+        pid_t pid;
+        int ret = rt_create(&r->ctx, r->id, spec, &o, &pid, e);
+        rt_spec_free(spec);
+        if (ret < 0)
+                return ret;
+        if (io->tty) {
+                int master;
+                close(TAKE_FD(peer));
+                if (recv_fd(sock, &master, e) < 0) {
+                        struct err e2 = {0};
+                        rt_delete(&r->ctx, r->id, true, &e2);
+                        err_done(&e2);
+                        return -EIO;
+                }
+                mon_io_set_pty(io, master);
+        }
+        *ret_pid = pid;
+        return 0;
+}
+
+/* Fork and exec the external runtime with argv and stdio fds; wait for it.
+ * Its stderr goes to errfd; returns its wait status. */
+static int run_runtime(char *const *argv, const int fds[3], struct err *e)
+{
+        pid_t pid = fork();
+        if (pid < 0)
+                return err_errno(e, "fork");
+        if (pid == 0) {
+                sigset_t none;
+                sigemptyset(&none);
+                sigprocmask(SIG_SETMASK, &none, NULL);
+                for (int sig = 1; sig < NSIG; sig++)
+                        if (sig != SIGKILL && sig != SIGSTOP)
+                                (void)signal(sig, SIG_DFL);
+                int tmp[3];
+                for (int i = 0; i < 3; i++)
+                        tmp[i] = fcntl(fds[i], F_DUPFD_CLOEXEC, 3);
+                for (int i = 0; i < 3; i++)
+                        if (tmp[i] < 0 || dup2(tmp[i], i) < 0)
+                                _exit(127);
+                execv(argv[0], argv);
+                _exit(127);
+        }
+        int status;
+        while (waitpid(pid, &status, 0) < 0) {
+                if (errno != EINTR)
+                        return err_errno(e, "wait for '%s'", argv[0]);
+        }
+        return status;
+}
+
+/* Allocates: what the runtime wrote to the pipe read end fd (non-blocking). */
+static char *read_errors(int fd)
+{
+        struct sbuf b = {0};
+        char buf[512];
+        ssize_t n;
+        int fl = fcntl(fd, F_GETFL);
+        fcntl(fd, F_SETFL, fl | O_NONBLOCK);
+        while (b.len < RT_ERR_MAX && (n = read(fd, buf, sizeof(buf))) > 0)
+                sbuf_append_len(&b, buf, (size_t)n);
+        fcntl(fd, F_SETFL, fl);
+        while (b.len > 0 && (b.buf[b.len - 1] == '\n' || b.buf[b.len - 1] == ' '))
+                b.buf[--b.len] = 0;
+        return b.len ? sbuf_steal(&b) : NULL;
+}
+
+/* A failed runtime run as an error: its stderr text, else its status. */
+static int runtime_failed(const char *what, const char *path, int status, int errfd, struct err *e)
+{
+        _cleanup_free_ char *text = errfd >= 0 ? read_errors(errfd) : NULL;
+        if (WIFEXITED(status) && WEXITSTATUS(status) == 127 && !text)
+                return err_set(e, ENOENT, "%s: cannot run the runtime '%s'", what, path);
+        if (text)
+                return err_set(e, EIO, "%s: %s", what, text);
+        if (WIFSIGNALED(status))
+                return err_set(e, EIO, "%s: '%s' killed by signal %d", what, path,
+                               WTERMSIG(status));
+        return err_set(e, EIO, "%s: '%s' exited with status %d", what, path, WEXITSTATUS(status));
+}
+
+/* A listening console socket for the external runtime: R/console.sock when
+ * that path fits in sun_path, else in a new directory under /tmp. */
+static int console_listen(struct mon_rt *r, char **ret_path, char **ret_tmpdir, struct err *e)
+{
+        _cleanup_free_ char *path = xasprintf("%s/console.sock", r->rundir);
+        _cleanup_free_ char *tmpdir = NULL;
+        struct sockaddr_un sa = {.sun_family = AF_UNIX};
+        if (strlen(path) >= sizeof(sa.sun_path)) {
+                tmpdir = xstrdup("/tmp/berth-console.XXXXXX");
+                if (!mkdtemp(tmpdir))
+                        return err_errno(e, "mkdtemp");
+                free(path);
+                path = xasprintf("%s/sock", tmpdir);
+        }
+        memcpy(sa.sun_path, path, strlen(path) + 1);
+        unlink(path);
+        _cleanup_close_ int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+        if (fd < 0 || bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 || listen(fd, 1) < 0) {
+                int ret = err_errno(e, "console socket '%s'", path);
+                if (tmpdir)
+                        rmdir(tmpdir);
+                return ret;
+        }
+        *ret_path = steal_pointer(&path);
+        *ret_tmpdir = steal_pointer(&tmpdir);
+        return TAKE_FD(fd);
+}
+
+static int read_pid_file(int dirfd, pid_t *ret, struct err *e)
+{
+        _cleanup_free_ char *buf = NULL;
+        if (fs_read_file(dirfd, "pidfile", 64, &buf, NULL, e) < 0)
+                return err_wrap(e, "the runtime's pid file");
+        int64_t v;
+        char *nl = strchr(buf, '\n');
+        if (nl)
+                *nl = 0;
+        if (str_to_int64(buf, &v) < 0 || v <= 0 || v > INT32_MAX)
+                return err_set(e, EINVAL, "the runtime's pid file holds '%s'", buf);
+        *ret = (pid_t)v;
+        return 0;
+}
+
+static int create_external(struct mon_rt *r, struct mon_io *io, pid_t *ret_pid, struct err *e)
+{
+        _cleanup_free_ char *pidfile = xasprintf("%s/pidfile", r->rundir);
+        _cleanup_free_ char *sock_path = NULL, *tmpdir = NULL;
+        _cleanup_close_ int listen_fd = -1, cap_r = -1, cap_w = -1;
+        int fds[3];
+        mon_io_child_fds(io, fds);
+        unlinkat(r->rundir_fd, "pidfile", 0);
+        char *argv[16];
+        size_t n = 0;
+        argv[n++] = (char *)r->runtime;
+        argv[n++] = "--root";
+        argv[n++] = (char *)r->runtime_root;
+        argv[n++] = "create";
+        argv[n++] = "--bundle";
+        argv[n++] = (char *)r->bundle;
+        argv[n++] = "--pid-file";
+        argv[n++] = pidfile;
+        if (io->tty) {
+                listen_fd = console_listen(r, &sock_path, &tmpdir, e);
+                if (listen_fd < 0)
+                        return listen_fd;
+                argv[n++] = "--console-socket";
+                argv[n++] = sock_path;
+                int p[2];
+                if (pipe2(p, O_CLOEXEC) < 0)
+                        return err_errno(e, "pipe");
+                cap_r = p[0];
+                cap_w = p[1];
+                fds[2] = cap_w;
+        }
+        argv[n++] = (char *)r->id;
+        argv[n] = NULL;
+        int status = run_runtime(argv, fds, e);
+        int ret = 0;
+        if (status < 0)
+                ret = status;
+        else if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+                ret = runtime_failed("create", r->runtime, status, io->tty ? cap_r : io->err_r, e);
+        pid_t pid = 0;
+        if (ret == 0)
+                ret = read_pid_file(r->rundir_fd, &pid, e);
+        if (ret == 0 && io->tty) {
+                int conn = -1, master;
+                struct pollfd p = {.fd = listen_fd, .events = POLLIN};
+                if (poll(&p, 1, RECV_FD_WAIT_MS) > 0)
+                        conn = accept4(listen_fd, NULL, NULL, SOCK_CLOEXEC);
+                if (conn < 0)
+                        ret = err_set(e, EIO, "the runtime did not connect to the console socket");
+                else if ((ret = recv_fd(conn, &master, e)) == 0)
+                        mon_io_set_pty(io, master);
+                if (conn >= 0)
+                        close(conn);
+        }
+        if (sock_path)
+                unlink(sock_path);
+        if (tmpdir)
+                rmdir(tmpdir);
+        if (ret < 0) {
+                if (pid > 0) {
+                        struct err e2 = {0};
+                        mon_rt_delete(r, &e2);
+                        err_done(&e2);
+                }
+                return ret;
+        }
+        *ret_pid = pid;
+        return 0;
+}
+
+int mon_rt_create(struct mon_rt *r, struct mon_io *io, pid_t *ret_pid, struct err *e)
+{
+        int ret = r->runtime ? create_external(r, io, ret_pid, e)
+                             : create_in_process(r, io, ret_pid, e);
+        mon_io_after_create(io);
+        return ret;
+}
+
+/* Run `runtime --root DIR <cmd> [extra] ID` with stderr captured for errors. */
+static int runtime_simple(struct mon_rt *r, const char *cmd, const char *extra, struct err *e)
+{
+        _cleanup_close_ int devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
+        int p[2];
+        if (devnull < 0)
+                return err_errno(e, "open '/dev/null'");
+        if (pipe2(p, O_CLOEXEC) < 0)
+                return err_errno(e, "pipe");
+        _cleanup_close_ int cap_r = p[0], cap_w = p[1];
+        char *argv[8];
+        size_t n = 0;
+        argv[n++] = (char *)r->runtime;
+        argv[n++] = "--root";
+        argv[n++] = (char *)r->runtime_root;
+        argv[n++] = (char *)cmd;
+        if (extra)
+                argv[n++] = (char *)extra;
+        argv[n++] = (char *)r->id;
+        argv[n] = NULL;
+        int fds[3] = {devnull, devnull, cap_w};
+        int status = run_runtime(argv, fds, e);
+        if (status < 0)
+                return status;
+        if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+                return runtime_failed(cmd, r->runtime, status, cap_r, e);
+        return 0;
+}
+
+int mon_rt_start(struct mon_rt *r, struct err *e)
+{
+        if (r->runtime)
+                return runtime_simple(r, "start", NULL, e);
+        return rt_start(&r->ctx, r->id, e);
+}
+
+int mon_rt_delete(struct mon_rt *r, struct err *e)
+{
+        if (r->runtime)
+                return runtime_simple(r, "delete", "--force", e);
+        return rt_delete(&r->ctx, r->id, true, e);
+}
