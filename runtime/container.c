@@ -180,6 +180,14 @@ static int create_prepare(struct create *cr, const char *rootfs, struct err *e)
         if (rt_cgroup_create(&co, &c->cgroup, e) < 0)
                 return err_wrap(e, "creating the cgroup");
         cr->cgroup_made = true;
+        /* Before anything runs in it: should we be killed before state.json
+         * exists, the next create of this id (or delete --force) finds the
+         * cgroup here and removes it. */
+        _cleanup_json_ struct json *cgj = rt_cgroup_to_json(c->cgroup);
+        _cleanup_free_ char *cgtext = json_generate(cgj, JSON_GEN_NEWLINE);
+        _cleanup_free_ char *cgpath = xasprintf("%s/%s", c->dir, RT_CGROUP_FILE);
+        if (fs_write_atomic(AT_FDCWD, cgpath, cgtext, strlen(cgtext), 0600, e) < 0)
+                return -EIO;
 
         /* Anyone may write the fifo: the init opens it after it became the
          * process's user, perhaps without any capability. */
@@ -234,6 +242,21 @@ static int run_parent_hooks(struct create *cr, struct err *e)
                                  e) < 0)
                         return -EIO;
         return 0;
+}
+
+/* The init loaded a filter with SCMP_ACT_NOTIFY: hand its listener fd (in
+ * m) to linux.seccomp.listenerPath with the state, status "creating", as
+ * runtime-spec config-linux.md asks, then let the init go on. */
+static int seccomp_forward(struct create *cr, struct rt_sync_msg *m, struct err *e)
+{
+        _cleanup_close_ int fd = m->fd;
+        m->fd = -1;
+        if (fd < 0 || !rt_seccomp_uses_notify(cr->spec->seccomp))
+                return err_set(e, EPROTO, "sync: unexpected seccomp notify fd");
+        _cleanup_json_ struct json *state = rt_container_state_json(cr->c, RT_STATUS_CREATING);
+        if (rt_seccomp_notify_send(cr->spec->seccomp, fd, cr->pid, state, e) < 0)
+                return -EIO;
+        return rt_sync_send(cr->sync[0], RT_SYNC_SECCOMP_DONE, 0, e);
 }
 
 /* Clone the init (through stage 1 when needed) and see it to READY. */
@@ -293,6 +316,8 @@ static int create_run(struct create *cr, struct err *e)
                         }
                         if (m.type == RT_SYNC_PID && m.val > 0 && m.val <= INT32_MAX)
                                 break;
+                        if (m.fd >= 0)
+                                close(m.fd);
                         return err_set(e, EPROTO, "sync: unexpected message %u", m.type);
                 }
                 cr->pid = (pid_t)m.val;
@@ -315,6 +340,11 @@ static int create_run(struct create *cr, struct err *e)
                         return 0;
                 if (m.type == RT_SYNC_ERROR)
                         return msg_error(&m, e);
+                if (m.type == RT_SYNC_SECCOMP_FD) {
+                        if (seccomp_forward(cr, &m, e) < 0)
+                                return -EIO;
+                        continue;
+                }
                 if (m.type != RT_SYNC_HOOKS)
                         return err_set(e, EPROTO, "sync: unexpected message %u", m.type);
                 if (run_parent_hooks(cr, e) < 0)

@@ -65,7 +65,7 @@ static int exec_setup(struct exec_child *x, struct err *e)
         const struct rt_seccomp *sc = x->spec ? x->spec->seccomp : NULL;
         if (rt_process_apply_limits(p, e) < 0)
                 return -EIO;
-        if (!nnp && sc && rt_seccomp_load(sc, e) < 0)
+        if (!nnp && sc && rt_init_seccomp(sc, x->sync, e) < 0)
                 return -EIO;
         if (rt_process_set_user(p, x->setgroups_ok, e) < 0)
                 return -EIO;
@@ -75,7 +75,7 @@ static int exec_setup(struct exec_child *x, struct err *e)
                 return -EIO;
         if (rt_init_check_program(p, e) < 0)
                 return -ENOENT;
-        if (nnp && sc && rt_seccomp_load(sc, e) < 0)
+        if (nnp && sc && rt_init_seccomp(sc, x->sync, e) < 0)
                 return -EIO;
         return 0;
 }
@@ -96,6 +96,7 @@ static _noreturn_ void exec_stage1(struct exec_child *x)
 {
         struct err e = {0};
         exec_fds_setup(x);
+        rt_sync_log_to(&x->sync); /* not to the stderr the process gets */
         if (rt_ns_join(x->ns, false, &e) < 0)
                 rt_sync_fail(x->sync, &e);
         rt_ns_close(x->ns);
@@ -127,6 +128,23 @@ static bool setgroups_allowed(pid_t pid)
         if (fs_read_file(AT_FDCWD, path, 64, &buf, &len, NULL) < 0)
                 return true;
         return !str_has_prefix(buf, "deny");
+}
+
+/* The process loaded a filter with SCMP_ACT_NOTIFY: hand its listener fd
+ * (in m) to linux.seccomp.listenerPath, as create does for the init, with
+ * the container's state and the new process's pid. */
+static int seccomp_forward(const struct rt_container *c, const struct exec_child *x, pid_t pid,
+                           int sync, struct rt_sync_msg *m, struct err *e)
+{
+        _cleanup_close_ int fd = m->fd;
+        m->fd = -1;
+        const struct rt_seccomp *sc = x->spec ? x->spec->seccomp : NULL;
+        if (fd < 0 || !rt_seccomp_uses_notify(sc))
+                return err_set(e, EPROTO, "sync: unexpected seccomp notify fd");
+        _cleanup_json_ struct json *state = rt_container_state_json(c, rt_container_status(c));
+        if (rt_seccomp_notify_send(sc, fd, pid, state, e) < 0)
+                return -EIO;
+        return rt_sync_send(sync, RT_SYNC_SECCOMP_DONE, 0, e);
 }
 
 /* The parent's side, from the clone to the end; ret_pid on success. */
@@ -169,6 +187,8 @@ static int exec_run(struct rt_container *c, struct exec_child *x, int sync, pid_
                         ready = true;
                 } else if (m.type == RT_SYNC_ERROR) {
                         r = err_set(e, m.code > 0 ? m.code : EIO, "%s", m.text);
+                } else if (m.type == RT_SYNC_SECCOMP_FD) {
+                        r = seccomp_forward(c, x, pid, sync, &m, e);
                 } else {
                         r = err_set(e, EPROTO, "sync: unexpected message %u", m.type);
                 }

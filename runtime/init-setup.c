@@ -7,6 +7,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/keyctl.h>
+#include <stdio.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 
@@ -274,4 +276,56 @@ int rt_init_check_program(const struct rt_process *p, struct err *e)
                         return 0;
         }
         return err_set(e, ENOENT, "exec: \"%s\": executable file not found in $PATH", name);
+}
+
+int rt_init_seccomp(const struct rt_seccomp *s, int sync_fd, struct err *e)
+{
+        if (!rt_seccomp_uses_notify(s))
+                return rt_seccomp_load(s, e);
+        int fd = -1, r;
+        if ((r = rt_seccomp_load_notify(s, &fd, e)) < 0)
+                return r;
+        /* The parent hands the listener fd to linux.seccomp.listenerPath; we
+         * wait for that, so a failure there is the create's (or exec's)
+         * error, and keep no copy: the agent alone holds the fd. */
+        r = rt_sync_send_fd(sync_fd, RT_SYNC_SECCOMP_FD, fd, e);
+        close(fd);
+        if (r < 0)
+                return r;
+        return rt_sync_expect(sync_fd, RT_SYNC_SECCOMP_DONE, NULL, e);
+}
+
+void rt_init_set_title(int proc_fd)
+{
+        /* comm as runc's "runc:[2:INIT]" (15 bytes at most), and the command
+         * line "berth-runtime init" in place of the one we were started with
+         * (create's, with its paths and id): overwritten in our own memory,
+         * between the arg_start and arg_end that /proc/self/stat gives. */
+        (void)prctl(PR_SET_NAME, "berth-rt:[INIT]", 0, 0, 0);
+        char buf[2048];
+        _cleanup_close_ int fd = openat(proc_fd, "self/stat", O_RDONLY | O_CLOEXEC);
+        if (fd < 0)
+                return;
+        ssize_t n = read(fd, buf, sizeof(buf) - 1);
+        if (n <= 0)
+                return;
+        buf[n] = 0;
+        char *p = strrchr(buf, ')');
+        if (!p)
+                return;
+        /* p + 2 is field 3; arg_start and arg_end are fields 48 and 49. */
+        p += 2;
+        for (int field = 3; field < 48 && p; field++) {
+                p = strchr(p, ' ');
+                if (p)
+                        p++;
+        }
+        unsigned long long start, end;
+        if (!p || sscanf(p, "%llu %llu", &start, &end) != 2 || end <= start || start == 0)
+                return;
+        static const char title[] = "berth-runtime\0init"; /* two args, NUL-terminated */
+        size_t len = (size_t)(end - start);
+        char *args = (char *)(uintptr_t)start;
+        memset(args, 0, len);
+        memcpy(args, title, len - 1 < sizeof(title) ? len - 1 : sizeof(title));
 }

@@ -230,7 +230,7 @@ static int init_setup(const struct rt_init_args *a, struct child_fds *f, pid_t h
         bool nnp = proc->no_new_privileges;
         if (rt_process_apply_limits(proc, e) < 0)
                 return -EIO;
-        if (!nnp && spec->seccomp && rt_seccomp_load(spec->seccomp, e) < 0)
+        if (!nnp && spec->seccomp && rt_init_seccomp(spec->seccomp, f->sync, e) < 0)
                 return -EIO;
         if (rt_process_set_user(proc, setgroups_ok, e) < 0)
                 return -EIO;
@@ -240,7 +240,7 @@ static int init_setup(const struct rt_init_args *a, struct child_fds *f, pid_t h
                 return -EIO;
         if (rt_init_check_program(proc, e) < 0)
                 return -ENOENT;
-        if (nnp && spec->seccomp && rt_seccomp_load(spec->seccomp, e) < 0)
+        if (nnp && spec->seccomp && rt_init_seccomp(spec->seccomp, f->sync, e) < 0)
                 return -EIO;
         return 0;
 }
@@ -251,6 +251,8 @@ _noreturn_ void rt_init_main(const struct rt_init_args *a)
         struct child_fds f;
         child_fds_init(&f, a);
         child_fds_setup(&f, a->io);
+        /* fd 2 becomes the container's: our messages go to the parent. */
+        rt_sync_log_to(&f.sync);
 
         struct rt_sync_msg m;
         if (rt_sync_expect(f.sync, RT_SYNC_GO, &m, NULL) < 0)
@@ -263,9 +265,14 @@ _noreturn_ void rt_init_main(const struct rt_init_args *a)
                 proc.env = env;
         if (init_setup(a, &f, host_pid, &proc, &e) < 0)
                 rt_sync_fail(f.sync, &e);
+        /* Through the sync socket (rt_sync_log_to), not the container's stderr. */
+        log_debug("container \"%s\": init (pid %d) set up, waiting for start", a->id,
+                  (int)host_pid);
         if (rt_sync_send(f.sync, RT_SYNC_READY, 0, &e) < 0)
                 _exit(1);
         close(f.sync);
+        f.sync = -1; /* no one to log to any more */
+        rt_init_set_title(f.proc);
 
         /* Reopen the fifo through our own fd: its path is outside the root
          * now. The open blocks until rt_start() opens it for reading. */
@@ -305,6 +312,7 @@ _noreturn_ void rt_init_stage1(const struct rt_init_args *a, unsigned long clone
         struct child_fds f;
         child_fds_init(&f, a);
         child_fds_setup(&f, a->io);
+        rt_sync_log_to(&f.sync);
         if (rt_ns_join(f.ns, false, &e) < 0)
                 rt_sync_fail(f.sync, &e);
         if (f.ns[RT_NS_USER] >= 0)

@@ -30,6 +30,9 @@
 #define RT_CONFIG_FILE "config.json"
 #define RT_FIFO_FILE "exec.fifo"
 #define RT_LOCK_FILE "lock"
+/* The cgroup as made, saved the moment it exists: state.json comes only at
+ * the end of create, and a create killed in between leaves its cgroup. */
+#define RT_CGROUP_FILE "cgroup.json"
 /* <root>/.lock: held while a create makes and locks its directory. */
 #define RT_ROOT_LOCK_FILE ".lock"
 /* state.json is ours and small; config.json is bounded like the bundle's. */
@@ -74,6 +77,11 @@ int rt_id_validate(const char *id, struct err *e);
  * The returned container has only id, dir and lock set. */
 int rt_container_dir_create(const struct rt_ctx *ctx, const char *id, struct rt_container **ret,
                             struct err *e);
+/* The remains of a create killed midway (a directory without state.json
+ * whose lock nobody holds): kill what runs in its cgroup, remove the cgroup
+ * and the directory. ENOENT `container "x" does not exist` when there are
+ * none, EEXIST when a create or delete holds the lock. */
+int rt_container_remove_stale(const struct rt_ctx *ctx, const char *id, struct err *e);
 /* Load container id, taking its lock in mode first; ENOENT `container "x"
  * does not exist`. */
 int rt_container_open(const struct rt_ctx *ctx, const char *id, enum rt_lock_mode mode,
@@ -113,18 +121,22 @@ int rt_container_pids(const struct rt_container *c, pid_t **ret, size_t *ret_n, 
  * sync.c: the channel between the creating parent and its children
  *
  * A SOCK_SEQPACKET socketpair, so each message arrives whole: a type, an
- * integer and an optional text (the error message of a failed step).
+ * integer and an optional text (the error message of a failed step), and
+ * for RT_SYNC_SECCOMP_FD an fd (SCM_RIGHTS).
  * ------------------------------------------------------------------------ */
 
 enum rt_sync_type {
-        RT_SYNC_GO = 1,     /* parent -> child: maps written, cgroup entered, go on */
-        RT_SYNC_MAP_REQ,    /* stage-1 child -> parent: write my id maps */
-        RT_SYNC_MAP_DONE,   /* parent -> stage-1 child */
-        RT_SYNC_PID,        /* stage-1 child -> parent: val is the init's host pid */
-        RT_SYNC_HOOKS,      /* init -> parent: run prestart and createRuntime hooks */
-        RT_SYNC_HOOKS_DONE, /* parent -> init */
-        RT_SYNC_READY,      /* init -> parent: set up, waiting for start (exec: about to exec) */
-        RT_SYNC_ERROR,      /* child -> parent: text is the error message, val the code */
+        RT_SYNC_GO = 1,       /* parent -> child: maps written, cgroup entered, go on */
+        RT_SYNC_MAP_REQ,      /* stage-1 child -> parent: write my id maps */
+        RT_SYNC_MAP_DONE,     /* parent -> stage-1 child */
+        RT_SYNC_PID,          /* stage-1 child -> parent: val is the init's host pid */
+        RT_SYNC_HOOKS,        /* init -> parent: run prestart and createRuntime hooks */
+        RT_SYNC_HOOKS_DONE,   /* parent -> init */
+        RT_SYNC_READY,        /* init -> parent: set up, waiting for start (exec: about to exec) */
+        RT_SYNC_ERROR,        /* child -> parent: text is the error message, val the code */
+        RT_SYNC_SECCOMP_FD,   /* child -> parent: the seccomp notify fd rides along */
+        RT_SYNC_SECCOMP_DONE, /* parent -> child: the listener has it */
+        RT_SYNC_LOG, /* child -> parent: log_msg() of the child; val the level, text the message */
 };
 
 #define RT_SYNC_TEXT_MAX 4096
@@ -134,16 +146,26 @@ struct rt_sync_msg {
         int32_t code;
         int64_t val;
         char text[RT_SYNC_TEXT_MAX]; /* NUL-terminated */
+        int fd; /* not sent: the fd received with the message (O_CLOEXEC), else -1 */
 };
 
 /* A SOCK_SEQPACKET|SOCK_CLOEXEC socketpair. */
 int rt_sync_pair(int fds[2], struct err *e);
 int rt_sync_send(int fd, enum rt_sync_type type, int64_t val, struct err *e);
-/* Receive one message; EPIPE when the other side closed without a word. */
+/* child: send fd along with a message of type (SCM_RIGHTS). */
+int rt_sync_send_fd(int sock, enum rt_sync_type type, int fd, struct err *e);
+/* Receive one message; EPIPE when the other side closed without a word.
+ * RT_SYNC_LOG messages are logged here (log_msg) and not returned; an fd
+ * that came with a message is kept in ret->fd (the caller closes it) only
+ * for RT_SYNC_SECCOMP_FD, and closed for any other type. */
 int rt_sync_recv(int fd, struct rt_sync_msg *ret, struct err *e);
 /* child: receive a message that must be of type want; anything else, or
  * EOF, is an error. */
 int rt_sync_expect(int fd, enum rt_sync_type want, struct rt_sync_msg *ret, struct err *e);
+/* child: from now on, log_msg() sends its messages to the parent over
+ * *fdp (RT_SYNC_LOG), so that none reaches the container's stdio; they are
+ * dropped once *fdp is -1 (set it when the socket is closed). */
+void rt_sync_log_to(const int *fdp);
 /* child: send the error to the parent and _exit(1). */
 _noreturn_ void rt_sync_fail(int fd, const struct err *err);
 
@@ -226,3 +248,10 @@ int rt_sysctl_apply(const struct rt_spec *spec, int proc_fd, struct err *e);
 int rt_init_keyring(const char *id, struct err *e);
 /* child: the process's program exists (args[0] found in its PATH). */
 int rt_init_check_program(const struct rt_process *p, struct err *e);
+/* child: load the seccomp filter; one that uses SCMP_ACT_NOTIFY sends its
+ * listener fd to the parent over sync_fd (RT_SYNC_SECCOMP_FD), closes it and
+ * waits for RT_SYNC_SECCOMP_DONE. */
+int rt_init_seccomp(const struct rt_seccomp *s, int sync_fd, struct err *e);
+/* child: the init's name in ps: comm "berth-rt:[INIT]", command line
+ * "berth-runtime init" (as runc's "runc init"); best effort. */
+void rt_init_set_title(int proc_fd);

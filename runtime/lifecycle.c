@@ -179,8 +179,18 @@ static int kill_and_wait(const struct rt_container *c, struct err *e)
 int rt_delete(const struct rt_ctx *ctx, const char *id, bool force, struct err *e)
 {
         _cleanup_container_ struct rt_container *c = NULL;
-        if (rt_container_open(ctx, id, RT_LOCK_WRITE, &c, e) < 0)
+        struct err e1 = {0};
+        int r = rt_container_open(ctx, id, RT_LOCK_WRITE, &c, &e1);
+        if (r == -ENOENT && force) {
+                /* Perhaps what a killed create left (no state.json): its
+                 * cgroup and directory go, or the id does not exist. */
+                err_done(&e1);
+                return rt_container_remove_stale(ctx, id, e) < 0 ? -ENOENT : 0;
+        }
+        if (r < 0) {
+                err_move(e, &e1);
                 return -ENOENT;
+        }
         enum rt_status st = rt_container_status(c);
         if (st != RT_STATUS_STOPPED && st != RT_STATUS_CREATED && !force)
                 return err_set(e, EBUSY, "cannot delete container \"%s\" that is not stopped: %s",
@@ -223,6 +233,52 @@ int rt_resume(const struct rt_ctx *ctx, const char *id, struct err *e)
         return freeze(ctx, id, false, e);
 }
 
+/* src into dst, key by key: objects merge, anything else replaces, and a
+ * null is "not given" (what runc's update leaves alone). */
+static void json_merge(struct json *dst, const struct json *src)
+{
+        for (size_t i = 0; i < src->obj.len; i++) {
+                const char *k = src->obj.keys[i];
+                const struct json *v = src->obj.vals[i];
+                struct json *d = json_object_get(dst, k);
+                if (v->type == JSON_NULL)
+                        continue;
+                if (v->type == JSON_OBJECT && d && d->type == JSON_OBJECT)
+                        json_merge(d, v);
+                else
+                        json_object_set(dst, k, json_copy(v));
+        }
+}
+
+/* Merge resources into linux.resources of the saved config.json and replace
+ * it atomically, so that later commands (exec, delete, update) see them. */
+static int save_resources(const struct rt_container *c, const struct json *resources, struct err *e)
+{
+        _cleanup_free_ char *path = xasprintf("%s/%s", c->dir, RT_CONFIG_FILE);
+        _cleanup_json_ struct json *doc = NULL;
+        if (json_parse_file(AT_FDCWD, path, RT_SPEC_MAX_SIZE, &doc, e) < 0)
+                return -EIO;
+        if (doc->type != JSON_OBJECT)
+                return err_set(e, EINVAL, "%s: not a JSON object", path);
+        struct json *lx = json_object_get(doc, "linux");
+        if (!lx || lx->type != JSON_OBJECT) {
+                json_object_set(doc, "linux", json_new_object());
+                lx = json_object_get(doc, "linux");
+        }
+        struct json *res = json_object_get(lx, "resources");
+        if (!res || res->type != JSON_OBJECT) {
+                json_object_set(lx, "resources", json_new_object());
+                res = json_object_get(lx, "resources");
+        }
+        json_merge(res, resources);
+        struct rt_resources *check = NULL;
+        if (rt_resources_parse(res, &check, e) < 0)
+                return err_wrap(e, "the merged linux.resources");
+        rt_resources_free(check);
+        _cleanup_free_ char *text = json_generate(doc, JSON_GEN_NEWLINE);
+        return fs_write_atomic(AT_FDCWD, path, text, strlen(text), 0600, e);
+}
+
 int rt_update(const struct rt_ctx *ctx, const char *id, const struct json *resources, struct err *e)
 {
         _cleanup_container_ struct rt_container *c = NULL;
@@ -235,7 +291,11 @@ int rt_update(const struct rt_ctx *ctx, const char *id, const struct json *resou
                 return -EINVAL;
         int ret = rt_cgroup_apply(c->cgroup, r, e);
         rt_resources_free(r);
-        return ret;
+        if (ret < 0)
+                return ret;
+        if (resources && resources->type == JSON_OBJECT && save_resources(c, resources, e) < 0)
+                return err_wrap(e, "saving the new resources of container \"%s\"", id);
+        return 0;
 }
 
 int rt_ps(const struct rt_ctx *ctx, const char *id, pid_t **ret, size_t *ret_n, struct err *e)

@@ -279,6 +279,17 @@ struct rt_spec {
         char *mount_label; /* SELinux mount label, NULL when none */
 };
 
+/* Flags of rt_spec_parse_flags() and rt_process_parse_flags(). */
+enum {
+        /* No warnings: the saved copy of a config that create parsed (and
+         * warned about) already. */
+        RT_SPEC_QUIET = 1 << 0,
+};
+int rt_spec_parse_flags(const char *buf, size_t len, unsigned flags, struct rt_spec **ret,
+                        struct err *e);
+int rt_process_parse_flags(const struct json *j, unsigned flags, struct rt_process **ret,
+                           struct err *e);
+
 /* spec-linux.c: parse the "linux" object (NULL when absent) into spec's linux
  * fields; rt_spec_linux_done() releases them. */
 int rt_spec_linux_parse(const struct json *lx, struct rt_spec *spec, struct err *e);

@@ -51,6 +51,9 @@ struct json *rt_spec_default(bool rootless);
 
 /* Parse a "process" object (exec --process FILE). */
 int rt_process_parse(const struct json *j, struct rt_process **ret, struct err *e);
+/* The same without warnings (unknown capabilities): for a process built from
+ * a container's saved config, whose warnings create gave already. */
+int rt_process_parse_quiet(const struct json *j, struct rt_process **ret, struct err *e);
 void rt_process_free(struct rt_process *p);
 
 /* The container process's stdio. */

@@ -52,11 +52,11 @@ int rt_signal_from_string(const char *s, int *ret, struct err *e)
 {
         _cleanup_free_ char *q = rt_quote(s ? s : "");
         if (!s || !*s)
-                return err_set(e, EINVAL, "invalid signal: empty");
+                return err_set(e, EINVAL, "unknown signal \"\"");
         if (s[0] >= '0' && s[0] <= '9') {
                 int64_t n;
                 if (str_to_int64(s, &n) < 0 || n < 1 || n > SIGRTMAX)
-                        return err_set(e, EINVAL, "invalid signal '%s': not in 1 to %d", q,
+                        return err_set(e, EINVAL, "unknown signal \"%s\": not in 1 to %d", q,
                                        SIGRTMAX);
                 *ret = (int)n;
                 return 0;
@@ -73,7 +73,8 @@ int rt_signal_from_string(const char *s, int *ret, struct err *e)
                 *ret = rt;
                 return 0;
         }
-        return err_set(e, EINVAL, "invalid signal '%s'", q);
+        /* runc's wording, which scripts around it may match */
+        return err_set(e, EINVAL, "unknown signal \"%s\"", q);
 }
 
 const char *rt_status_to_string(enum rt_status s)

@@ -205,7 +205,7 @@ static int user_parse(const struct json *j, struct rt_process *p, struct err *e)
         return gids_parse(user, p, e);
 }
 
-static int caps_parse(const struct json *j, struct rt_process *p, struct err *e)
+static int caps_parse(const struct json *j, struct rt_process *p, bool quiet, struct err *e)
 {
         static const char *const sets[RT_CAP_NSETS] = {
                 [RT_CAP_BOUNDING] = "bounding",       [RT_CAP_EFFECTIVE] = "effective",
@@ -224,6 +224,8 @@ static int caps_parse(const struct json *j, struct rt_process *p, struct err *e)
                 for (size_t i = 0; names && names[i]; i++) {
                         int n = rt_cap_from_name(names[i]);
                         if (n < 0) {
+                                if (quiet)
+                                        continue;
                                 _cleanup_free_ char *q = rt_quote(names[i]);
                                 log_warn("process.capabilities.%s: ignoring unknown "
                                          "capability '%s'",
@@ -295,7 +297,8 @@ static int optional_string(const struct json *j, const char *key, char **ret, st
         return 0;
 }
 
-static int process_from_json(const struct json *j, struct rt_process *p, struct err *e)
+static int process_from_json(const struct json *j, struct rt_process *p, unsigned flags,
+                             struct err *e)
 {
         int r;
         int64_t oom = 0;
@@ -317,7 +320,8 @@ static int process_from_json(const struct json *j, struct rt_process *p, struct 
                 _cleanup_free_ char *q = rt_quote(p->cwd);
                 return err_set(e, EINVAL, "process.cwd: '%s' is not an absolute path", q);
         }
-        if ((r = caps_parse(j, p, e)) < 0 || (r = rlimits_parse(j, p, e)) < 0 ||
+        if ((r = caps_parse(j, p, flags & RT_SPEC_QUIET, e)) < 0 ||
+            (r = rlimits_parse(j, p, e)) < 0 ||
             (r = rt_json_bool(j, "process", "noNewPrivileges", &p->no_new_privileges, e)) < 0 ||
             (r = optional_string(j, "apparmorProfile", &p->apparmor_profile, e)) < 0 ||
             (r = optional_string(j, "selinuxLabel", &p->selinux_label, e)) < 0)
@@ -329,15 +333,26 @@ static int process_from_json(const struct json *j, struct rt_process *p, struct 
         return 0;
 }
 
-int rt_process_parse(const struct json *j, struct rt_process **ret, struct err *e)
+int rt_process_parse_flags(const struct json *j, unsigned flags, struct rt_process **ret,
+                           struct err *e)
 {
         if (!j || j->type != JSON_OBJECT)
                 return err_set(e, EINVAL, "process: expected an object, got %s",
                                j ? json_type_to_string(j->type) : "nothing");
         _cleanup_(rt_process_freep) struct rt_process *p = xcalloc(1, sizeof(*p));
-        int r = process_from_json(j, p, e);
+        int r = process_from_json(j, p, flags, e);
         if (r < 0)
                 return r;
         *ret = steal_pointer(&p);
         return 0;
+}
+
+int rt_process_parse(const struct json *j, struct rt_process **ret, struct err *e)
+{
+        return rt_process_parse_flags(j, 0, ret, e);
+}
+
+int rt_process_parse_quiet(const struct json *j, struct rt_process **ret, struct err *e)
+{
+        return rt_process_parse_flags(j, RT_SPEC_QUIET, ret, e);
 }

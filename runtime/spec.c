@@ -241,7 +241,7 @@ static bool semver_number(const char **p, unsigned long *ret)
 /* 1.0.0 to 1.2.x, with any pre-release or build suffix ("1.0.2-dev"). A
  * later 1.x is accepted with a warning: within a major version the spec
  * only adds fields, which berth then ignores. */
-static int check_version(const char *v, struct err *e)
+static int check_version(const char *v, bool quiet, struct err *e)
 {
         const char *p = v;
         unsigned long major, minor, patch;
@@ -263,7 +263,7 @@ static int check_version(const char *v, struct err *e)
                 return err_set(e, EINVAL,
                                "ociVersion: unsupported version '%s' (supported: 1.0.0 to 1.2.x)",
                                q);
-        if (minor > 2)
+        if (minor > 2 && !quiet)
                 log_warn("config.json has ociVersion '%s', newer than 1.2: unknown "
                          "fields are ignored",
                          q);
@@ -431,11 +431,12 @@ static int root_parse(const struct json *doc, struct rt_spec *s, struct err *e)
         return 0;
 }
 
-static int spec_from_json(struct json *doc, struct rt_spec *s, struct err *e)
+static int spec_from_json(struct json *doc, struct rt_spec *s, unsigned flags, struct err *e)
 {
         int r;
         if ((r = rt_json_string(doc, "", "ociVersion", true, &s->oci_version, e)) < 0 ||
-            (r = check_version(s->oci_version, e)) < 0 || (r = root_parse(doc, s, e)) < 0 ||
+            (r = check_version(s->oci_version, flags & RT_SPEC_QUIET, e)) < 0 ||
+            (r = root_parse(doc, s, e)) < 0 ||
             (r = uts_name_parse(doc, "hostname", &s->hostname, e)) < 0 ||
             (r = uts_name_parse(doc, "domainname", &s->domainname, e)) < 0 ||
             (r = annotations_parse(doc, s, e)) < 0)
@@ -443,7 +444,7 @@ static int spec_from_json(struct json *doc, struct rt_spec *s, struct err *e)
         const struct json *proc;
         if ((r = rt_json_object(doc, "", "process", &proc, e)) < 0)
                 return r;
-        if (r > 0 && (r = rt_process_parse(proc, &s->process, e)) < 0)
+        if (r > 0 && (r = rt_process_parse_flags(proc, flags, &s->process, e)) < 0)
                 return r;
         if ((r = mounts_parse(doc, s, e)) < 0 || (r = hooks_parse(doc, s, e)) < 0)
                 return r;
@@ -458,7 +459,8 @@ static int spec_from_json(struct json *doc, struct rt_spec *s, struct err *e)
         return 0;
 }
 
-int rt_spec_parse(const char *buf, size_t len, struct rt_spec **ret, struct err *e)
+int rt_spec_parse_flags(const char *buf, size_t len, unsigned flags, struct rt_spec **ret,
+                        struct err *e)
 {
         if (len > RT_SPEC_MAX_SIZE)
                 return err_set(e, EFBIG, "config.json is %zu bytes, more than the %u allowed", len,
@@ -475,12 +477,17 @@ int rt_spec_parse(const char *buf, size_t len, struct rt_spec **ret, struct err 
                 rt_spec_free(s);
                 return r;
         }
-        if ((r = spec_from_json(doc, s, e)) < 0) {
+        if ((r = spec_from_json(doc, s, flags, e)) < 0) {
                 rt_spec_free(s);
                 return r;
         }
         *ret = s;
         return 0;
+}
+
+int rt_spec_parse(const char *buf, size_t len, struct rt_spec **ret, struct err *e)
+{
+        return rt_spec_parse_flags(buf, len, 0, ret, e);
 }
 
 int rt_spec_load(const char *bundle, struct rt_spec **ret, struct err *e)

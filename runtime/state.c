@@ -101,7 +101,7 @@ static int lock_dir(const char *id, const char *dir, enum rt_lock_mode mode, str
 static int remove_dir_files(const char *dir, struct err *e)
 {
         static const char *const files[] = {RT_STATE_FILE, RT_CONFIG_FILE, RT_FIFO_FILE,
-                                            RT_LOCK_FILE};
+                                            RT_CGROUP_FILE, RT_LOCK_FILE};
         for (size_t i = 0; i < ARRAY_SIZE(files); i++) {
                 _cleanup_free_ char *p = xasprintf("%s/%s", dir, files[i]);
                 if (unlink(p) < 0 && errno != ENOENT)
@@ -110,6 +110,62 @@ static int remove_dir_files(const char *dir, struct err *e)
         if (rmdir(dir) < 0 && errno != ENOENT)
                 return err_errno(e, "remove '%s'", dir);
         return 0;
+}
+
+/* The cgroup a dead create saved in dir (RT_CGROUP_FILE): kill what is in
+ * it (an init that never got to its exec) and remove it. */
+static void remove_stale_cgroup(const char *dir)
+{
+        _cleanup_free_ char *path = xasprintf("%s/%s", dir, RT_CGROUP_FILE);
+        _cleanup_json_ struct json *j = NULL;
+        struct rt_cgroup *cg = NULL;
+        struct err e = {0};
+        if (json_parse_file(AT_FDCWD, path, RT_STATE_MAX_SIZE, &j, &e) < 0 ||
+            rt_cgroup_from_json(j, &cg, &e) < 0) {
+                if (e.code != ENOENT)
+                        log_warn("'%s': %s", path, e.msg);
+                err_done(&e);
+                return;
+        }
+        _cleanup_free_ pid_t *pids = NULL;
+        size_t n = 0;
+        if (rt_cgroup_is_active(cg) && rt_cgroup_pids(cg, &pids, &n, NULL) == 0)
+                for (size_t i = 0; i < n; i++)
+                        (void)kill(pids[i], SIGKILL);
+        if (rt_cgroup_destroy(cg, &e) < 0)
+                log_warn("removing the cgroup a killed create left: %s", e.msg);
+        err_done(&e);
+        rt_cgroup_free(cg);
+}
+
+/* Under the root lock: dir without state.json and with a free lock is what
+ * a create killed midway left: remove it (its cgroup too). EEXIST when it
+ * is a container, or a create or delete holds it. */
+static int take_over_stale(const char *dir, const char *id, struct err *e)
+{
+        _cleanup_free_ char *sp = xasprintf("%s/%s", dir, RT_STATE_FILE);
+        _cleanup_free_ char *lp = xasprintf("%s/%s", dir, RT_LOCK_FILE);
+        _cleanup_(lockfile_freep) struct lockfile *l = NULL;
+        if (fs_exists(sp) || lockfile_open(lp, false, &l, NULL) < 0 ||
+            lockfile_trylock(l, true, NULL) < 0 || fs_exists(sp))
+                return err_set(e, EEXIST, "container \"%s\" already exists", id);
+        log_debug("removing '%s', left by a create that did not finish", dir);
+        remove_stale_cgroup(dir);
+        return remove_dir_files(dir, e);
+}
+
+int rt_container_remove_stale(const struct rt_ctx *ctx, const char *id, struct err *e)
+{
+        if (rt_id_validate(id, e) < 0)
+                return -EINVAL;
+        _cleanup_free_ char *rootlock = xasprintf("%s/%s", ctx->root, RT_ROOT_LOCK_FILE);
+        _cleanup_(lockfile_freep) struct lockfile *rl = NULL;
+        if (lockfile_open(rootlock, false, &rl, e) < 0 || lockfile_lock(rl, e) < 0)
+                return -EIO;
+        _cleanup_free_ char *dir = xasprintf("%s/%s", ctx->root, id);
+        if (!fs_exists(dir))
+                return not_found(id, e);
+        return take_over_stale(dir, id, e);
 }
 
 int rt_container_dir_create(const struct rt_ctx *ctx, const char *id, struct rt_container **ret,
@@ -131,14 +187,7 @@ int rt_container_dir_create(const struct rt_ctx *ctx, const char *id, struct rt_
                 /* A directory without state.json whose lock nobody holds is
                  * what a create killed midway left: take it over. A create
                  * in progress, or a delete, holds the lock. */
-                _cleanup_free_ char *sp = xasprintf("%s/%s", dir, RT_STATE_FILE);
-                _cleanup_free_ char *lp = xasprintf("%s/%s", dir, RT_LOCK_FILE);
-                _cleanup_(lockfile_freep) struct lockfile *l = NULL;
-                if (fs_exists(sp) || lockfile_open(lp, false, &l, NULL) < 0 ||
-                    lockfile_trylock(l, true, NULL) < 0 || fs_exists(sp))
-                        return err_set(e, EEXIST, "container \"%s\" already exists", id);
-                log_debug("removing '%s', left by a create that did not finish", dir);
-                if (remove_dir_files(dir, e) < 0)
+                if (take_over_stale(dir, id, e) < 0)
                         return -EEXIST;
                 if (mkdir(dir, 0711) < 0)
                         return err_errno(e, "create state directory '%s'", dir);
@@ -325,7 +374,8 @@ int rt_container_load_spec(const struct rt_container *c, struct rt_spec **ret, s
         size_t len;
         if (fs_read_file(AT_FDCWD, path, RT_SPEC_MAX_SIZE, &buf, &len, e) < 0)
                 return -EIO;
-        if (rt_spec_parse(buf, len, ret, e) < 0)
+        /* Quietly: create gave its warnings already. */
+        if (rt_spec_parse_flags(buf, len, RT_SPEC_QUIET, ret, e) < 0)
                 return err_wrap(e, "%s", path);
         return 0;
 }

@@ -45,23 +45,116 @@ int rt_sync_send(int fd, enum rt_sync_type type, int64_t val, struct err *e)
         return 0;
 }
 
-int rt_sync_recv(int fd, struct rt_sync_msg *ret, struct err *e)
+int rt_sync_send_fd(int sock, enum rt_sync_type type, int fd, struct err *e)
+{
+        struct rt_sync_msg m = {.type = type};
+        struct iovec iov = {.iov_base = &m, .iov_len = offsetof(struct rt_sync_msg, text) + 1};
+        union {
+                struct cmsghdr h;
+                char buf[CMSG_SPACE(sizeof(int))];
+        } c = {0};
+        struct msghdr mh = {.msg_iov = &iov,
+                            .msg_iovlen = 1,
+                            .msg_control = c.buf,
+                            .msg_controllen = sizeof(c.buf)};
+        struct cmsghdr *cm = CMSG_FIRSTHDR(&mh);
+        cm->cmsg_level = SOL_SOCKET;
+        cm->cmsg_type = SCM_RIGHTS;
+        cm->cmsg_len = CMSG_LEN(sizeof(int));
+        memcpy(CMSG_DATA(cm), &fd, sizeof(int));
+        ssize_t n;
+        do
+                n = sendmsg(sock, &mh, MSG_NOSIGNAL);
+        while (n < 0 && errno == EINTR);
+        if (n < 0)
+                return err_errno(e, "sync: send");
+        return 0;
+}
+
+/* The fds that came with a message: the first is kept in *ret_fd, the rest
+ * (a confused or hostile sender) closed. */
+static void take_fds(struct msghdr *mh, int *ret_fd)
+{
+        *ret_fd = -1;
+        for (struct cmsghdr *cm = CMSG_FIRSTHDR(mh); cm; cm = CMSG_NXTHDR(mh, cm)) {
+                if (cm->cmsg_level != SOL_SOCKET || cm->cmsg_type != SCM_RIGHTS)
+                        continue;
+                size_t n = (cm->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+                for (size_t i = 0; i < n; i++) {
+                        int fd;
+                        memcpy(&fd, CMSG_DATA(cm) + i * sizeof(int), sizeof(int));
+                        if (*ret_fd < 0)
+                                *ret_fd = fd;
+                        else
+                                close(fd);
+                }
+        }
+}
+
+/* One message, whatever its type. */
+static int recv_one(int fd, struct rt_sync_msg *ret, struct err *e)
 {
         ssize_t n;
+        union {
+                struct cmsghdr h;
+                char buf[CMSG_SPACE(4 * sizeof(int))];
+        } c;
+        struct iovec iov = {.iov_base = ret, .iov_len = offsetof(struct rt_sync_msg, fd)};
+        struct msghdr mh;
         memset(ret, 0, sizeof(*ret));
-        do
-                n = recv(fd, ret, sizeof(*ret), 0);
-        while (n < 0 && errno == EINTR);
+        ret->fd = -1;
+        do {
+                memset(&c, 0, sizeof(c));
+                mh = (struct msghdr){.msg_iov = &iov,
+                                     .msg_iovlen = 1,
+                                     .msg_control = c.buf,
+                                     .msg_controllen = sizeof(c.buf)};
+                n = recvmsg(fd, &mh, MSG_CMSG_CLOEXEC);
+        } while (n < 0 && errno == EINTR);
         if (n < 0 && errno == ECONNRESET)
                 n = 0;
         if (n < 0)
                 return err_errno(e, "sync: receive");
+        take_fds(&mh, &ret->fd);
+        if (ret->fd >= 0 && ret->type != RT_SYNC_SECCOMP_FD) {
+                close(ret->fd);
+                ret->fd = -1;
+        }
         if (n == 0)
                 return err_set(e, EPIPE, "sync: the other side exited");
-        if ((size_t)n < offsetof(struct rt_sync_msg, text))
+        if ((size_t)n < offsetof(struct rt_sync_msg, text)) {
+                if (ret->fd >= 0)
+                        close(ret->fd);
+                ret->fd = -1;
                 return err_set(e, EPROTO, "sync: short message (%zd bytes)", n);
+        }
         ret->text[RT_SYNC_TEXT_MAX - 1] = 0;
         return 0;
+}
+
+int rt_sync_recv(int fd, struct rt_sync_msg *ret, struct err *e)
+{
+        for (;;) {
+                int r = recv_one(fd, ret, e);
+                if (r < 0 || ret->type != RT_SYNC_LOG)
+                        return r;
+                /* The child's sink did no level check of its own. */
+                if (ret->val >= 0 && ret->val < _LOG_LEVEL_MAX &&
+                    log_get_level() >= (enum log_level)ret->val)
+                        log_msg((enum log_level)ret->val, "%s", ret->text);
+        }
+}
+
+static void sync_log_sink(enum log_level l, const char *msg, void *data)
+{
+        int fd = *(const int *)data;
+        if (fd >= 0)
+                (void)sync_send_text(fd, RT_SYNC_LOG, 0, l, msg);
+}
+
+void rt_sync_log_to(const int *fdp)
+{
+        log_set_sink(sync_log_sink, (void *)fdp);
 }
 
 int rt_sync_expect(int fd, enum rt_sync_type want, struct rt_sync_msg *ret, struct err *e)

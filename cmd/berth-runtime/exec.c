@@ -91,7 +91,11 @@ static int build_process(const struct rt_ctx *ctx, const struct exec_opts *o, ch
                     (r = rtcli_exec_process(base, &ov, &j, e)) < 0)
                         return r;
         }
-        if ((r = rt_process_parse(j, ret, e)) < 0) {
+        /* The container's own process was parsed, and warned about, at
+         * create: only what this command line adds may warn again. */
+        bool quiet = !o->process && !(o->cap && o->cap[0]);
+        r = quiet ? rt_process_parse_quiet(j, ret, e) : rt_process_parse(j, ret, e);
+        if (r < 0) {
                 if (o->process)
                         err_wrap(e, "process file '%s'", o->process);
                 return r;

@@ -143,6 +143,11 @@ void rtcli_log(const struct rtcli *c, const char *level, const char *msg)
         sbuf_done(&b);
 }
 
+void rtcli_log_sink(enum log_level l, const char *msg, void *data)
+{
+        rtcli_log(data, log_level_to_string(l), msg);
+}
+
 int rtcli_fail(const struct rtcli *c, const struct err *e)
 {
         const char *msg = e && e->msg ? e->msg : "unknown error";

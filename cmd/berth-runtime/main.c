@@ -255,6 +255,8 @@ int main(int argc, char **argv)
                 rc = rtcli_fail(&c, &e);
                 goto out;
         }
+        /* The library's warnings (and --debug's messages) go where ours go. */
+        log_set_sink(rtcli_log_sink, &c);
         if (c.g.debug)
                 log_set_level(LOG_DEBUG);
         if (c.g.version) {
@@ -292,6 +294,7 @@ out:
         cli_options_free(global_options, &c.g);
         cli_parse_result_done(&res);
         err_done(&e);
+        log_set_sink(NULL, NULL);
         if (c.log_fd >= 0)
                 close(c.log_fd);
         return rc;

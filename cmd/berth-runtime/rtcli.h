@@ -59,6 +59,9 @@ int rtcli_ctx(struct rtcli *c, const struct rt_ctx **ret, struct err *e);
 /* log.c: a runc-style log record (logrus text, or JSON with --log-format
  * json) to the --log file, else stderr. level is "error", "warning", ... */
 void rtcli_log(const struct rtcli *c, const char *level, const char *msg);
+/* log_sink_fn for the library's messages: rtcli_log() with data, a struct
+ * rtcli, so warnings land in the --log file, formatted as runc's. */
+void rtcli_log_sink(enum log_level l, const char *msg, void *data);
 /* Report a failed command as runc does: an error record in the log, and
  * the bare message on stderr as well when the log is a file. Returns 1. */
 int rtcli_fail(const struct rtcli *c, const struct err *e);

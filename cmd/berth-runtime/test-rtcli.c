@@ -330,6 +330,96 @@ static void test_log_records(void **state)
         assert_string_equal(json_object_get_string(last, "msg"), "container \"x\" does not exist");
 }
 
+struct captured {
+        int n;
+        enum log_level level;
+        char msg[128];
+};
+
+static void capture_sink(enum log_level l, const char *msg, void *data)
+{
+        struct captured *c = data;
+        c->n++;
+        c->level = l;
+        snprintf(c->msg, sizeof(c->msg), "%s", msg);
+}
+
+/* base's sink: gets what the level lets through, instead of stderr; NULL
+ * gives stderr back. */
+static void test_log_sink(void **state)
+{
+        (void)state;
+        struct captured cap = {0};
+        enum log_level old = log_get_level();
+        log_set_level(LOG_WARN);
+        log_set_sink(capture_sink, &cap);
+        log_debug("not at this level %d", 1);
+        assert_int_equal(cap.n, 0);
+        errno = EXDEV;
+        log_warn("a warning about '%s'", "x");
+        assert_int_equal(errno, EXDEV); /* log_msg keeps errno */
+        assert_int_equal(cap.n, 1);
+        assert_int_equal(cap.level, LOG_WARN);
+        assert_string_equal(cap.msg, "a warning about 'x'");
+        log_msg(LOG_ERROR, "an error\nwith a newline");
+        assert_int_equal(cap.level, LOG_ERROR);
+        assert_string_equal(cap.msg, "an error\nwith a newline");
+
+        /* stderr again: the message lands on fd 2, the sink sees nothing. */
+        log_set_sink(NULL, NULL);
+        int p[2];
+        assert_int_equal(pipe(p), 0);
+        int saved = dup(STDERR_FILENO);
+        dup2(p[1], STDERR_FILENO);
+        log_warn("to stderr");
+        dup2(saved, STDERR_FILENO);
+        close(saved);
+        close(p[1]);
+        char buf[256] = {0};
+        assert_true(read(p[0], buf, sizeof(buf) - 1) > 0);
+        close(p[0]);
+        assert_non_null(strstr(buf, "level=warning msg=\"to stderr\""));
+        assert_int_equal(cap.n, 2);
+
+        /* the discard sink drops everything */
+        log_set_sink(log_sink_discard, NULL);
+        log_warn("dropped");
+        log_set_sink(NULL, NULL);
+        log_set_level(old);
+}
+
+/* berth-runtime's sink: the library's messages as runc's records in --log. */
+static void test_log_cli_sink(void **state)
+{
+        (void)state;
+        char path[] = "/tmp/berth-rtcli-sink-XXXXXX";
+        int fd = mkstemp(path);
+        assert_true(fd >= 0);
+        struct rtcli c = {.log_fd = fd, .log_json = true};
+        enum log_level old = log_get_level();
+        log_set_level(LOG_DEBUG);
+        log_set_sink(rtcli_log_sink, &c);
+        log_warn("unknown capability '%s'", "CAP_X");
+        log_debug("a debug line");
+        log_set_sink(NULL, NULL);
+        log_set_level(old);
+        close(fd);
+        char *buf = NULL;
+        size_t len;
+        struct err e = {0};
+        assert_int_equal(fs_read_file(AT_FDCWD, path, 0, &buf, &len, &e), 0);
+        unlink(path);
+        _cleanup_strv_ char **lines = strv_split(buf, "\n");
+        free(buf);
+        assert_int_equal(strv_length(lines), 3);
+        _cleanup_json_ struct json *w = parse(lines[0]);
+        assert_string_equal(json_object_get_string(w, "level"), "warning");
+        assert_string_equal(json_object_get_string(w, "msg"), "unknown capability 'CAP_X'");
+        assert_non_null(json_object_get_string(w, "time"));
+        _cleanup_json_ struct json *d = parse(lines[1]);
+        assert_string_equal(json_object_get_string(d, "level"), "debug");
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -341,6 +431,8 @@ int main(void)
                 cmocka_unit_test(test_update_errors),
                 cmocka_unit_test(test_go_quote),
                 cmocka_unit_test(test_log_records),
+                cmocka_unit_test(test_log_sink),
+                cmocka_unit_test(test_log_cli_sink),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -169,7 +169,9 @@ void sbuf_done(struct sbuf *b);
  * errors. The level is the one process-wide setting (from --log-level or
  * BERTH_LOG_LEVEL). Output goes to stderr, in logrus's style as podman
  * prints it: `WARN[0000] msg` on a terminal, `time="..." level=warning
- * msg="..."` otherwise.
+ * msg="..."` otherwise -- unless a sink is set, which then gets every
+ * message instead (berth-runtime's --log file; a forked child that must
+ * not write to what has become a container's stderr).
  * ------------------------------------------------------------------------ */
 
 enum log_level {
@@ -191,6 +193,13 @@ enum log_level log_get_level(void);
 /* Apply BERTH_LOG_LEVEL if set and valid; returns -EINVAL if set but bad. */
 int log_level_from_env(void);
 void log_msg(enum log_level l, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Receives each message log_msg() lets through (the level check is done),
+ * formatted but without a newline. It must not call log_msg(). */
+typedef void (*log_sink_fn)(enum log_level l, const char *msg, void *data);
+/* Send messages to fn (with data) instead of stderr; fn NULL restores stderr. */
+void log_set_sink(log_sink_fn fn, void *data);
+/* A sink that drops every message. */
+void log_sink_discard(enum log_level l, const char *msg, void *data);
 
 #define log_at(l, ...)                                                                             \
         do {                                                                                       \

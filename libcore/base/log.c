@@ -11,6 +11,9 @@
  * debug level, and threading a context through each for that is not worth it. */
 static enum log_level current_level = LOG_WARN;
 static struct timespec log_start;
+/* Set by front-ends (and forked children) only; NULL: stderr. */
+static log_sink_fn sink_fn;
+static void *sink_data;
 
 static const char *const level_names[_LOG_LEVEL_MAX] = {
         [LOG_PANIC] = "panic", [LOG_FATAL] = "fatal", [LOG_ERROR] = "error",
@@ -58,15 +61,36 @@ int log_level_from_env(void)
         return 0;
 }
 
+void log_set_sink(log_sink_fn fn, void *data)
+{
+        sink_fn = fn;
+        sink_data = fn ? data : NULL;
+}
+
+void log_sink_discard(enum log_level l, const char *msg, void *data)
+{
+        (void)l;
+        (void)msg;
+        (void)data;
+}
+
 void log_msg(enum log_level l, const char *fmt, ...)
 {
         int saved = errno;
+        if ((unsigned)l >= _LOG_LEVEL_MAX)
+                l = LOG_ERROR;
         if (log_start.tv_sec == 0)
                 clock_gettime(CLOCK_MONOTONIC, &log_start);
         va_list ap;
         va_start(ap, fmt);
         char *msg = xvasprintf(fmt, ap);
         va_end(ap);
+        if (sink_fn) {
+                sink_fn(l, msg, sink_data);
+                free(msg);
+                errno = saved;
+                return;
+        }
 
         struct sbuf b = {0};
         if (isatty(STDERR_FILENO)) {

@@ -1062,7 +1062,7 @@ static void test_signals(void **state)
         struct err e = {0};
         int sig;
         assert_true(rt_signal_from_string("NOPE", &sig, &e) < 0);
-        assert_string_equal(e.msg, "invalid signal 'NOPE'");
+        assert_string_equal(e.msg, "unknown signal \"NOPE\"");
         err_done(&e);
         assert_true(rt_signal_from_string(NULL, &sig, NULL) < 0);
 }
@@ -1133,23 +1133,94 @@ static void test_features(void **state)
         json_free(f);
 }
 
+/* A log sink that counts warnings and keeps the last. */
+struct warn_count {
+        int n;
+        char last[256];
+};
+
+static void count_sink(enum log_level l, const char *msg, void *data)
+{
+        struct warn_count *w = data;
+        if (l != LOG_WARN)
+                return;
+        w->n++;
+        snprintf(w->last, sizeof(w->last), "%s", msg);
+}
+
+/* A warning shows at create's parse; the saved copy is parsed quietly. */
+static void test_quiet_parse(void **state)
+{
+        (void)state;
+        static const char doc[] = "{\"ociVersion\":\"1.3.0\",\"root\":{\"path\":\"rootfs\"},"
+                                  "\"process\":{\"args\":[\"sh\"],\"cwd\":\"/\",\"capabilities\":"
+                                  "{\"bounding\":[\"CAP_CHOWN\",\"CAP_BERTH_BOGUS\"]}}}";
+        struct warn_count w = {0};
+        enum log_level old = log_get_level();
+        log_set_level(LOG_WARN);
+        log_set_sink(count_sink, &w);
+        struct rt_spec *s = NULL;
+        struct err e = {0};
+        assert_int_equal(rt_spec_parse(doc, strlen(doc), &s, &e), 0);
+        assert_int_equal(w.n, 2); /* the version and the capability */
+        assert_non_null(strstr(w.last, "CAP_BERTH_BOGUS"));
+        assert_true(s->process->caps[RT_CAP_BOUNDING] & (UINT64_C(1) << CAP_CHOWN));
+        rt_spec_free(s);
+        w.n = 0;
+        assert_int_equal(rt_spec_parse_flags(doc, strlen(doc), RT_SPEC_QUIET, &s, &e), 0);
+        assert_int_equal(w.n, 0);
+        /* quiet changes nothing else */
+        assert_true(s->process->caps[RT_CAP_BOUNDING] & (UINT64_C(1) << CAP_CHOWN));
+        struct rt_process *p = NULL;
+        const struct json *pj = json_object_get(s->doc, "process");
+        assert_int_equal(rt_process_parse_quiet(pj, &p, &e), 0);
+        assert_int_equal(w.n, 0);
+        rt_process_free(p);
+        assert_int_equal(rt_process_parse(pj, &p, &e), 0);
+        assert_int_equal(w.n, 1);
+        rt_process_free(p);
+        rt_spec_free(s);
+        /* errors are still errors */
+        s = NULL;
+        assert_true(rt_spec_parse_flags("{}", 2, RT_SPEC_QUIET, &s, &e) < 0);
+        assert_null(s);
+        assert_non_null(strstr(e.msg, "ociVersion"));
+        err_done(&e);
+        log_set_sink(NULL, NULL);
+        log_set_level(old);
+}
+
 int main(void)
 {
         log_set_level(LOG_ERROR); /* the unknown-capability warnings are expected */
         const struct CMUnitTest tests[] = {
-                cmocka_unit_test(test_minimal),        cmocka_unit_test(test_runc_spec),
-                cmocka_unit_test(test_runc_spec_live), cmocka_unit_test(test_default_spec),
-                cmocka_unit_test(test_version),        cmocka_unit_test(test_top_level),
-                cmocka_unit_test(test_size_limits),    cmocka_unit_test(test_load),
-                cmocka_unit_test(test_process),        cmocka_unit_test(test_process_parse_direct),
-                cmocka_unit_test(test_capabilities),   cmocka_unit_test(test_rlimits),
-                cmocka_unit_test(test_hooks),          cmocka_unit_test(test_namespaces),
-                cmocka_unit_test(test_idmaps),         cmocka_unit_test(test_time_offsets),
-                cmocka_unit_test(test_sysctl),         cmocka_unit_test(test_devices),
-                cmocka_unit_test(test_linux_misc),     cmocka_unit_test(test_delegated_sections),
-                cmocka_unit_test(test_cap_names),      cmocka_unit_test(test_rlimit_names),
-                cmocka_unit_test(test_ns_names),       cmocka_unit_test(test_signals),
-                cmocka_unit_test(test_status_names),   cmocka_unit_test(test_features),
+                cmocka_unit_test(test_quiet_parse),
+                cmocka_unit_test(test_minimal),
+                cmocka_unit_test(test_runc_spec),
+                cmocka_unit_test(test_runc_spec_live),
+                cmocka_unit_test(test_default_spec),
+                cmocka_unit_test(test_version),
+                cmocka_unit_test(test_top_level),
+                cmocka_unit_test(test_size_limits),
+                cmocka_unit_test(test_load),
+                cmocka_unit_test(test_process),
+                cmocka_unit_test(test_process_parse_direct),
+                cmocka_unit_test(test_capabilities),
+                cmocka_unit_test(test_rlimits),
+                cmocka_unit_test(test_hooks),
+                cmocka_unit_test(test_namespaces),
+                cmocka_unit_test(test_idmaps),
+                cmocka_unit_test(test_time_offsets),
+                cmocka_unit_test(test_sysctl),
+                cmocka_unit_test(test_devices),
+                cmocka_unit_test(test_linux_misc),
+                cmocka_unit_test(test_delegated_sections),
+                cmocka_unit_test(test_cap_names),
+                cmocka_unit_test(test_rlimit_names),
+                cmocka_unit_test(test_ns_names),
+                cmocka_unit_test(test_signals),
+                cmocka_unit_test(test_status_names),
+                cmocka_unit_test(test_features),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }

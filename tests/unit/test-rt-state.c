@@ -611,6 +611,93 @@ static void test_planted_tmp_root(void **state)
         unit_rmtree(planted);
 }
 
+struct sync_log {
+        int n;
+        enum log_level level;
+        char msg[64];
+};
+
+static void sync_log_capture(enum log_level l, const char *msg, void *data)
+{
+        struct sync_log *c = data;
+        c->n++;
+        c->level = l;
+        snprintf(c->msg, sizeof(c->msg), "%s", msg);
+}
+
+/* The sync socket: an fd rides with RT_SYNC_SECCOMP_FD only; the child's
+ * log messages are logged by the receiver and skipped. */
+static void test_sync_fd_and_log(void **state)
+{
+        (void)state;
+        int sv[2];
+        struct err e = {0};
+        struct rt_sync_msg m;
+        assert_int_equal(rt_sync_pair(sv, &e), 0);
+
+        int fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+        assert_true(fd >= 0);
+        struct stat a, b;
+        assert_int_equal(fstat(fd, &a), 0);
+        assert_int_equal(rt_sync_send_fd(sv[1], RT_SYNC_SECCOMP_FD, fd, &e), 0);
+        assert_int_equal(rt_sync_recv(sv[0], &m, &e), 0);
+        assert_int_equal(m.type, RT_SYNC_SECCOMP_FD);
+        assert_true(m.fd >= 0 && m.fd != fd);
+        assert_int_equal(fstat(m.fd, &b), 0);
+        assert_true(a.st_ino == b.st_ino && a.st_dev == b.st_dev);
+        assert_true(fcntl(m.fd, F_GETFD) & FD_CLOEXEC);
+        close(m.fd);
+
+        /* an fd on another type is not kept (closed, not leaked) */
+        assert_int_equal(rt_sync_send_fd(sv[1], RT_SYNC_GO, fd, &e), 0);
+        assert_int_equal(rt_sync_recv(sv[0], &m, &e), 0);
+        assert_int_equal(m.type, RT_SYNC_GO);
+        assert_int_equal(m.fd, -1);
+        /* a plain message has none */
+        assert_int_equal(rt_sync_send(sv[1], RT_SYNC_READY, 7, &e), 0);
+        assert_int_equal(rt_sync_recv(sv[0], &m, &e), 0);
+        assert_int_equal(m.fd, -1);
+        assert_int_equal(m.val, 7);
+        close(fd);
+
+        /* child side: log_msg goes over the socket, not to stderr */
+        enum log_level old = log_get_level();
+        log_set_level(LOG_DEBUG);
+        int child_fd = sv[1];
+        rt_sync_log_to(&child_fd);
+        log_debug("from the child %d", 42);
+        child_fd = -1; /* closed: dropped */
+        log_warn("nowhere");
+        /* parent side: the log message is logged and skipped */
+        struct sync_log cap = {0};
+        log_set_sink(sync_log_capture, &cap);
+        assert_int_equal(rt_sync_send(sv[1], RT_SYNC_PID, 99, &e), 0);
+        assert_int_equal(rt_sync_recv(sv[0], &m, &e), 0);
+        assert_int_equal(m.type, RT_SYNC_PID);
+        assert_int_equal(m.val, 99);
+        assert_int_equal(cap.n, 1);
+        assert_int_equal(cap.level, LOG_DEBUG);
+        assert_string_equal(cap.msg, "from the child 42");
+        /* and the receiver's level applies */
+        log_set_level(LOG_WARN);
+        child_fd = sv[1];
+        log_set_sink(NULL, NULL);
+        rt_sync_log_to(&child_fd);
+        log_msg(LOG_DEBUG, "too verbose");
+        log_set_sink(sync_log_capture, &cap);
+        assert_int_equal(rt_sync_send(sv[1], RT_SYNC_GO, 0, &e), 0);
+        assert_int_equal(rt_sync_recv(sv[0], &m, &e), 0);
+        assert_int_equal(cap.n, 1);
+        log_set_sink(NULL, NULL);
+        log_set_level(old);
+
+        /* EOF */
+        close(sv[1]);
+        assert_int_equal(rt_sync_recv(sv[0], &m, &e), -EPIPE);
+        err_done(&e);
+        close(sv[0]);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -628,6 +715,7 @@ int main(void)
                 cmocka_unit_test_setup_teardown(test_lock_after_delete, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_default_root, setup, teardown),
                 cmocka_unit_test(test_planted_tmp_root),
+                cmocka_unit_test(test_sync_fd_and_log),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
