@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* berth image inspect, berth inspect (images; containers and volumes come
- * with the containers step) */
+/* berth image inspect, berth container inspect, berth inspect (containers,
+ * then images, as podman looks them up) */
 #include <errno.h>
 
 #include "cmd.h"
@@ -15,7 +15,7 @@ static const struct cli_option inspect_options[] = {
         {"format", 'f', CLI_STRING, offsetof(struct inspect_cli, format), NULL,
          "Format the output to a Go template or json"},
         {"type", 't', CLI_STRING, offsetof(struct inspect_cli, type), NULL,
-         "Specify inspect-object type (\"image\" or \"all\")", "all"},
+         "Specify inspect-object type (\"image\", \"container\" or \"all\")", "all"},
         CLI_END,
 };
 
@@ -25,16 +25,10 @@ static const struct cli_option image_inspect_options[] = {
         CLI_END,
 };
 
-static int run_inspect(struct berth_ctx *ctx, void *opts_, char **args)
+/* kind: 'c' containers only, 'i' images only, 'a' containers then images. */
+static int inspect_as(struct berth_ctx *ctx, struct inspect_cli *o, char **args, char kind)
 {
-        struct inspect_cli *o = opts_;
         _cleanup_err_ struct err e = {0};
-        if (o->type && !STREQ(o->type, "image") && !STREQ(o->type, "all")) {
-                err_set(&e, EINVAL, "invalid type '%s': only images can be inspected until "
-                                    "containers arrive",
-                        o->type);
-                return print_error(&e);
-        }
         struct store *s;
         if (ctx_store(ctx, &s, &e) < 0)
                 return print_error(&e);
@@ -43,7 +37,14 @@ static int run_inspect(struct berth_ctx *ctx, void *opts_, char **args)
         for (char **a = args; *a; a++) {
                 struct json *one = NULL;
                 struct err ie = {0};
-                if (engine_image_inspect(s, *a, &one, &ie) < 0) {
+                int r = -ENOENT;
+                if (kind != 'i')
+                        r = engine_container_inspect(s, *a, &one, &ie);
+                if (r < 0 && kind != 'c' && (kind == 'i' || ie.code == ENOENT)) {
+                        err_done(&ie);
+                        r = engine_image_inspect(s, *a, &one, &ie);
+                }
+                if (r < 0) {
                         /* podman prints what it found, then the errors, and exits 125. */
                         fprintf(stderr, "Error: %s\n", ie.msg);
                         err_done(&ie);
@@ -54,8 +55,7 @@ static int run_inspect(struct berth_ctx *ctx, void *opts_, char **args)
         }
         struct sbuf out = {0};
         const char *fmt = o->format && *o->format ? o->format : "json";
-        if (report_render(fmt, NULL, all, STREQ(fmt, "json") ? false : true, NULL, &out, &e) <
-            0) {
+        if (report_render(fmt, NULL, all, STREQ(fmt, "json") ? false : true, NULL, &out, &e) < 0) {
                 sbuf_done(&out);
                 return print_error(&e);
         }
@@ -63,6 +63,46 @@ static int run_inspect(struct berth_ctx *ctx, void *opts_, char **args)
         sbuf_done(&out);
         return rc;
 }
+
+static int run_inspect(struct berth_ctx *ctx, void *opts_, char **args)
+{
+        struct inspect_cli *o = opts_;
+        _cleanup_err_ struct err e = {0};
+        if (o->type && !STREQ(o->type, "image") && !STREQ(o->type, "container") &&
+            !STREQ(o->type, "all")) {
+                err_set(&e, EINVAL,
+                        "invalid type \"%s\": must be one of \"image\", "
+                        "\"container\" or \"all\"",
+                        o->type);
+                return print_error(&e);
+        }
+        char kind = o->type && STREQ(o->type, "image")       ? 'i'
+                    : o->type && STREQ(o->type, "container") ? 'c'
+                                                             : 'a';
+        return inspect_as(ctx, o, args, kind);
+}
+
+static int run_image_inspect(struct berth_ctx *ctx, void *opts_, char **args)
+{
+        return inspect_as(ctx, opts_, args, 'i');
+}
+
+static int run_container_inspect(struct berth_ctx *ctx, void *opts_, char **args)
+{
+        return inspect_as(ctx, opts_, args, 'c');
+}
+
+const struct berth_cmd cmd_container_inspect = {
+        .name = "inspect",
+        .summary = "Display the configuration of a container",
+        .usage = "[options] CONTAINER [CONTAINER...]",
+        .options = image_inspect_options,
+        .opts_size = sizeof(struct inspect_cli),
+        .min_args = 1,
+        .max_args = -1,
+        .needs_userns = true,
+        .run = run_container_inspect,
+};
 
 const struct berth_cmd cmd_inspect = {
         .name = "inspect",
@@ -85,5 +125,5 @@ const struct berth_cmd cmd_image_inspect = {
         .min_args = 1,
         .max_args = -1,
         .needs_userns = true,
-        .run = run_inspect,
+        .run = run_image_inspect,
 };

@@ -179,6 +179,116 @@ extern const char engine_df_containers_table[];
 extern const char engine_df_volumes_table[];
 struct json *engine_df_headers(void);
 
+/* ---------------------------------------------------------------- containers */
+
+/* `run` / `create` options as the user typed them; the engine parses and
+ * checks every value (sizes, signals, volume specs, ...). */
+struct container_create_opts {
+        const char *image;
+        const char *name;         /* NULL: a generated adjective_noun */
+        char **cmd;               /* command after the image; NULL: the image's */
+        char **create_command;    /* argv of the berth command, for inspect */
+        const char *entrypoint;   /* NULL: the image's; "" clears */
+        char **env, **env_file;   /* -e, --env-file (paths) */
+        bool env_host;
+        const char *workdir, *user, *hostname;
+        bool tty, interactive, remove, detach;
+        bool read_only;
+        const char *read_only_tmpfs; /* "true"/"false"; NULL: default */
+        bool init;
+        const char *init_path;
+        char **cap_add, **cap_drop;
+        bool privileged;
+        char **security_opt, **ulimits;
+        const char *memory, *memory_swap, *cpus, *cpu_shares, *pids_limit, *shm_size;
+        char **devices, **annotations, **labels, **group_add;
+        char **volumes, **mounts, **tmpfs;
+        const char *stop_signal;
+        int64_t stop_timeout; /* -1: unset (10 s) */
+        const char *userns;
+        const char *pull;     /* always|missing|never|newer; NULL: missing */
+        const char *network;  /* NULL: none until the network step */
+        char **publish;
+        const char *restart;
+        const char *log_driver;
+        char **log_opts;
+        const char *cidfile;
+        const char *detach_keys;
+        const char *cgroup_parent;
+        const char *cgroups;
+};
+
+/* Create a container (record, rw layer, berth.json, config.json). Allocates
+ * *ret_id, the full ID. */
+int engine_container_create(struct store *s, const struct config *cfg,
+                            const struct container_create_opts *o, char **ret_id, struct err *e);
+
+struct container_start_opts {
+        bool attach;             /* relay stdout/stderr until the container ends */
+        bool stdin;              /* relay stdin too (-i) */
+        const char *detach_keys; /* NULL: the container's or ctrl-p,ctrl-q */
+        bool sig_proxy;          /* while attached, signals to berth go to the container */
+};
+/* Start a container through a new berth-monitor; with attach, relay its
+ * stdio until it exits. *ret_exit_code (always written): the container's
+ * code when attached, else 0; on failure 125, or 126/127 when the command
+ * cannot be run / is not found. *ret_detached: the user detached. */
+int engine_container_start(struct store *s, const struct config *cfg, const char *name,
+                           const struct container_start_opts *o, int *ret_exit_code,
+                           bool *ret_detached, struct err *e);
+
+/* Stop a container: its stop signal (or SIGTERM), SIGKILL after timeout
+ * seconds (< 0: the container's --stop-timeout, default 10). Allocates
+ * *ret_id. Stopping a stopped container is not an error. */
+int engine_container_stop(struct store *s, const char *name, int64_t timeout, char **ret_id,
+                          struct err *e);
+/* Send a signal ("KILL", "SIGTERM", "9"; NULL: SIGKILL) to a running container. */
+int engine_container_kill(struct store *s, const char *name, const char *signal, char **ret_id,
+                          struct err *e);
+
+struct container_rm_opts {
+        bool force;   /* stop a running container first */
+        bool volumes; /* also anonymous volumes */
+        bool depend;  /* also containers that depend on it */
+        int64_t timeout; /* for force: seconds before SIGKILL; < 0: the container's */
+};
+/* Remove a container (record, layer, userdata). Allocates *ret_id. */
+int engine_container_remove(struct store *s, const char *name, const struct container_rm_opts *o,
+                            char **ret_id, struct err *e);
+/* rm -f of a container by ID; fits volume_rm_opts.remove_ctr (volume rm -f). */
+int engine_container_remove_forced(struct store *s, const char *id, void *userdata, struct err *e);
+/* `container cleanup [--rm]`: what the monitor's exit command does. */
+int engine_container_cleanup(struct store *s, const char *name, bool rm, struct err *e);
+
+/* Allocates: the full IDs of berth's containers, newest first (running
+ * only unless all). */
+int engine_container_ids(struct store *s, bool all, char ***ret, struct err *e);
+
+struct ps_opts {
+        bool all, latest, no_trunc, size, external;
+        int64_t last;  /* -n: the last N created; <= 0: every one */
+        char **filter; /* id=, name=, status=, label=, ancestor=, exited= */
+};
+/* Allocates: podman's `ps --format json` items (Id, Names, Image, ImageID,
+ * Command, Created, CreatedAt, State, Status, ExitCode, Exited, ExitedAt,
+ * StartedAt, Pid, Labels, Mounts, Ports, Size, ...), newest first. */
+int engine_containers_list(struct store *s, const struct ps_opts *o, struct json **ret,
+                           struct err *e);
+/* Allocates: template rows for ps tables (ID cut to 12 unless no_trunc,
+ * Command quoted and cut, CreatedHuman, Status, Names joined). */
+struct json *engine_ps_rows(const struct json *items, bool no_trunc);
+extern const char engine_ps_table[];
+struct json *engine_ps_headers(void);
+
+/* Wait until a container meets one of conditions ("stopped", "exited",
+ * "running", ...; NULL: stopped/exited); *ret_code: its exit code. */
+int engine_container_wait(struct store *s, const char *name, char *const *conditions,
+                          int *ret_code, struct err *e);
+
+/* Allocates: podman's `container inspect` object. ENOENT if not known. */
+int engine_container_inspect(struct store *s, const char *name, struct json **ret,
+                             struct err *e);
+
 /* ---------------------------------------------------------------- volumes */
 
 /* Named volumes of the local driver. berth keeps them under its own
@@ -272,3 +382,89 @@ int engine_volume_unmount(struct engine_volume *v, struct err *e);
  * detaches and exits the calling process; the detached monitor never
  * returns. Returns (an exit code) only on a usage error. */
 int engine_monitor_main(int argc, char *const *argv);
+
+/* ---------------------------------------------------------------- logs */
+
+/* Container log files as berth-monitor writes them (monitor.h): k8s-file
+ * lines "<RFC3339Nano> <stdout|stderr> <P|F> <text>" as conmon writes them
+ * for podman, or json-file lines {"log":"text\n","stream":"stdout",
+ * "time":"..."} as docker writes them. Rotation moves ctr.log.N to N+1,
+ * makes the full ctr.log ctr.log.1 and starts a new ctr.log. */
+enum ctr_log_format {
+        CTR_LOG_K8S_FILE,
+        CTR_LOG_JSON_FILE,
+};
+/* "k8s-file" or "json-file"; -EINVAL for any other driver. */
+int ctr_log_format_from_string(const char *s, enum ctr_log_format *ret);
+const char *ctr_log_format_to_string(enum ctr_log_format f);
+
+enum ctr_log_stream {
+        CTR_LOG_STDOUT = 1,
+        CTR_LOG_STDERR = 2,
+};
+
+/* The longest log line read, in bytes; longer lines are skipped. */
+#define CTR_LOG_LINE_MAX (1024 * 1024)
+
+struct ctr_log_rec {
+        int64_t sec;
+        int32_t nsec;
+        int32_t utc_offset; /* seconds east of UTC that the time was written in */
+        enum ctr_log_stream stream;
+        bool partial; /* P: the stream's next record continues this text */
+        char *text;   /* owned, NUL-terminated, may hold NUL bytes */
+        size_t len;
+};
+/* Release a record's text. */
+void ctr_log_rec_done(struct ctr_log_rec *r);
+
+/* Parse one line of a log file (without its newline). Errors say what is
+ * wrong ("invalid time '...'", "unknown stream '...'", ...). */
+int ctr_log_parse_line(enum ctr_log_format f, const char *line, size_t len,
+                       struct ctr_log_rec *ret, struct err *e);
+/* Allocates: a record's time as podman's `logs -t` prints it: RFC 3339
+ * with all nine fraction digits, in the offset it was written in. */
+char *ctr_log_format_time(const struct ctr_log_rec *r);
+/* Parse a --since/--until value as podman does: RFC 3339 (also without
+ * zone, or only a date), a Unix timestamp with fraction, or a Go duration
+ * ("10m", "1h30m") taken back from now for since, forward for until. */
+int ctr_log_parse_time(const char *s, bool since, int64_t now_sec, int32_t now_nsec,
+                       int64_t *ret_sec, int32_t *ret_nsec, struct err *e);
+
+/* One container's log to print. */
+struct ctr_log_source {
+        const char *path; /* the log file; rotated ones are path.1, path.2, ... */
+        enum ctr_log_format format;
+        /* The container's runroot userdata: follow goes on while the
+         * monitor named in its monitor.pid lives (through restarts), and
+         * stops once it is gone and the log is drained. NULL: never follow. */
+        const char *run_dir;
+        const char *prefix; /* printed before each record ("name "), or NULL */
+};
+
+struct ctr_log_opts {
+        bool follow;
+        bool timestamps;
+        int64_t tail; /* the last N lines of each log; -1: all */
+        bool since_set, until_set;
+        int64_t since_sec, until_sec; /* records strictly after since, before until */
+        int32_t since_nsec, until_nsec;
+};
+
+/* Print logs, one source after the other, stdout records to out_fd and
+ * stderr records to err_fd; a partial record is printed without newline.
+ * With follow, then wait for more from all sources until each container
+ * has exited, following rotation without losing or repeating a line.
+ * Malformed lines are skipped (a warning counts them). */
+int ctr_logs_write(const struct ctr_log_source *srcs, size_t n, const struct ctr_log_opts *o,
+                   int out_fd, int err_fd, struct err *e);
+
+struct logs_opts {
+        bool follow, timestamps, names, latest;
+        const char *since, *until; /* as typed; NULL if not given */
+        int64_t tail;              /* -1: all */
+};
+/* `logs`: print the logs of the containers a user names (or the latest
+ * one), prefixed with their short ID (or name with o->names) when several. */
+int engine_logs(struct store *s, char *const *names, const struct logs_opts *o, int out_fd,
+                int err_fd, struct err *e);

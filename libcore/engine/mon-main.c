@@ -709,6 +709,9 @@ int engine_monitor_main(int argc, char *const *argv)
 {
         struct mon m = {.rundir_fd = -1, .sync_fd = -1, .at = {.listen_fd = -1}};
         struct err e = {0};
+        /* Re-executed through /proc/self/exe, the kernel names us "exe":
+         * keep the name ps, pgrep and `logs -f` look for. */
+        (void)prctl(PR_SET_NAME, "berth-monitor", 0, 0, 0);
         (void)log_level_from_env();
         if (mon_opts_parse(argc - 1, argv + 1, &m.o, &e) < 0) {
                 fprintf(stderr, "berth-monitor: %s\n", e.msg);

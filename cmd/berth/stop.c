@@ -1,0 +1,94 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* berth stop, berth container stop */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cmd.h"
+#include "engine.h"
+
+struct stop_cli {
+        bool all, ignore;
+        char *time;
+        char **cidfile;
+};
+
+#define O(f) offsetof(struct stop_cli, f)
+static const struct cli_option stop_options[] = {
+        {"all", 'a', CLI_BOOL, O(all), NULL, "Stop all running containers"},
+        {"cidfile", 0, CLI_STRV, O(cidfile), "stringArray", "Read the container ID from the file"},
+        {"ignore", 'i', CLI_BOOL, O(ignore), NULL,
+         "Ignore errors when a specified container is missing"},
+        {"time", 't', CLI_STRING, O(time), "uint",
+         "Seconds to wait for stop before killing the "
+         "container",
+         "10"},
+        CLI_END,
+};
+
+static int read_cidfile(const char *path, char ***ids, struct err *e)
+{
+        char *buf = NULL;
+        size_t len;
+        if (fs_read_file(AT_FDCWD, path, 4096, &buf, &len, e) < 0)
+                return err_wrap(e, "reading CIDFile");
+        buf[strcspn(buf, "\r\n")] = 0;
+        strv_push(ids, buf);
+        return 0;
+}
+
+static int run_stop(struct berth_ctx *ctx, void *opts, char **args)
+{
+        struct stop_cli *o = opts;
+        _cleanup_err_ struct err e = {0};
+        int64_t timeout = -1;
+        if (o->time && (str_to_int64(o->time, &timeout) < 0 || timeout < 0)) {
+                err_set(&e, EINVAL, "invalid argument \"%s\" for \"-t, --time\" flag", o->time);
+                return print_error(&e);
+        }
+        struct store *s;
+        if (ctx_store(ctx, &s, &e) < 0)
+                return print_error(&e);
+        _cleanup_strv_ char **names = NULL;
+        if (o->all) {
+                if (engine_container_ids(s, false, &names, &e) < 0)
+                        return print_error(&e);
+        } else {
+                names = strv_copy(args);
+                for (char **c = o->cidfile; c && *c; c++)
+                        if (read_cidfile(*c, &names, &e) < 0)
+                                return print_error(&e);
+                if (!names || !names[0]) {
+                        err_set(&e, EINVAL, "you must provide at least one name or id");
+                        return print_error(&e);
+                }
+        }
+        int rc = 0;
+        for (char **a = names; a && *a; a++) {
+                struct err se = {0};
+                _cleanup_free_ char *id = NULL;
+                if (engine_container_stop(s, *a, timeout, &id, &se) < 0) {
+                        if (!(o->ignore && se.code == ENOENT)) {
+                                fprintf(stderr, "Error: %s\n", se.msg);
+                                rc = EXIT_BERTH_ERROR;
+                        }
+                        err_done(&se);
+                        continue;
+                }
+                printf("%s\n", *a);
+        }
+        return rc;
+}
+
+const struct berth_cmd cmd_stop = {
+        .name = "stop",
+        .summary = "Stop one or more containers",
+        .usage = "[options] CONTAINER [CONTAINER...]",
+        .options = stop_options,
+        .opts_size = sizeof(struct stop_cli),
+        .min_args = 0,
+        .max_args = -1,
+        .needs_userns = true,
+        .run = run_stop,
+};

@@ -1,0 +1,65 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The files berth makes for a container in its runroot userdata and binds
+ * into it, as podman does: /etc/hosts, /etc/hostname, /etc/resolv.conf and
+ * /run/.containerenv.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+
+#include "ctr-internal.h"
+
+#define HOST_FILE_MAX (1u << 20)
+
+static int write_file(const struct ctr *c, const char *name, const char *data, struct err *e)
+{
+        _cleanup_free_ char *p = ctr_rpath(c, name);
+        /* 0644: the container's users read them. */
+        int r = fs_write_atomic(AT_FDCWD, p, data, strlen(data), 0644, e);
+        return r < 0 ? err_wrap(e, "writing the container's %s", name) : 0;
+}
+
+/* Allocates: a host file's content, "" when it is missing or unreadable. */
+static char *host_file(const char *path)
+{
+        char *buf = NULL;
+        size_t len;
+        if (fs_read_file(AT_FDCWD, path, HOST_FILE_MAX, &buf, &len, NULL) < 0)
+                return xstrdup("");
+        return buf;
+}
+
+int ctr_write_run_files(const struct ctr *c, const char *hostname, const char *image_name,
+                        const char *image_id, bool privileged, bool rootless, struct err *e)
+{
+        int r = fs_mkdir_p(c->rdir, 0700, e);
+        if (r < 0)
+                return r;
+        /* hosts: the host's entries, then the container's own name, as
+         * podman writes it with --network none. */
+        struct sbuf h = {0};
+        _cleanup_free_ char *hosts = host_file("/etc/hosts");
+        sbuf_append(&h, hosts);
+        if (h.len && h.buf[h.len - 1] != '\n')
+                sbuf_putc(&h, '\n');
+        sbuf_printf(&h, "127.0.0.1\t%s %s\n", hostname, c->name);
+        r = write_file(c, "hosts", h.buf, e);
+        sbuf_done(&h);
+        if (r < 0)
+                return r;
+        /* podman writes the name without a newline. */
+        if ((r = write_file(c, "hostname", hostname, e)) < 0)
+                return r;
+        _cleanup_free_ char *resolv = host_file("/etc/resolv.conf");
+        if ((r = write_file(c, "resolv.conf", resolv, e)) < 0)
+                return r;
+        /* podman fills .containerenv only for privileged containers. */
+        _cleanup_free_ char *env =
+                privileged ? xasprintf("engine=\"berth-%s\"\nname=\"%s\"\nid=\"%s\"\nimage=\"%s\"\n"
+                                       "imageid=\"%s\"\nrootless=%d\n",
+                                       BERTH_VERSION, c->name, c->id, image_name ? image_name : "",
+                                       image_id ? image_id : "", rootless ? 1 : 0)
+                           : xstrdup("");
+        return write_file(c, ".containerenv", env, e);
+}

@@ -1,0 +1,159 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * ctr-internal.h: engine-private: a container as the container commands see
+ * it (storage record + berth.json + the runroot state files of monitor.h),
+ * its lock, and the state derived from those files.
+ *
+ * Locking: a container's own lock (R/lock) is taken first; storage locks are
+ * taken inside the storage calls only, for one read-modify-write each, and
+ * never held while a process is waited for.
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <sys/types.h>
+
+#include "base.h"
+#include "engine.h"
+
+struct store;
+struct lockfile;
+
+/* A loaded container: owned copies of its records. */
+struct ctr {
+        char *id;
+        char *name;
+        struct json *rec;   /* containers.json entry */
+        struct json *berth; /* G/berth.json ({} when missing) */
+        char *gdir;         /* graphroot userdata */
+        char *rdir;         /* runroot userdata */
+};
+
+void ctr_free(struct ctr *c);
+DEFINE_CLEANUP_FUNC(struct ctr *, ctr_free)
+
+/* Find a container by full id, unique id prefix or name. Only berth's
+ * containers are returned: another tool's gives EPERM naming the tool
+ * ("container 'x' is a podman container: use podman to manage it"). ENOENT
+ * with podman's text when none matches. */
+int ctr_lookup(struct store *s, const char *name, struct ctr **ret, struct err *e);
+/* Load the container whose storage record is rec (berth's only). */
+int ctr_from_record(struct store *s, const struct json *rec, struct ctr **ret, struct err *e);
+/* Allocates: every berth container, newest first; *ret_n entries. */
+int ctr_list_all(struct store *s, struct ctr ***ret, size_t *ret_n, struct err *e);
+void ctr_list_free(struct ctr **v, size_t n);
+/* Which tool made a storage record that is not berth's: "podman",
+ * "buildah", or "storage" when it cannot tell. */
+const char *ctr_record_owner(struct store *s, const struct json *rec);
+
+/* Take the container's lock (R/lock, created with R if needed). */
+int ctr_lock(const struct ctr *c, struct lockfile **ret, struct err *e);
+
+/* A field of berth.json. */
+const char *ctr_cfg_string(const struct ctr *c, const char *key);
+bool ctr_cfg_bool(const struct ctr *c, const char *key);
+int64_t ctr_cfg_int(const struct ctr *c, const char *key, int64_t dflt);
+
+/* Allocates: path of a file in the container's runroot / graphroot userdata. */
+char *ctr_rpath(const struct ctr *c, const char *file);
+char *ctr_gpath(const struct ctr *c, const char *file);
+
+/* ---------------------------------------------------------------- state */
+
+enum ctr_status {
+        CTR_CONFIGURED, /* created, never started */
+        CTR_RUNNING,
+        CTR_PAUSED,
+        CTR_EXITED,
+};
+
+struct ctr_state {
+        enum ctr_status status;
+        pid_t pid;         /* container init, 0 when not running */
+        pid_t monitor_pid; /* 0 when none or gone */
+        bool monitor_alive;
+        int exit_code; /* -1: unknown (the monitor died before the container) */
+        bool exit_known;
+        bool oom_killed;
+        int restarts;
+        char *started_at;  /* RFC 3339, NULL: never */
+        char *finished_at; /* RFC 3339, NULL: not finished */
+};
+
+/* The pid of the container's live berth-monitor (R/monitor.pid, checked by
+ * its command line: the monitor re-executes itself through /proc/self/exe,
+ * so /proc/PID/comm reads "exe"), 0 when there is none. */
+pid_t ctr_monitor_alive(const struct ctr *c);
+/* Derive the state from the files in R and the runtime's state; never
+ * blocks on a process. */
+int ctr_state_get(struct store *s, const struct ctr *c, struct ctr_state *ret, struct err *e);
+void ctr_state_done(struct ctr_state *st);
+/* podman's lower-case status word: created, running, paused, exited. */
+const char *ctr_status_to_string(enum ctr_status s);
+/* Allocates: podman's `ps` STATUS text ("Up 3 seconds", "Exited (3) 2
+ * seconds ago", "Created"). */
+char *ctr_status_text(const struct ctr_state *st);
+/* Allocates: "<runroot>/berth-runtime", the runtime library's state root. */
+char *ctr_runtime_root(struct store *s);
+/* Remove the exited container's runtime state (poststop hooks, cgroup);
+ * missing state is not an error. */
+void ctr_runtime_delete(struct store *s, const char *id, bool force);
+/* Send sig to the container's init (or all its processes). ESRCH-like
+ * results when it is not running. */
+int ctr_signal(struct store *s, const struct ctr *c, const struct ctr_state *st, int sig, bool all,
+               struct err *e);
+/* Wait until the container is no longer running (exit.json written, or
+ * the process gone when the monitor is dead); timeout_ms < 0: forever.
+ * Returns 1 when it stopped, 0 on timeout. */
+int ctr_wait_stopped(struct store *s, const struct ctr *c, int timeout_ms, struct err *e);
+
+/* ---------------------------------------------------------------- files */
+
+/* Write R/hosts, R/hostname, R/resolv.conf and R/.containerenv as podman
+ * does for this container. */
+int ctr_write_run_files(const struct ctr *c, const char *hostname, const char *image_name,
+                        const char *image_id, bool privileged, bool rootless, struct err *e);
+
+/* ---------------------------------------------------------------- names */
+
+/* Allocates: a docker-like "adjective_noun" name not in use in names. */
+char *ctr_name_generate(const struct json *records);
+
+/* ---------------------------------------------------------------- cleanup */
+
+/* Unmount the rootfs if berth mounted it (R/mounted), remove runtime state. */
+int ctr_cleanup_locked(struct store *s, const struct ctr *c, struct err *e);
+/* Remove a stopped container: cleanup, record, layer and userdata. */
+int ctr_remove_locked(struct store *s, const struct ctr *c, struct err *e);
+
+/* ---------------------------------------------------------------- volumes */
+
+/* At start, with the rootfs mounted at rootfs: mount, chown and copy up the
+ * container's named volumes as needed. */
+int ctr_volumes_prepare(struct store *s, const struct ctr *c, const char *rootfs, struct err *e);
+/* At cleanup: unmount what ctr_volumes_prepare mounted. */
+void ctr_volumes_release(struct store *s, const struct ctr *c);
+/* rm -v: remove the anonymous volumes of a removed container (berth.json). */
+void ctr_volumes_remove_anonymous(struct store *s, const struct json *berth);
+
+/* ---------------------------------------------------------------- attach */
+
+struct ctr_attach_opts {
+        bool tty;
+        bool stdin;
+        const char *detach_keys; /* "ctrl-p,ctrl-q" default; "" disables */
+        /* --sig-proxy: signals berth receives (INT, TERM, HUP, QUIT, USR1,
+         * USR2) go to the container through this; NULL: not proxied. */
+        void (*proxy)(int sig, void *data);
+        void *proxy_data;
+};
+
+/* Connect to R/attach (the monitor's socket). Returns the fd. */
+int ctr_attach_connect(const struct ctr *c, struct err *e);
+/* Relay this process's stdio over a connected attach socket until the
+ * container exits (*ret_exit_code: its code, -1 unknown), the user detaches
+ * (*ret_detached) or the socket closes. */
+int ctr_attach_relay(int fd, const struct ctr_attach_opts *o, int *ret_exit_code,
+                     bool *ret_detached, struct err *e);
+/* Parse docker's detach keys ("ctrl-p,ctrl-q", "a", "ctrl-@") into bytes. */
+int ctr_detach_keys_parse(const char *s, unsigned char *ret, size_t *ret_n, struct err *e);

@@ -1,0 +1,217 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * A container as berth keeps it: the storage record (containers.json),
+ * berth's create-time record G/berth.json, and the per-container lock.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+
+#include "ctr-internal.h"
+#include "storage.h"
+
+void ctr_free(struct ctr *c)
+{
+        if (!c)
+                return;
+        free(c->id);
+        free(c->name);
+        json_free(c->rec);
+        json_free(c->berth);
+        free(c->gdir);
+        free(c->rdir);
+        free(c);
+}
+
+void ctr_list_free(struct ctr **v, size_t n)
+{
+        for (size_t i = 0; i < n; i++)
+                ctr_free(v[i]);
+        free(v);
+}
+
+const char *ctr_record_owner(struct store *s, const struct json *rec)
+{
+        const char *md = json_object_get_string(rec, "metadata");
+        const char *id = json_object_get_string(rec, "id");
+        /* buildah keeps its working container's state in userdata/buildah.json. */
+        _cleanup_free_ char *bj = NULL;
+        if (id && digest_is_hex64(id)) {
+                _cleanup_free_ char *g = store_container_dir(s, id);
+                bj = xasprintf("%s/buildah.json", g);
+        }
+        if ((md && strstr(md, "buildah")) || (bj && fs_exists(bj)))
+                return "buildah";
+        _cleanup_json_ struct json *j = NULL;
+        /* podman's metadata: image-name, image-id, name, created-at. */
+        if (md && json_parse(md, strlen(md), &j, NULL) == 0 && j->type == JSON_OBJECT &&
+            json_object_get(j, "created-at"))
+                return "podman";
+        return "storage";
+}
+
+static const char *first_name(const struct json *rec)
+{
+        const struct json *n = json_object_get(rec, "names");
+        if (n && n->type == JSON_ARRAY && n->arr.len && n->arr.items[0]->type == JSON_STRING)
+                return n->arr.items[0]->str.s;
+        return "";
+}
+
+int ctr_from_record(struct store *s, const struct json *rec, struct ctr **ret, struct err *e)
+{
+        const char *id = json_object_get_string(rec, "id");
+        if (!id || !digest_is_hex64(id))
+                return err_set(e, EINVAL, "container record without a valid id");
+        struct ctr *c = xcalloc(1, sizeof(*c));
+        c->id = xstrdup(id);
+        c->name = xstrdup(first_name(rec));
+        c->rec = json_copy(rec);
+        c->gdir = store_container_dir(s, id);
+        c->rdir = store_container_run_dir(s, id);
+        _cleanup_free_ char *p = ctr_gpath(c, "berth.json");
+        struct err le = {0};
+        if (json_parse_file(AT_FDCWD, p, 16u << 20, &c->berth, &le) < 0 ||
+            c->berth->type != JSON_OBJECT) {
+                /* A half-made container (berth killed during create): still
+                 * listed and removable. */
+                log_debug("container %s: %s", id, le.msg ? le.msg : "berth.json is not an object");
+                json_free(c->berth);
+                c->berth = json_new_object();
+        }
+        err_done(&le);
+        *ret = c;
+        return 0;
+}
+
+static bool record_has_name(const struct json *rec, const char *name)
+{
+        const struct json *n = json_object_get(rec, "names");
+        for (size_t i = 0; n && n->type == JSON_ARRAY && i < n->arr.len; i++)
+                if (n->arr.items[i]->type == JSON_STRING && STREQ(n->arr.items[i]->str.s, name))
+                        return true;
+        return false;
+}
+
+int ctr_lookup(struct store *s, const char *name, struct ctr **ret, struct err *e)
+{
+        _cleanup_json_ struct json *all = NULL;
+        int r = store_containers(s, &all, e);
+        if (r < 0)
+                return r;
+        if (!name || !*name)
+                return err_set(e, EINVAL, "no container name or ID given");
+        const struct json *found = NULL;
+        /* podman's order: full ID, then name, then a unique ID prefix. */
+        for (size_t i = 0; i < all->arr.len && !found; i++) {
+                const char *id = json_object_get_string(all->arr.items[i], "id");
+                if (id && STREQ(id, name))
+                        found = all->arr.items[i];
+        }
+        for (size_t i = 0; i < all->arr.len && !found; i++)
+                if (record_has_name(all->arr.items[i], name))
+                        found = all->arr.items[i];
+        if (!found && strspn(name, "0123456789abcdef") == strlen(name)) {
+                size_t n = 0;
+                for (size_t i = 0; i < all->arr.len; i++) {
+                        const char *id = json_object_get_string(all->arr.items[i], "id");
+                        if (id && str_has_prefix(id, name)) {
+                                found = all->arr.items[i];
+                                n++;
+                        }
+                }
+                if (n > 1)
+                        return err_set(e, EINVAL,
+                                       "more than one result for container ID %s: container "
+                                       "already exists",
+                                       name);
+        }
+        if (!found)
+                return err_set(e, ENOENT,
+                               "no container with name or ID \"%s\" found: no such container",
+                               name);
+        const char *owner = store_container_is_berth(found) ? NULL : ctr_record_owner(s, found);
+        if (owner)
+                return err_set(e, EPERM,
+                               "container \"%s\" belongs to %s, not to berth: manage it with "
+                               "that tool (`berth ps --external` lists it)",
+                               name, STREQ(owner, "storage") ? "another tool" : owner);
+        return ctr_from_record(s, found, ret, e);
+}
+
+static int cmp_created_desc(const void *a, const void *b)
+{
+        const struct ctr *x = *(struct ctr *const *)a, *y = *(struct ctr *const *)b;
+        const char *cx = json_object_get_string(x->rec, "created");
+        const char *cy = json_object_get_string(y->rec, "created");
+        int64_t sx = 0, sy = 0;
+        int32_t nx = 0, ny = 0;
+        (void)time_parse_rfc3339(cx ? cx : "", &sx, &nx);
+        (void)time_parse_rfc3339(cy ? cy : "", &sy, &ny);
+        if (sx != sy)
+                return sx < sy ? 1 : -1;
+        return nx < ny ? 1 : nx > ny ? -1 : 0;
+}
+
+int ctr_list_all(struct store *s, struct ctr ***ret, size_t *ret_n, struct err *e)
+{
+        _cleanup_json_ struct json *all = NULL;
+        int r = store_containers(s, &all, e);
+        if (r < 0)
+                return r;
+        struct ctr **v = xcalloc(all->arr.len + 1, sizeof(*v));
+        size_t n = 0;
+        for (size_t i = 0; i < all->arr.len; i++) {
+                if (!store_container_is_berth(all->arr.items[i]))
+                        continue;
+                if (ctr_from_record(s, all->arr.items[i], &v[n], NULL) == 0)
+                        n++;
+        }
+        qsort(v, n, sizeof(*v), cmp_created_desc);
+        *ret = v;
+        *ret_n = n;
+        return 0;
+}
+
+char *ctr_rpath(const struct ctr *c, const char *file)
+{
+        return xasprintf("%s/%s", c->rdir, file);
+}
+
+char *ctr_gpath(const struct ctr *c, const char *file)
+{
+        return xasprintf("%s/%s", c->gdir, file);
+}
+
+int ctr_lock(const struct ctr *c, struct lockfile **ret, struct err *e)
+{
+        /* The runroot is often a tmpfs: after a reboot R is gone. */
+        int r = fs_mkdir_p(c->rdir, 0700, e);
+        if (r < 0)
+                return r;
+        _cleanup_free_ char *p = ctr_rpath(c, "lock");
+        struct lockfile *l = NULL;
+        if ((r = lockfile_open(p, false, &l, e)) < 0)
+                return r;
+        if ((r = lockfile_lock(l, e)) < 0) {
+                lockfile_free(l);
+                return r;
+        }
+        *ret = l;
+        return 0;
+}
+
+const char *ctr_cfg_string(const struct ctr *c, const char *key)
+{
+        return json_object_get_string(c->berth, key);
+}
+
+bool ctr_cfg_bool(const struct ctr *c, const char *key)
+{
+        return json_object_get_bool(c->berth, key, false);
+}
+
+int64_t ctr_cfg_int(const struct ctr *c, const char *key, int64_t dflt)
+{
+        return json_object_get_int(c->berth, key, dflt);
+}

@@ -1,0 +1,168 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * rm and `container cleanup` (the monitor's exit command): unmount the
+ * rootfs berth mounted, drop the runtime state, and with rm the storage
+ * record, its layer and userdata.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+
+#include "ctr-internal.h"
+#include "storage.h"
+
+int ctr_cleanup_locked(struct store *s, const struct ctr *c, struct err *e)
+{
+        ctr_runtime_delete(s, c->id, true);
+        ctr_volumes_release(s, c);
+        _cleanup_free_ char *marker = ctr_rpath(c, "mounted");
+        if (!fs_exists(marker))
+                return 0;
+        int r = store_container_unmount(s, c->id, false, e);
+        if (r < 0 && e && e->code != ENOENT)
+                return r;
+        (void)unlink(marker);
+        return 0;
+}
+
+int ctr_remove_locked(struct store *s, const struct ctr *c, struct err *e)
+{
+        int r = ctr_cleanup_locked(s, c, e);
+        if (r < 0)
+                return r;
+        r = store_container_delete(s, c->id, e);
+        if (r < 0 && e && e->code == ENOENT)
+                return 0;
+        return r;
+}
+
+/* IDs of berth containers that use c's namespaces (--network container:). */
+static char **dependents(struct store *s, const struct ctr *c)
+{
+        struct ctr **all = NULL;
+        size_t n = 0;
+        char **out = NULL;
+        if (ctr_list_all(s, &all, &n, NULL) < 0)
+                return NULL;
+        _cleanup_free_ char *want = xasprintf("container:%s", c->id);
+        for (size_t i = 0; i < n; i++) {
+                const char *net = ctr_cfg_string(all[i], "network");
+                if (net && STREQ(net, want))
+                        strv_add(&out, all[i]->id);
+        }
+        ctr_list_free(all, n);
+        return out;
+}
+
+int engine_container_remove(struct store *s, const char *name, const struct container_rm_opts *o,
+                            char **ret_id, struct err *e)
+{
+        _cleanup_(ctr_freep) struct ctr *c = NULL;
+        int r = ctr_lookup(s, name, &c, e);
+        if (r < 0)
+                return r;
+        _cleanup_strv_ char **deps = dependents(s, c);
+        if (deps && !o->depend) {
+                _cleanup_free_ char *list = strv_join(deps, ", ");
+                return err_set(e, EBUSY,
+                               "container %s has dependent containers which must be removed "
+                               "before it: %s: container already exists",
+                               c->id, list);
+        }
+        for (char **d = deps; d && *d; d++)
+                if ((r = engine_container_remove(s, *d, o, NULL, e)) < 0)
+                        return r;
+        struct ctr_state st;
+        if ((r = ctr_state_get(s, c, &st, e)) < 0)
+                return r;
+        bool running = st.status == CTR_RUNNING || st.status == CTR_PAUSED;
+        ctr_state_done(&st);
+        if (running) {
+                if (!o->force)
+                        return err_set(e, EBUSY,
+                                       "cannot remove container %s as it is running - running "
+                                       "or paused containers cannot be removed without force: "
+                                       "container state improper",
+                                       c->id);
+                if ((r = engine_container_stop(s, c->id, o->timeout, NULL, e)) < 0)
+                        return r;
+        }
+        _cleanup_(lockfile_freep) struct lockfile *lk = NULL;
+        if ((r = ctr_lock(c, &lk, e)) < 0)
+                return r;
+        r = ctr_remove_locked(s, c, e);
+        if (r < 0)
+                return r;
+        if (o->volumes)
+                ctr_volumes_remove_anonymous(s, c->berth);
+        if (ret_id)
+                *ret_id = xstrdup(c->id);
+        return 0;
+}
+
+int engine_container_cleanup(struct store *s, const char *name, bool rm, struct err *e)
+{
+        _cleanup_(ctr_freep) struct ctr *c = NULL;
+        struct err le = {0};
+        int r = ctr_lookup(s, name, &c, &le);
+        if (r < 0) {
+                /* Removed already (rm -f, run --rm in the foreground). */
+                if (le.code == ENOENT) {
+                        err_done(&le);
+                        return 0;
+                }
+                return err_move(e, &le);
+        }
+        _cleanup_(lockfile_freep) struct lockfile *lk = NULL;
+        if ((r = ctr_lock(c, &lk, e)) < 0)
+                return r;
+        if (!fs_exists(c->gdir))
+                return 0;
+        struct ctr_state st;
+        if ((r = ctr_state_get(s, c, &st, e)) < 0)
+                return r;
+        bool running = st.status == CTR_RUNNING || st.status == CTR_PAUSED;
+        ctr_state_done(&st);
+        /* Restarted meanwhile: the new run keeps its mount. */
+        if (running)
+                return 0;
+        /* --rm removes anonymous volumes too, as podman's run --rm does. */
+        if (!rm)
+                return ctr_cleanup_locked(s, c, e);
+        if ((r = ctr_remove_locked(s, c, e)) < 0)
+                return r;
+        ctr_volumes_remove_anonymous(s, c->berth);
+        return 0;
+}
+
+int engine_container_ids(struct store *s, bool all, char ***ret, struct err *e)
+{
+        struct ctr **v = NULL;
+        size_t n = 0;
+        int r = ctr_list_all(s, &v, &n, e);
+        if (r < 0)
+                return r;
+        char **ids = NULL;
+        for (size_t i = 0; i < n; i++) {
+                if (!all) {
+                        struct ctr_state st;
+                        if (ctr_state_get(s, v[i], &st, NULL) < 0)
+                                continue;
+                        bool running = st.status == CTR_RUNNING || st.status == CTR_PAUSED;
+                        ctr_state_done(&st);
+                        if (!running)
+                                continue;
+                }
+                strv_add(&ids, v[i]->id);
+        }
+        ctr_list_free(v, n);
+        *ret = ids ? ids : strv_copy(NULL);
+        return 0;
+}
+
+int engine_container_remove_forced(struct store *s, const char *id, void *userdata, struct err *e)
+{
+        (void)userdata;
+        struct container_rm_opts o = {.force = true, .timeout = 0};
+        return engine_container_remove(s, id, &o, NULL, e);
+}
