@@ -9,7 +9,7 @@ BUILD="meson ninja-build pkg-config gcc clang libclang-rt-14-dev \
  libsystemd-dev libssl-dev libyaml-dev libcmocka-dev"
 HELPERS="uidmap passt slirp4netns catatonit fuse-overlayfs"
 TEST="bats busybox-static jq docker-registry hyperfine tar-split util-linux procps \
- iproute2 tar gzip zstd curl binutils passwd"
+ iproute2 tar gzip zstd curl binutils passwd dbus-daemon python3-dbus python3-gi"
 ANCHORS="podman buildah skopeo crun runc conmon netavark aardvark-dns \
  golang-github-containers-common"
 

@@ -189,12 +189,15 @@ struct rt_cg_dir {
         char *created; /* the topmost directory this runtime made (dir or a parent), or NULL */
 };
 
+struct rt_cg_systemd; /* cgroup-systemd.h */
+
 struct rt_cgroup {
         enum cgroup_mode mode;
         bool active; /* false: rootless without delegation, everything is a no-op */
         char *path;  /* the cgroup path as computed (for messages and state) */
         struct rt_cg_dir *dirs;
         size_t n_dirs;
+        struct rt_cg_systemd *sd; /* the systemd manager's unit; NULL with cgroupfs */
 };
 
 /* Create the cgroup on a given host layout (rt_cgroup_create() on the real one). */

@@ -27,6 +27,7 @@
 #include <sys/stat.h>
 
 #include "cgroup-internal.h"
+#include "cgroup-systemd.h"
 
 #define CG_MAX_DIRS 64
 #define CG_MAX_DEPTH 32
@@ -52,6 +53,7 @@ void rt_cgroup_free(struct rt_cgroup *cg)
                 dir_done(&cg->dirs[i]);
         free(cg->dirs);
         free(cg->path);
+        rt_cg_sd_free(cg->sd);
         free(cg);
 }
 
@@ -249,20 +251,39 @@ static int apply_on(const struct rt_cgroup *cg, const struct rt_resources *r, bo
         return rt_cg_v1_apply(cg, r, update, e);
 }
 
+/* The systemd manager: only the plan of where systemd will put the unit's
+ * cgroup; a scope cannot exist without a process, so systemd makes it when
+ * the init exists (start_systemd). */
+static int create_systemd(const struct rt_cg_host *h, const struct rt_cgroup_opts *o,
+                          struct rt_cgroup **ret, struct err *e)
+{
+        struct rt_cg_systemd *sd = NULL;
+        _cleanup_free_ char *path = NULL;
+        int r = rt_cg_sd_plan(h, o, &sd, &path, e);
+        if (r < 0)
+                return r;
+        struct rt_cgroup *cg = xcalloc(1, sizeof(*cg));
+        cg->mode = h->mode;
+        cg->path = steal_pointer(&path);
+        cg->sd = sd;
+        cg->dirs =
+                xcalloc(h->n_self < CG_MAX_DIRS ? h->n_self + 1 : CG_MAX_DIRS, sizeof(*cg->dirs));
+        if ((r = plan_dirs(h, cg->path, cg, e)) < 0) {
+                rt_cgroup_free(cg);
+                return r;
+        }
+        cg->active = true;
+        *ret = cg;
+        return 0;
+}
+
 int rt_cg_create_on(const struct rt_cg_host *h, const struct rt_cgroup_opts *o,
                     struct rt_cgroup **ret, struct err *e)
 {
         const struct rt_resources *res = o->resources;
         int r;
-        if (o->systemd) {
-                if (!fs_exists(h->systemd_dir))
-                        return err_set(e, ENOTSUP,
-                                       "the systemd cgroup manager needs systemd "
-                                       "running (no D-Bus system bus found)");
-                return err_set(e, ENOTSUP,
-                               "the systemd cgroup manager is not supported by "
-                               "this runtime yet: use the cgroupfs manager");
-        }
+        if (o->systemd)
+                return create_systemd(h, o, ret, e);
         _cleanup_free_ char *path = NULL;
         if ((r = rt_cg_clean_path(o->cgroups_path ? o->cgroups_path : o->id, &path, e)) < 0)
                 return r;
@@ -353,10 +374,14 @@ int rt_cgroup_create(const struct rt_cgroup_opts *o, struct rt_cgroup **ret, str
  * Using it
  * ------------------------------------------------------------------------ */
 
+static int start_systemd(const struct rt_cgroup *cg, pid_t pid, struct err *e);
+
 int rt_cgroup_enter(const struct rt_cgroup *cg, pid_t pid, struct err *e)
 {
         if (!cg->active)
                 return 0;
+        if (cg->sd && !cg->sd->started)
+                return start_systemd(cg, pid, e);
         char buf[32];
         snprintf(buf, sizeof(buf), "%d", (int)pid);
         for (size_t i = 0; i < cg->n_dirs; i++) {
@@ -374,6 +399,56 @@ int rt_cgroup_enter(const struct rt_cgroup *cg, pid_t pid, struct err *e)
         return 0;
 }
 
+/* systemd makes the unit with pid in it; then the hierarchies systemd does
+ * not manage (v1 cpuset, freezer, ...) get their directory from us, pid
+ * joins every one, and the resources go through cgroupfs as without
+ * systemd. */
+static int start_systemd(const struct rt_cgroup *cgc, pid_t pid, struct err *e)
+{
+        /* Where the unit is is known only now; cg is always our heap memory. */
+        struct rt_cgroup *cg = (struct rt_cgroup *)cgc;
+        const struct rt_resources *res = cg->sd->res;
+        _cleanup_free_ char *path = NULL;
+        int r = rt_cg_sd_start(cg->sd, cg->mode, pid, &path, e);
+        cg->sd->res = NULL;
+        if (r < 0)
+                return r;
+        if (!STREQ(path, cg->path)) {
+                log_debug("systemd put '%s' at '%s'", cg->sd->unit, path);
+                for (size_t i = 0; i < cg->n_dirs; i++) {
+                        free(cg->dirs[i].dir);
+                        cg->dirs[i].dir =
+                                xasprintf("%s%s", cg->dirs[i].mount, STREQ(path, "/") ? "" : path);
+                }
+                free(cg->path);
+                cg->path = steal_pointer(&path);
+        }
+        for (size_t i = 0; i < cg->n_dirs; i++) {
+                struct rt_cg_dir *d = &cg->dirs[i];
+                struct err e2 = {0};
+                if (fs_exists(d->dir) || make_dirs(d, &e2) == 0)
+                        continue;
+                if (!(d->v2 && cg->mode == CGROUP_HYBRID))
+                        return err_move(e, &e2);
+                log_debug("cgroup hierarchy not used: %s", e2.msg);
+                err_done(&e2);
+        }
+        if ((r = rt_cgroup_enter(cg, pid, e)) < 0)
+                return r;
+        struct err e3 = {0};
+        r = 0;
+        if (res && cg->mode == CGROUP_UNIFIED)
+                r = rt_cg_v2_enable(&cg->dirs[0], res, &e3);
+        if (r == 0 && res)
+                r = apply_on(cg, res, false, &e3);
+        if (r < 0 && cg->sd->user) {
+                warn_rootless(res, e3.msg);
+                err_done(&e3);
+                r = 0;
+        }
+        return r < 0 ? err_move(e, &e3) : 0;
+}
+
 int rt_cgroup_apply(const struct rt_cgroup *cg, const struct rt_resources *r, struct err *e)
 {
         if (rt_resources_empty(r))
@@ -383,6 +458,9 @@ int rt_cgroup_apply(const struct rt_cgroup *cg, const struct rt_resources *r, st
                                "the container has no cgroup (rootless without a "
                                "delegated cgroup): resources cannot be changed");
         int ret;
+        /* systemd first: it would write its own values back over ours. */
+        if (cg->sd && (ret = rt_cg_sd_update(cg->sd, cg->mode, r, e)) < 0)
+                return ret;
         if (cg->mode == CGROUP_UNIFIED) {
                 const struct rt_cg_dir *d = rt_cg_find(cg, NULL);
                 if (d && (ret = rt_cg_v2_enable(d, r, e)) < 0)
@@ -488,7 +566,21 @@ int rt_cgroup_pids(const struct rt_cgroup *cg, pid_t **ret, size_t *ret_n, struc
 
 int rt_cgroup_destroy(const struct rt_cgroup *cg, struct err *e)
 {
-        return destroy_dirs(cg, e);
+        if (!cg->sd || !cg->sd->started)
+                return destroy_dirs(cg, e);
+        /* systemd removes what it made; the rest (and what it left) is ours,
+         * on error too, as runc does. */
+        struct err e2 = {0};
+        int r = rt_cg_sd_stop(cg->sd, &e2);
+        for (size_t i = 0; i < cg->n_dirs; i++) {
+                const struct rt_cg_dir *d = &cg->dirs[i];
+                struct err e3 = {0};
+                int r2 = d->created ? remove_dir(d, &e3) : remove_tree(d->dir, 0, &e3);
+                if (r2 < 0 && r == 0)
+                        r = err_move(&e2, &e3);
+                err_done(&e3);
+        }
+        return r < 0 ? err_move(e, &e2) : 0;
 }
 
 /* ------------------------------------------------------------------------
@@ -513,6 +605,8 @@ struct json *rt_cgroup_to_json(const struct rt_cgroup *cg)
                 json_array_append(a, o);
         }
         json_object_set(j, "dirs", a);
+        if (cg->sd)
+                json_object_set(j, "systemd", rt_cg_sd_to_json(cg->sd));
         return j;
 }
 
@@ -582,6 +676,9 @@ int rt_cgroup_from_json(const struct json *j, struct rt_cgroup **ret, struct err
                         cg->n_dirs++;
                 }
         }
+        const struct json *sd = r >= 0 ? json_object_get(j, "systemd") : NULL;
+        if (sd && sd->type != JSON_NULL)
+                r = rt_cg_sd_from_json(sd, &cg->sd, e);
         if (r < 0) {
                 rt_cgroup_free(cg);
                 return r;

@@ -126,8 +126,8 @@ static struct json *linux_features(void)
         struct json *cg = json_new_object();
         json_object_set_bool(cg, "v1", true);
         json_object_set_bool(cg, "v2", true);
-        json_object_set_bool(cg, "systemd", false);
-        json_object_set_bool(cg, "systemdUser", false);
+        json_object_set_bool(cg, "systemd", true);
+        json_object_set_bool(cg, "systemdUser", true);
         json_object_set_bool(cg, "rdma", true);
         json_object_set(lx, "cgroup", cg);
 
