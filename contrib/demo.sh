@@ -24,7 +24,7 @@ repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$repo"
 exec </dev/null
 
-STEPS=(version info compare_with_podman import oci_layout save_load tag_rmi system_check)
+STEPS=(version info compare_with_podman import oci_layout save_load tag_rmi run system_check)
 
 demo_user=${BERTH_DEMO_USER:-berthtest}
 with_user=1
@@ -199,6 +199,7 @@ step_compare_with_podman() {
 
 image=mysterious-image
 image_comment="busybox-static rootfs, standing in for the walkthrough's image"
+demo_ctr=berth-demo-ctr
 # Every name the steps below give it, so that leftovers of an interrupted
 # run can be removed (by step_begin) and the demo runs again cleanly.
 demo_names=("$image" "$image:v1" example.com/demo/mysterious:1.0)
@@ -212,6 +213,7 @@ drop_step_leftovers() {
                 as_me berth rmi -f -i "$i" >/dev/null 2>&1 || true
         done
         made_images=()
+        as_me berth rm -f -i "$demo_ctr" >/dev/null 2>&1 || true
         cd "$repo"
         if [ -n "$step_tmp" ]; then
                 rm -rf "$step_tmp"
@@ -356,6 +358,25 @@ step_tag_rmi() {
         step_end
 }
 
+step_run() {
+        note "The walkthrough's 'podman run -it my-image sh', with berth: the same image,"
+        note "run through berth's own monitor and OCI runtime (no conmon, no crun/runc)"
+        step_begin
+        have_image
+        run berth run --rm "$image" sh -c 'echo "hello from $(hostname)"; id; cat /proc/1/cmdline; echo'
+        note "the container's exit status is berth's"
+        try berth run --rm "$image" sh -c 'exit 3'
+        run berth run -d --name "$demo_ctr" "$image" sh -c 'echo started; sleep 300'
+        run berth ps
+        run berth logs "$demo_ctr"
+        note "podman sees berth's container in the shared store, as an external one"
+        run_sh "podman ps -a --external --format '{{.Names}} {{.Status}}' | grep $demo_ctr"
+        run berth stop -t 1 "$demo_ctr"
+        run berth ps -a --format '{{.Names}} {{.Status}}'
+        run berth rm "$demo_ctr"
+        step_end
+}
+
 step_system_check() {
         note "Is the store sound after all that? (exit status 1 would mean problems;"
         note "berth system check --repair fixes them)"
@@ -397,6 +418,6 @@ if [ "$with_user" = 1 ]; then
         run grep "^$demo_user:" /etc/subuid /etc/subgid
         run_steps
 fi
-note "What berth cannot do yet: run, build, pull/push. The walkthrough's buildah bud,"
-note "buildah from/run/commit and podman run arrive with the registry, containers and build steps."
+note "What berth cannot do yet: exec/attach, build, pull/push. The walkthrough's buildah bud"
+note "and buildah from/run/commit arrive with the registry and build steps."
 note "demo done"
