@@ -21,7 +21,10 @@ rt=$(realpath "$rt") payload=$(realpath "$payload")
 bench_user=${BERTH_BENCH_USER:-berthtest}
 rtdir=$(mktemp -d /tmp/berth-bench-rt.XXXXXX)
 chmod 755 "$rtdir"
-trap 'rm -rf "$rtdir"' EXIT
+# State roots on tmpfs, where runtimes keep them (/run/runc, /run/crun,
+# /run/berth-runtime): their small state files then cost what they do in use.
+st=$(mktemp -d /run/berth-bench-rt.XXXXXX)
+trap 'rm -rf "$rtdir" "$st"' EXIT
 # The process exits at once: the cost measured is the runtime's own.
 exit_at_once() {
         jq '.process.args = ["/payload", "exit", "0"]' "$1/config.json" >"$1/c.json"
@@ -36,12 +39,12 @@ exec unshare -m --propagation private sh -c 'umount /sys/fs/cgroup/unified 2>/de
 EOS
 chmod 755 "$rtdir/wrap.sh"
 
-bench runtime-run-runc "$rt --root $rtdir/b run -b $rtdir/bundle c1" \
-        "runc --root $rtdir/r run -b $rtdir/bundle c1"
-bench runtime-run-crun "$rt --root $rtdir/b run -b $rtdir/bundle c1" \
-        "$rtdir/wrap.sh crun --root $rtdir/c run -b $rtdir/bundle c1"
-bench runtime-run-crun-wrapped "$rtdir/wrap.sh $rt --root $rtdir/b run -b $rtdir/bundle c1" \
-        "$rtdir/wrap.sh crun --root $rtdir/c run -b $rtdir/bundle c1"
+bench runtime-run-runc "$rt --root $st/b run -b $rtdir/bundle c1" \
+        "runc --root $st/r run -b $rtdir/bundle c1"
+bench runtime-run-crun "$rt --root $st/b run -b $rtdir/bundle c1" \
+        "$rtdir/wrap.sh crun --root $st/c run -b $rtdir/bundle c1"
+bench runtime-run-crun-wrapped "$rtdir/wrap.sh $rt --root $st/b run -b $rtdir/bundle c1" \
+        "$rtdir/wrap.sh crun --root $st/c run -b $rtdir/bundle c1"
 
 # Rootless: the user's own bundle (a user namespace mapping it to 0, no
 # cgroups), state under a directory of its own.
