@@ -40,6 +40,8 @@
 # build/cmd/berth/berth), RUNTIME (the OCI runtime tests/runtime/ drive;
 # default build/cmd/berth-runtime/berth-runtime; e.g. RUNTIME=runc to check
 # the tests themselves), FUZZ_TIME (seconds per fuzz target, default 20),
+# BERTH_BUILD_DIR (the build directory of the build and system phases,
+# default build; another one lets several trees' builds run side by side),
 # BERTH_TEST_USER (default berthtest), BERTH_TEST_COPY=1 (always run the
 # rootless tests from a copy in a temp dir, as when the user cannot read the
 # tree), BERTH_TEST_TIMEOUT (seconds per command in bats, default 120).
@@ -346,16 +348,18 @@ run_bats() {
 }
 
 if [ "$run_system" = 1 ]; then
-        phase "build (build/, for the system tests)"
+        bdir=${BERTH_BUILD_DIR:-build}
+        phase "build ($bdir/, for the system tests)"
         built=0
-        if meson_build build -Dwerror=true -Dbuildtype=debugoptimized -Dtests=false; then
+        if meson_build "$bdir" -Dwerror=true -Dbuildtype=debugoptimized -Dtests=false; then
                 built=1
         else
-                fail_step "build build"
+                fail_step "build $bdir"
         fi
-        berth_bin=${BERTH:-$repo/build/cmd/berth/berth}
+        case "$bdir" in /*) ;; *) bdir=$repo/$bdir ;; esac
+        berth_bin=${BERTH:-$bdir/cmd/berth/berth}
         case "$berth_bin" in /*) ;; *) berth_bin=$repo/$berth_bin ;; esac
-        runtime_bin=${RUNTIME:-$repo/build/cmd/berth-runtime/berth-runtime}
+        runtime_bin=${RUNTIME:-$bdir/cmd/berth-runtime/berth-runtime}
         case "$runtime_bin" in
         /*) ;;
         */*) runtime_bin=$repo/$runtime_bin ;;

@@ -7,29 +7,17 @@
 load helpers
 
 setup_file() {
-        "$BERTH_FIXTURES_DIR/make-busybox-rootfs.sh" "$BATS_FILE_TMPDIR/rootfs.tar" >/dev/null
+        ctr_setup_file
 }
 
 setup() {
-        berth_test_setup
-        berth_isolate
-        run_berth import "$BATS_FILE_TMPDIR/rootfs.tar" bb
-        IMG=localhost/bb:latest
-        CGP=()
-        if ! is_rootless; then
-                BERTH_CG_PARENT=/berth-bats-220-$$
-                CGP=(--cgroup-parent "$BERTH_CG_PARENT")
-        fi
+        ctr_setup
         # A container that exits 143 on SIGTERM, as a well-behaved service does.
         TERMSH='trap "exit 143" TERM; while :; do sleep 0.1; done'
 }
 
 teardown() {
-        "$BERTH" rm -a -f -t 0 >/dev/null 2>&1 || true
-        if [ -n "${BERTH_CG_PARENT:-}" ]; then
-                rmdir /sys/fs/cgroup/*/"$BERTH_CG_PARENT" 2>/dev/null || true
-        fi
-        berth_test_teardown
+        ctr_teardown
 }
 
 @test "stop: SIGTERM, then SIGKILL after the timeout; Exited (143) / (137)" {

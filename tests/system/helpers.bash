@@ -340,6 +340,36 @@ berth_test_teardown() {
         fi
 }
 
+# ---------------------------------------------------------------- containers
+
+# ctr_setup_file: make this file's busybox rootfs tarball (setup_file).
+ctr_setup_file() {
+        "$BERTH_FIXTURES_DIR/make-busybox-rootfs.sh" "$BATS_FILE_TMPDIR/rootfs.tar" >/dev/null
+}
+
+# ctr_setup: an isolated store with the busybox image as $IMG; as root, CGP
+# holds a --cgroup-parent of this file's own that ctr_teardown removes.
+ctr_setup() {
+        berth_test_setup
+        berth_isolate
+        run_berth import "$BATS_FILE_TMPDIR/rootfs.tar" bb
+        IMG=localhost/bb:latest
+        CGP=()
+        if ! is_rootless; then
+                BERTH_CG_PARENT=/berth-bats-$(basename "$BATS_TEST_FILENAME" .bats)-$$
+                CGP=(--cgroup-parent "$BERTH_CG_PARENT")
+        fi
+}
+
+# ctr_teardown: remove every container, the cgroup parent and the store.
+ctr_teardown() {
+        "$BERTH" rm -a -f -t 0 >/dev/null 2>&1 || true
+        if [ -n "${BERTH_CG_PARENT:-}" ]; then
+                rmdir /sys/fs/cgroup/*/"$BERTH_CG_PARENT" 2>/dev/null || true
+        fi
+        berth_test_teardown
+}
+
 setup() {
         berth_test_setup
 }
