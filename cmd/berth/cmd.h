@@ -94,4 +94,6 @@ extern const struct berth_cmd cmd_system_df;
 extern const struct berth_cmd cmd_logs, cmd_container_logs;
 extern const struct berth_cmd cmd_create, cmd_run, cmd_start, cmd_stop, cmd_kill, cmd_rm, cmd_ps, cmd_wait, cmd_container, cmd_container_ls, cmd_container_inspect, cmd_container_cleanup;
 extern const struct berth_cmd cmd_volume;
+extern const struct berth_cmd cmd_exec, cmd_attach;
+extern const struct berth_cmd cmd_restart, cmd_port;
 extern const struct cli_option global_options[];

@@ -50,12 +50,15 @@ const struct berth_cmd cmd_container_cleanup = {
 };
 
 static const struct berth_cmd *const container_subs[] = {
+        &cmd_attach, &cmd_exec,
         &cmd_container_cleanup,
         &cmd_create,
         &cmd_container_inspect,
         &cmd_kill,
         &cmd_container_logs,
         &cmd_container_ls,
+        &cmd_port,
+        &cmd_restart,
         &cmd_rm,
         &cmd_run,
         &cmd_start,

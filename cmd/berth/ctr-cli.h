@@ -26,3 +26,9 @@ int create_cli_opts(const struct create_cli *c, char **args, struct container_cr
                     struct err *e);
 /* The berth command line, for inspect's CreateCommand. */
 char **create_cli_argv(void);
+
+/* -t/--time SECONDS: *ret -1 when s is NULL; an error for a bad value. */
+int ctr_cli_timeout(const char *s, int64_t *ret, struct err *e);
+/* Allocates: the containers named by args and by each --cidfile's first
+ * line; an error when there are none. */
+int ctr_cli_names(char *const *args, char *const *cidfiles, char ***ret, struct err *e);

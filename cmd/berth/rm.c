@@ -4,6 +4,7 @@
 #include <stdio.h>
 
 #include "cmd.h"
+#include "ctr-cli.h"
 #include "engine.h"
 
 struct rm_cli {
@@ -37,10 +38,8 @@ static int run_rm(struct berth_ctx *ctx, void *opts, char **args)
         _cleanup_err_ struct err e = {0};
         struct container_rm_opts ro = {
                 .force = o->force, .volumes = o->volumes, .depend = o->depend, .timeout = -1};
-        if (o->time && (str_to_int64(o->time, &ro.timeout) < 0 || ro.timeout < 0)) {
-                err_set(&e, EINVAL, "invalid argument \"%s\" for \"-t, --time\" flag", o->time);
+        if (ctr_cli_timeout(o->time, &ro.timeout, &e) < 0)
                 return print_error(&e);
-        }
         struct store *s;
         if (ctx_store(ctx, &s, &e) < 0)
                 return print_error(&e);

@@ -1,12 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* berth stop, berth container stop */
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
-#include <string.h>
 
-#include "cmd.h"
-#include "engine.h"
+#include "ctr-cli.h"
 
 struct stop_cli {
         bool all, ignore;
@@ -27,26 +24,13 @@ static const struct cli_option stop_options[] = {
         CLI_END,
 };
 
-static int read_cidfile(const char *path, char ***ids, struct err *e)
-{
-        char *buf = NULL;
-        size_t len;
-        if (fs_read_file(AT_FDCWD, path, 4096, &buf, &len, e) < 0)
-                return err_wrap(e, "reading CIDFile");
-        buf[strcspn(buf, "\r\n")] = 0;
-        strv_push(ids, buf);
-        return 0;
-}
-
 static int run_stop(struct berth_ctx *ctx, void *opts, char **args)
 {
         struct stop_cli *o = opts;
         _cleanup_err_ struct err e = {0};
-        int64_t timeout = -1;
-        if (o->time && (str_to_int64(o->time, &timeout) < 0 || timeout < 0)) {
-                err_set(&e, EINVAL, "invalid argument \"%s\" for \"-t, --time\" flag", o->time);
+        int64_t timeout;
+        if (ctr_cli_timeout(o->time, &timeout, &e) < 0)
                 return print_error(&e);
-        }
         struct store *s;
         if (ctx_store(ctx, &s, &e) < 0)
                 return print_error(&e);
@@ -55,14 +39,8 @@ static int run_stop(struct berth_ctx *ctx, void *opts, char **args)
                 if (engine_container_ids(s, false, &names, &e) < 0)
                         return print_error(&e);
         } else {
-                names = strv_copy(args);
-                for (char **c = o->cidfile; c && *c; c++)
-                        if (read_cidfile(*c, &names, &e) < 0)
-                                return print_error(&e);
-                if (!names || !names[0]) {
-                        err_set(&e, EINVAL, "you must provide at least one name or id");
+                if (ctr_cli_names(args, o->cidfile, &names, &e) < 0)
                         return print_error(&e);
-                }
         }
         int rc = 0;
         for (char **a = names; a && *a; a++) {

@@ -362,6 +362,10 @@ int fs_open_in_root(int rootfd, const char *path, int flags, mode_t mode, struct
 /* The same with the fallback walk forced (for tests and old kernels). */
 int fs_open_in_root_walk(int rootfd, const char *path, int flags, mode_t mode, struct err *e);
 
+/* Receive one fd sent with SCM_RIGHTS on a unix socket (O_CLOEXEC), waiting
+ * at most timeout_ms: ETIMEDOUT then, EPROTO for a message without one. */
+int fs_recv_fd(int sock, int timeout_ms, int *ret_fd, struct err *e);
+
 /* ------------------------------------------------------------------------
  * File locks compatible with containers/storage: fcntl whole-file locks,
  * open-file-description style (F_OFD_SETLKW), so they exclude podman's

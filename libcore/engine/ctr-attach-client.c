@@ -141,6 +141,33 @@ static int send_stdin(int fd, const unsigned char *p, size_t n)
         return 0;
 }
 
+size_t ctr_detach_filter(const unsigned char *keys, size_t nkeys, size_t *matched,
+                         const unsigned char *in, size_t n, unsigned char *out, bool *ret_detached)
+{
+        size_t on = 0;
+        for (size_t i = 0; i < n; i++) {
+                if (nkeys && in[i] == keys[*matched]) {
+                        if (++*matched == nkeys) {
+                                *ret_detached = true;
+                                break;
+                        }
+                        continue;
+                }
+                if (*matched) {
+                        /* a broken sequence: its held-back bytes go out */
+                        memcpy(out + on, keys, *matched);
+                        on += *matched;
+                        *matched = 0;
+                        if (nkeys && in[i] == keys[0]) {
+                                *matched = 1;
+                                continue;
+                        }
+                }
+                out[on++] = in[i];
+        }
+        return on;
+}
+
 int ctr_attach_relay(int fd, const struct ctr_attach_opts *o, int *ret_exit_code,
                      bool *ret_detached, struct err *e)
 {
@@ -226,26 +253,8 @@ int ctr_attach_relay(int fd, const struct ctr_attach_opts *o, int *ret_exit_code
                         /* Held-back bytes of a partial detach sequence go out
                          * when the sequence breaks. */
                         unsigned char out[MONITOR_PKT_MAX + DETACH_MAX];
-                        size_t on = 0;
-                        for (ssize_t i = 0; i < k; i++) {
-                                if (nkeys && buf[i] == keys[matched]) {
-                                        if (++matched == nkeys) {
-                                                detached = true;
-                                                break;
-                                        }
-                                        continue;
-                                }
-                                if (matched) {
-                                        memcpy(out + on, keys, matched);
-                                        on += matched;
-                                        matched = 0;
-                                        if (nkeys && buf[i] == keys[0]) {
-                                                matched = 1;
-                                                continue;
-                                        }
-                                }
-                                out[on++] = buf[i];
-                        }
+                        size_t on = ctr_detach_filter(keys, nkeys, &matched, buf, (size_t)k, out,
+                                                      &detached);
                         if (on && send_stdin(fd, out, on) < 0)
                                 in_open = false;
                         if (detached)

@@ -46,6 +46,10 @@ void ctr_list_free(struct ctr **v, size_t n);
  * "buildah", or "storage" when it cannot tell. */
 const char *ctr_record_owner(struct store *s, const struct json *rec);
 
+/* Append the KEY=VALUE / KEY lines of an --env-file to *env (blank lines
+ * and # comments skipped; a line starting with '=' is an error). */
+int ctr_read_env_file(const char *path, char ***env, struct err *e);
+
 /* Take the container's lock (R/lock, created with R if needed). */
 int ctr_lock(const struct ctr *c, struct lockfile **ret, struct err *e);
 
@@ -148,6 +152,14 @@ struct ctr_attach_opts {
         void *proxy_data;
 };
 
+/* --sig-proxy: a ctr_attach_opts.proxy that sends sig to the container's
+ * init; data is a struct ctr_proxy_target. */
+struct ctr_proxy_target {
+        struct store *s;
+        const struct ctr *c;
+};
+void ctr_proxy_signal(int sig, void *data);
+
 /* Connect to R/attach (the monitor's socket). Returns the fd. */
 int ctr_attach_connect(const struct ctr *c, struct err *e);
 /* Relay this process's stdio over a connected attach socket until the
@@ -155,5 +167,10 @@ int ctr_attach_connect(const struct ctr *c, struct err *e);
  * (*ret_detached) or the socket closes. */
 int ctr_attach_relay(int fd, const struct ctr_attach_opts *o, int *ret_exit_code,
                      bool *ret_detached, struct err *e);
+/* Copy n input bytes to out (room for n + nkeys - 1), holding back a partial
+ * detach sequence across calls in *matched; sets *ret_detached and stops
+ * when the whole sequence was typed. Returns the bytes put in out. */
+size_t ctr_detach_filter(const unsigned char *keys, size_t nkeys, size_t *matched,
+                         const unsigned char *in, size_t n, unsigned char *out, bool *ret_detached);
 /* Parse docker's detach keys ("ctrl-p,ctrl-q", "a", "ctrl-@") into bytes. */
 int ctr_detach_keys_parse(const char *s, unsigned char *ret, size_t *ret_n, struct err *e);

@@ -100,7 +100,7 @@ static int size_opt(const char *flag, const char *v, int64_t *ret, struct err *e
 }
 
 /* --env-file: KEY=VALUE or KEY lines; blank lines and # comments skipped. */
-static int read_env_file(const char *path, char ***env, struct err *e)
+int ctr_read_env_file(const char *path, char ***env, struct err *e)
 {
         _cleanup_free_ char *buf = NULL;
         size_t len;
@@ -556,7 +556,7 @@ int ctr_opts_parse(struct store *s, const struct config *cfg, const struct conta
                 strv_add(&co->env, *p);
         sp->env = co->env;
         for (char **p = o->env_file; p && *p; p++)
-                if ((r = read_env_file(*p, &co->env_file, e)) < 0)
+                if ((r = ctr_read_env_file(*p, &co->env_file, e)) < 0)
                         return r;
         sp->env_file = co->env_file;
         sp->entrypoint = o->entrypoint;

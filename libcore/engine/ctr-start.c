@@ -341,15 +341,9 @@ fail : {
 }
 }
 
-struct proxy_target {
-        struct store *s;
-        const struct ctr *c;
-};
-
-/* --sig-proxy: a signal berth got goes to the container's init. */
-static void proxy_signal(int sig, void *data)
+void ctr_proxy_signal(int sig, void *data)
 {
-        struct proxy_target *t = data;
+        struct ctr_proxy_target *t = data;
         struct ctr_state st;
         if (ctr_state_get(t->s, t->c, &st, NULL) < 0)
                 return;
@@ -409,12 +403,12 @@ int engine_container_start(struct store *s, const struct config *cfg, const char
                 return 0;
         }
         const char *dk = o->detach_keys ? o->detach_keys : ctr_cfg_string(c, "detach_keys");
-        struct proxy_target pt = {.s = s, .c = c};
+        struct ctr_proxy_target pt = {.s = s, .c = c};
         struct ctr_attach_opts ao = {
                 .tty = ctr_cfg_bool(c, "tty"),
                 .stdin = o->stdin,
                 .detach_keys = dk && *dk ? dk : "ctrl-p,ctrl-q",
-                .proxy = o->sig_proxy ? proxy_signal : NULL,
+                .proxy = o->sig_proxy ? ctr_proxy_signal : NULL,
                 .proxy_data = &pt,
         };
         int exit_code = -1;

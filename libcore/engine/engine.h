@@ -468,3 +468,41 @@ struct logs_opts {
  * one), prefixed with their short ID (or name with o->names) when several. */
 int engine_logs(struct store *s, char *const *names, const struct logs_opts *o, int out_fd,
                 int err_fd, struct err *e);
+
+/* ---------------------------------------------------------------- exec, attach */
+
+struct container_exec_opts {
+        char **cmd;              /* the command and its arguments */
+        char **env;              /* -e KEY=VALUE, or KEY to copy berth's value */
+        char **env_file;         /* --env-file paths */
+        const char *user;        /* -u user[:group], resolved in the container */
+        const char *workdir;     /* -w */
+        const char *detach_keys; /* NULL: the container's or ctrl-p,ctrl-q; "" disables */
+        bool interactive, tty, detach, privileged;
+};
+/* Run a process in a running container; berth is its parent and
+ * *ret_exit_code (always written) its code: 125 berth error, 126 cannot be
+ * invoked, 127 not found, 128+N killed by signal N, 0 after a detach. With
+ * detach a helper reaps it and *ret_session gets a 64-hex session id. */
+int engine_container_exec(struct store *s, const char *name, const struct container_exec_opts *o,
+                          int *ret_exit_code, char **ret_session, struct err *e);
+
+struct container_attach_opts {
+        const char *detach_keys; /* NULL: the container's or ctrl-p,ctrl-q; "" disables */
+        bool no_stdin, sig_proxy;
+};
+/* Attach to a running container's monitor until it exits (*ret_exit_code:
+ * its code) or the user detaches (0, *ret_detached). */
+int engine_container_attach(struct store *s, const char *name,
+                            const struct container_attach_opts *o, int *ret_exit_code,
+                            bool *ret_detached, struct err *e);
+
+/* ---------------------------------------------------------------- restart, port */
+
+/* Restart a container: stop it if it runs (timeout as engine_container_stop),
+ * then start it detached. Allocates *ret_id. */
+int engine_container_restart(struct store *s, const struct config *cfg, const char *name,
+                             int64_t timeout, char **ret_id, struct err *e);
+/* Allocates: a container's published ports as `port` prints them
+ * ("80/tcp -> 0.0.0.0:8080"); NULL (none) until the network step. */
+int engine_container_ports(struct store *s, const char *name, char ***ret, struct err *e);

@@ -43,42 +43,6 @@ void mon_rt_done(struct mon_rt *r)
         r->spec = NULL;
 }
 
-/* Receive the fd that the container's init sends with SCM_RIGHTS. */
-static int recv_fd(int sock, int *ret, struct err *e)
-{
-        struct pollfd p = {.fd = sock, .events = POLLIN};
-        int n;
-        while ((n = poll(&p, 1, RECV_FD_WAIT_MS)) < 0 && errno == EINTR)
-                ;
-        if (n == 0)
-                return err_set(e, ETIMEDOUT, "no terminal came from the container");
-        char data[256];
-        union {
-                char buf[CMSG_SPACE(sizeof(int))];
-                struct cmsghdr align;
-        } u;
-        struct iovec iov = {.iov_base = data, .iov_len = sizeof(data)};
-        struct msghdr msg = {
-                .msg_iov = &iov,
-                .msg_iovlen = 1,
-                .msg_control = u.buf,
-                .msg_controllen = sizeof(u.buf),
-        };
-        ssize_t got;
-        while ((got = recvmsg(sock, &msg, MSG_CMSG_CLOEXEC)) < 0 && errno == EINTR)
-                ;
-        if (got < 0)
-                return err_errno(e, "receive the container's terminal");
-        for (struct cmsghdr *c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c)) {
-                if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS &&
-                    c->cmsg_len == CMSG_LEN(sizeof(int))) {
-                        memcpy(ret, CMSG_DATA(c), sizeof(int));
-                        return 0;
-                }
-        }
-        return err_set(e, EPROTO, "the console socket message carried no terminal");
-}
-
 static int create_in_process(struct mon_rt *r, struct mon_io *io, pid_t *ret_pid, struct err *e)
 {
         _cleanup_close_ int sock = -1, peer = -1;
@@ -105,7 +69,8 @@ static int create_in_process(struct mon_rt *r, struct mon_io *io, pid_t *ret_pid
         if (io->tty) {
                 int master;
                 close(TAKE_FD(peer));
-                if (recv_fd(sock, &master, e) < 0) {
+                if (fs_recv_fd(sock, RECV_FD_WAIT_MS, &master, e) < 0) {
+                        err_wrap(e, "receiving the container's terminal");
                         struct err e2 = {0};
                         rt_delete(&r->ctx, r->id, true, &e2);
                         err_done(&e2);
@@ -270,7 +235,9 @@ static int create_external(struct mon_rt *r, struct mon_io *io, pid_t *ret_pid, 
                         conn = accept4(listen_fd, NULL, NULL, SOCK_CLOEXEC);
                 if (conn < 0)
                         ret = err_set(e, EIO, "the runtime did not connect to the console socket");
-                else if ((ret = recv_fd(conn, &master, e)) == 0)
+                else if ((ret = fs_recv_fd(conn, RECV_FD_WAIT_MS, &master, e)) < 0)
+                        err_wrap(e, "receiving the container's terminal");
+                else
                         mon_io_set_pty(io, master);
                 if (conn >= 0)
                         close(conn);

@@ -1,0 +1,545 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * exec and attach. exec runs a process in a running container through the
+ * runtime library in-process, as runc's exec does: the container's saved
+ * process object with args, env, cwd, user, terminal and (--privileged)
+ * capabilities replaced. berth is the new process's parent and returns its
+ * exit code; with -t it relays a pty whose master the runtime sends over a
+ * socketpair. With -d a detached helper (own session) is the parent and
+ * reaps it, so nothing is left a zombie after berth exits.
+ * attach relays a running container's stdio through its monitor's socket.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/random.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include "ctr-internal.h"
+#include "ctr-spec.h"
+#include "runtime.h"
+
+#define DETACH_MAX 32
+
+/* Set KEY=VALUE in env, replacing an entry with the same key. */
+static void env_set(char ***env, const char *kv)
+{
+        size_t klen = strcspn(kv, "=");
+        for (char **p = *env; p && *p; p++) {
+                if (strncmp(*p, kv, klen) == 0 && (*p)[klen] == '=') {
+                        free(*p);
+                        *p = xstrdup(kv);
+                        return;
+                }
+        }
+        strv_add(env, kv);
+}
+
+/* Apply --env-file then -e to env; "KEY" alone copies berth's own value. */
+static int env_apply(char ***env, const struct container_exec_opts *o, bool *ret_home_set,
+                     struct err *e)
+{
+        _cleanup_strv_ char **add = NULL;
+        for (char **p = o->env_file; p && *p; p++)
+                if (ctr_read_env_file(*p, &add, e) < 0)
+                        return -EINVAL;
+        for (char **p = o->env; p && *p; p++)
+                strv_add(&add, *p);
+        bool home = false;
+        for (char **p = add; p && *p; p++) {
+                if (**p == '=')
+                        return err_set(e, EINVAL, "invalid environment variable: \"%s\"", *p);
+                if (!strchr(*p, '=')) {
+                        const char *v = getenv(*p);
+                        if (!v)
+                                continue;
+                        _cleanup_free_ char *kv = xasprintf("%s=%s", *p, v);
+                        env_set(env, kv);
+                } else {
+                        env_set(env, *p);
+                }
+                if (strncmp(*p, "HOME", 4) == 0 && ((*p)[4] == '=' || (*p)[4] == 0))
+                        home = true;
+        }
+        *ret_home_set = home;
+        return 0;
+}
+
+static char **json_strv(const struct json *a)
+{
+        char **v = NULL;
+        if (!a || a->type != JSON_ARRAY)
+                return NULL;
+        for (size_t i = 0; i < a->arr.len; i++)
+                if (a->arr.items[i]->type == JSON_STRING)
+                        strv_add(&v, a->arr.items[i]->str.s);
+        return v;
+}
+
+/* Build the exec'd process object from the container's (runc's rules). */
+static int build_process(struct json *p, pid_t init_pid, const struct container_exec_opts *o,
+                         struct err *e)
+{
+        json_object_set(p, "args", json_new_strv(o->cmd));
+        json_object_set_bool(p, "terminal", o->tty);
+        json_object_remove(p, "consoleSize");
+        _cleanup_strv_ char **env = json_strv(json_object_get(p, "env"));
+        bool home_set = false;
+        if (env_apply(&env, o, &home_set, e) < 0)
+                return -EINVAL;
+        if (o->workdir && *o->workdir) {
+                if (o->workdir[0] != '/')
+                        return err_set(e, EINVAL, "workdir \"%s\" must be an absolute path",
+                                       o->workdir);
+                json_object_set_string(p, "cwd", o->workdir);
+        }
+        if (o->user && *o->user) {
+                char path[64];
+                snprintf(path, sizeof(path), "/proc/%d/root", (int)init_pid);
+                _cleanup_close_ int rootfd = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+                if (rootfd < 0)
+                        return err_errno(e, "open '%s'", path);
+                struct ctr_user u = {0};
+                if (ctr_user_resolve(rootfd, o->user, NULL, &u, e) < 0)
+                        return -EINVAL;
+                struct json *uj = json_new_object();
+                json_object_set_int(uj, "uid", u.uid);
+                json_object_set_int(uj, "gid", u.gid);
+                if (u.n_gids) {
+                        struct json *g = json_new_array();
+                        for (size_t i = 0; i < u.n_gids; i++)
+                                json_array_append(g, json_new_int(u.gids[i]));
+                        json_object_set(uj, "additionalGids", g);
+                }
+                json_object_set(p, "user", uj);
+                if (u.home && !home_set) {
+                        _cleanup_free_ char *h = xasprintf("HOME=%s", u.home);
+                        env_set(&env, h);
+                }
+                ctr_user_done(&u);
+        }
+        json_object_set(p, "env", json_new_strv(env));
+        if (o->privileged) {
+                struct ctr_spec_opts so = {.privileged = true};
+                _cleanup_strv_ char **caps = NULL;
+                if (ctr_caps_compute(&so, NULL, &caps, e) < 0)
+                        return -EINVAL;
+                struct json *c = json_new_object();
+                json_object_set(c, "bounding", json_new_strv(caps));
+                json_object_set(c, "effective", json_new_strv(caps));
+                json_object_set(c, "permitted", json_new_strv(caps));
+                json_object_set(p, "capabilities", c);
+        }
+        return 0;
+}
+
+/* docker's codes for a command that cannot run: 127 not found, 126 not
+ * executable. */
+static int exec_failure(const struct err *e)
+{
+        const char *m = e->msg ? e->msg : "";
+        if (strstr(m, "executable file not found") || strstr(m, "no such file or directory") ||
+            strstr(m, "No such file or directory"))
+                return 127;
+        if (strstr(m, "permission denied") || strstr(m, "Permission denied") ||
+            strstr(m, "exec format error") || strstr(m, "Exec format error"))
+                return 126;
+        return 125;
+}
+
+/* podman's text: "<runtime error>: OCI runtime ... was not found". */
+static void exec_error_text(struct err *e, int code)
+{
+        if (code == 125)
+                return;
+        const char *why = code == 127 ? "OCI runtime attempted to invoke a command that was not "
+                                        "found"
+                                      : "OCI runtime permission denied error";
+        _cleanup_free_ char *msg = xasprintf("%s: %s", e->msg ? e->msg : "", why);
+        err_done(e);
+        err_set(e, code == 127 ? ENOENT : EACCES, "%s", msg);
+}
+
+static int rt_open(struct store *s, struct rt_ctx *ctx, struct err *e)
+{
+        _cleanup_free_ char *root = ctr_runtime_root(s);
+        return rt_ctx_init(ctx, root, -1, false, e);
+}
+
+static pid_t fwd_pid;
+
+/* Signals berth gets while it waits go on to the exec'd process. */
+static void fwd_signal(int sig)
+{
+        if (fwd_pid > 0)
+                kill(fwd_pid, sig);
+}
+
+static int wait_code(pid_t pid)
+{
+        int status;
+        while (waitpid(pid, &status, 0) < 0)
+                if (errno != EINTR)
+                        return 125;
+        if (WIFEXITED(status))
+                return WEXITSTATUS(status);
+        if (WIFSIGNALED(status))
+                return 128 + WTERMSIG(status);
+        return 125;
+}
+
+static void copy_winsize(int master)
+{
+        struct winsize ws;
+        if ((ioctl(STDIN_FILENO, TIOCGWINSZ, &ws) == 0 ||
+             ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0) &&
+            ws.ws_row)
+                (void)ioctl(master, TIOCSWINSZ, &ws);
+}
+
+static bool write_all(int fd, const unsigned char *p, size_t n)
+{
+        while (n) {
+                ssize_t k = write(fd, p, n);
+                if (k < 0) {
+                        if (errno == EINTR || errno == EAGAIN)
+                                continue;
+                        return false;
+                }
+                p += k;
+                n -= (size_t)k;
+        }
+        return true;
+}
+
+/* Relay a pty until the process closes it or the user types the detach
+ * keys; returns true when detached. */
+static bool relay_pty(int master, bool in, const unsigned char *keys, size_t nkeys)
+{
+        bool raw = false;
+        struct termios saved;
+        if (in && isatty(STDIN_FILENO) && tcgetattr(STDIN_FILENO, &saved) == 0) {
+                struct termios t = saved;
+                cfmakeraw(&t);
+                t.c_oflag = saved.c_oflag;
+                raw = tcsetattr(STDIN_FILENO, TCSANOW, &t) == 0;
+        }
+        sigset_t sigs, old;
+        sigemptyset(&sigs);
+        sigaddset(&sigs, SIGWINCH);
+        bool blocked = sigprocmask(SIG_BLOCK, &sigs, &old) == 0;
+        _cleanup_close_ int sfd = signalfd(-1, &sigs, SFD_CLOEXEC | SFD_NONBLOCK);
+        copy_winsize(master);
+        bool detached = false;
+        size_t matched = 0;
+        unsigned char buf[8192], out[8192 + DETACH_MAX];
+        for (;;) {
+                struct pollfd p[3] = {{.fd = master, .events = POLLIN},
+                                      {.fd = in ? STDIN_FILENO : -1, .events = POLLIN},
+                                      {.fd = sfd, .events = POLLIN}};
+                if (poll(p, 3, -1) < 0) {
+                        if (errno == EINTR)
+                                continue;
+                        break;
+                }
+                if (p[2].revents & POLLIN) {
+                        struct signalfd_siginfo si;
+                        while (read(sfd, &si, sizeof(si)) == sizeof(si))
+                                copy_winsize(master);
+                }
+                if (p[0].revents & (POLLIN | POLLHUP | POLLERR)) {
+                        ssize_t k = read(master, buf, sizeof(buf));
+                        if (k < 0 && (errno == EINTR || errno == EAGAIN))
+                                continue;
+                        if (k <= 0) /* EIO: every slave fd is closed */
+                                break;
+                        write_all(STDOUT_FILENO, buf, (size_t)k);
+                }
+                if (in && (p[1].revents & (POLLIN | POLLHUP | POLLERR))) {
+                        ssize_t k = read(STDIN_FILENO, buf, sizeof(buf));
+                        if (k < 0 && (errno == EINTR || errno == EAGAIN))
+                                continue;
+                        if (k <= 0) {
+                                /* EOF: the terminal's EOF character ends the
+                                 * shell's input as a closed stdin would. */
+                                in = false;
+                                struct termios t;
+                                unsigned char eof = 4; /* ^D */
+                                /* The master's termios may read as zeros. */
+                                if (tcgetattr(master, &t) == 0 && t.c_cc[VEOF])
+                                        eof = t.c_cc[VEOF];
+                                write_all(master, &eof, 1);
+                                continue;
+                        }
+                        size_t on = ctr_detach_filter(keys, nkeys, &matched, buf, (size_t)k, out,
+                                                      &detached);
+                        if (on && !write_all(master, out, on))
+                                in = false;
+                        if (detached)
+                                break;
+                }
+        }
+        if (raw)
+                (void)tcsetattr(STDIN_FILENO, TCSANOW, &saved);
+        if (blocked)
+                sigprocmask(SIG_SETMASK, &old, NULL);
+        return detached;
+}
+
+/* -d: a helper in its own session starts the process and reaps it; berth
+ * learns only whether the start worked (an error text over a pipe). */
+static int exec_detached(const struct rt_ctx *ctx, const char *id, const struct rt_process *proc,
+                         int *ret_code, struct err *e)
+{
+        int pp[2];
+        if (pipe2(pp, O_CLOEXEC) < 0)
+                return err_errno(e, "pipe");
+        pid_t helper = fork();
+        if (helper < 0) {
+                close(pp[0]);
+                close(pp[1]);
+                return err_errno(e, "fork");
+        }
+        if (helper == 0) {
+                close(pp[0]);
+                (void)setsid();
+                /* The helper is a parent that outlives berth: do not let
+                 * berth's terminal signals end it. */
+                signal(SIGHUP, SIG_IGN);
+                pid_t h2 = fork();
+                if (h2 < 0)
+                        _exit(1);
+                if (h2 > 0)
+                        _exit(0); /* berth reaps this one; the grandchild is orphaned */
+                /* Nothing of berth's may stay open here: whoever reads
+                 * berth's output would wait for this helper. */
+                int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+                if (null >= 0)
+                        for (int fd = 0; fd < 3; fd++)
+                                (void)dup2(null, fd);
+                struct rt_exec_opts xo = {
+                        .process = proc,
+                        .io = {.stdio = {-1, -1, -1}, .console_socket_fd = -1},
+                };
+                struct err xe = {0};
+                pid_t pid = 0;
+                if (rt_exec(ctx, id, &xo, &pid, &xe) < 0) {
+                        const char *m = xe.msg ? xe.msg : "exec failed";
+                        write_all(pp[1], (const unsigned char *)m, strlen(m));
+                        _exit(1);
+                }
+                close(pp[1]);
+                if (null >= 0)
+                        close(null);
+                while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+                        ;
+                _exit(0);
+        }
+        close(pp[1]);
+        (void)wait_code(helper);
+        struct sbuf b = {0};
+        char chunk[512];
+        ssize_t n;
+        while ((n = read(pp[0], chunk, sizeof(chunk))) != 0) {
+                if (n < 0) {
+                        if (errno == EINTR)
+                                continue;
+                        break;
+                }
+                if (b.len < 8192)
+                        sbuf_append_len(&b, chunk, (size_t)n);
+        }
+        close(pp[0]);
+        if (b.len) {
+                _cleanup_free_ char *m = sbuf_steal(&b);
+                err_set(e, EIO, "%s", m);
+                *ret_code = exec_failure(e);
+                exec_error_text(e, *ret_code);
+                return -e->code;
+        }
+        sbuf_done(&b);
+        *ret_code = 0;
+        return 0;
+}
+
+int engine_container_exec(struct store *s, const char *name, const struct container_exec_opts *o,
+                          int *ret_exit_code, char **ret_session, struct err *e)
+{
+        *ret_exit_code = 125;
+        if (!o->cmd || !o->cmd[0])
+                return err_set(e, EINVAL,
+                               "must provide a non-empty command to start an exec "
+                               "session");
+        unsigned char keys[DETACH_MAX];
+        size_t nkeys = 0;
+        _cleanup_(ctr_freep) struct ctr *c = NULL;
+        int r = ctr_lookup(s, name, &c, e);
+        if (r < 0)
+                return r;
+        const char *dk = o->detach_keys ? o->detach_keys : ctr_cfg_string(c, "detach_keys");
+        if (!o->detach_keys && (!dk || !*dk))
+                dk = "ctrl-p,ctrl-q";
+        if (*dk && ctr_detach_keys_parse(dk, keys, &nkeys, e) < 0)
+                return -EINVAL;
+        struct ctr_state st;
+        if ((r = ctr_state_get(s, c, &st, e)) < 0)
+                return r;
+        bool running = st.status == CTR_RUNNING;
+        pid_t init_pid = st.pid;
+        ctr_state_done(&st);
+        if (!running)
+                return err_set(e, EINVAL,
+                               "can only create exec sessions on running containers: "
+                               "container state improper");
+        struct rt_ctx ctx = {0};
+        if ((r = rt_open(s, &ctx, e)) < 0)
+                return r;
+        _cleanup_json_ struct json *pj = NULL;
+        struct rt_process *proc = NULL;
+        _cleanup_close_ int sp0 = -1, sp1 = -1, null = -1, master = -1;
+        if ((r = rt_container_process(&ctx, c->id, &pj, e)) < 0)
+                goto out;
+        if ((r = build_process(pj, init_pid, o, e)) < 0)
+                goto out;
+        if ((r = rt_process_parse_quiet(pj, &proc, e)) < 0)
+                goto out;
+        if (o->detach) {
+                r = exec_detached(&ctx, c->id, proc, ret_exit_code, e);
+                if (r == 0 && ret_session) {
+                        unsigned char rnd[32];
+                        if (getrandom(rnd, sizeof(rnd), 0) != sizeof(rnd))
+                                memset(rnd, 0, sizeof(rnd));
+                        char hex[65];
+                        for (size_t i = 0; i < 32; i++)
+                                snprintf(hex + 2 * i, 3, "%02x", rnd[i]);
+                        *ret_session = xstrdup(hex);
+                }
+                goto out;
+        }
+        struct rt_exec_opts xo = {.process = proc,
+                                  .io = {.stdio = {-1, -1, -1}, .console_socket_fd = -1}};
+        if (!o->interactive) {
+                null = open("/dev/null", O_RDONLY | O_CLOEXEC);
+                xo.io.stdio[0] = null;
+        }
+        if (o->tty) {
+                int sp[2];
+                if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sp) < 0) {
+                        r = err_errno(e, "socketpair");
+                        goto out;
+                }
+                sp0 = sp[0];
+                sp1 = sp[1];
+                xo.io.console_socket_fd = sp1;
+        }
+        pid_t pid = 0;
+        if ((r = rt_exec(&ctx, c->id, &xo, &pid, e)) < 0) {
+                *ret_exit_code = exec_failure(e);
+                exec_error_text(e, *ret_exit_code);
+                goto out;
+        }
+        fwd_pid = pid;
+        struct sigaction sa = {.sa_handler = fwd_signal, .sa_flags = SA_RESTART};
+        static const int fwd[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2};
+        for (size_t i = 0; i < ARRAY_SIZE(fwd); i++)
+                sigaction(fwd[i], &sa, NULL);
+        if (o->tty) {
+                close(TAKE_FD(sp1));
+                struct err te = {0};
+                if (fs_recv_fd(sp0, 10000, &master, &te) < 0) {
+                        log_warn("receiving the exec terminal: %s", te.msg);
+                        err_done(&te);
+                } else if (relay_pty(master, o->interactive, keys, nkeys)) {
+                        /* Detached: the process goes on without berth; a
+                         * helper keeps its terminal open and drains it. */
+                        pid_t h = fork();
+                        if (h == 0) {
+                                (void)setsid();
+                                signal(SIGHUP, SIG_IGN);
+                                if (fork() != 0)
+                                        _exit(0);
+                                int dn = open("/dev/null", O_RDWR | O_CLOEXEC);
+                                for (int fd = 0; dn >= 0 && fd < 3; fd++)
+                                        (void)dup2(dn, fd);
+                                char b[4096];
+                                while (read(master, b, sizeof(b)) > 0 || errno == EINTR)
+                                        ;
+                                _exit(0);
+                        }
+                        if (h > 0)
+                                (void)wait_code(h);
+                        *ret_exit_code = 0;
+                        r = 0;
+                        goto out;
+                }
+        }
+        *ret_exit_code = wait_code(pid);
+        r = 0;
+out:
+        rt_process_free(proc);
+        rt_ctx_done(&ctx);
+        return r;
+}
+
+int engine_container_attach(struct store *s, const char *name,
+                            const struct container_attach_opts *o, int *ret_exit_code,
+                            bool *ret_detached, struct err *e)
+{
+        *ret_exit_code = 125;
+        *ret_detached = false;
+        _cleanup_(ctr_freep) struct ctr *c = NULL;
+        int r = ctr_lookup(s, name, &c, e);
+        if (r < 0)
+                return r;
+        struct ctr_state st;
+        if ((r = ctr_state_get(s, c, &st, e)) < 0)
+                return r;
+        bool running = st.status == CTR_RUNNING || st.status == CTR_PAUSED;
+        ctr_state_done(&st);
+        if (!running)
+                return err_set(e, EINVAL, "you can only attach to running containers");
+        _cleanup_close_ int afd = ctr_attach_connect(c, e);
+        if (afd < 0)
+                return afd;
+        const char *dk = o->detach_keys ? o->detach_keys : ctr_cfg_string(c, "detach_keys");
+        if (!o->detach_keys && (!dk || !*dk))
+                dk = "ctrl-p,ctrl-q";
+        struct ctr_proxy_target t = {.s = s, .c = c};
+        struct ctr_attach_opts ao = {
+                .tty = ctr_cfg_bool(c, "tty"),
+                .stdin = !o->no_stdin && ctr_cfg_bool(c, "stdin"),
+                .detach_keys = dk,
+                .proxy = o->sig_proxy ? ctr_proxy_signal : NULL,
+                .proxy_data = &t,
+        };
+        int code = -1;
+        bool detached = false;
+        if ((r = ctr_attach_relay(afd, &ao, &code, &detached, e)) < 0)
+                return r;
+        if (detached) {
+                *ret_detached = true;
+                *ret_exit_code = 0;
+                return 0;
+        }
+        if (code < 0) {
+                /* The socket closed without the exit packet: exit.json says. */
+                (void)ctr_wait_stopped(s, c, 10000, NULL);
+                struct ctr_state fs;
+                if (ctr_state_get(s, c, &fs, NULL) == 0) {
+                        if (fs.status == CTR_EXITED && fs.exit_known)
+                                code = fs.exit_code;
+                        ctr_state_done(&fs);
+                }
+        }
+        *ret_exit_code = code < 0 ? 0 : code;
+        return 0;
+}
