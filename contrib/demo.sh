@@ -24,7 +24,7 @@ repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$repo"
 exec </dev/null
 
-STEPS=(version info compare_with_podman import oci_layout save_load tag_rmi run system_check)
+STEPS=(version info compare_with_podman import oci_layout save_load tag_rmi run commit system_check)
 
 demo_user=${BERTH_DEMO_USER:-berthtest}
 with_user=1
@@ -202,7 +202,7 @@ image_comment="busybox-static rootfs, standing in for the walkthrough's image"
 demo_ctr=berth-demo-ctr
 # Every name the steps below give it, so that leftovers of an interrupted
 # run can be removed (by step_begin) and the demo runs again cleanly.
-demo_names=("$image" "$image:v1" example.com/demo/mysterious:1.0)
+demo_names=("$image" "$image:v1" example.com/demo/mysterious:1.0 "$image:changed")
 
 # drop_step_leftovers: remove the images the step made (by name and by ID:
 # untagging may leave one without a name) and its temp dir.
@@ -373,6 +373,29 @@ step_run() {
         run_sh "podman ps -a --external --format '{{.Names}} {{.Status}}' | grep $demo_ctr"
         run berth stop -t 1 "$demo_ctr"
         run berth ps -a --format '{{.Names}} {{.Status}}'
+        run berth rm "$demo_ctr"
+        step_end
+}
+
+step_commit() {
+        note "Change a container and keep the change: berth commit makes an image of it,"
+        note "one new layer over mysterious-image's; berth diff lists what changed"
+        step_begin
+        have_image
+        run berth run --name "$demo_ctr" "$image" sh -c \
+                'echo "committed by berth" > /etc/motd; rm /bin/vi; mkdir /data; date > /data/stamp'
+        note "what the container changed: A added, C changed, D deleted (podman diff's format)"
+        run berth diff "$demo_ctr"
+        run berth commit --author "berth demo" -c 'CMD ["cat", "/etc/motd"]' "$demo_ctr" "$image:changed"
+        made_image "$image:changed"
+        note "the new image: its history has one entry more, the commit's layer on top"
+        run berth history "$image:changed"
+        run berth images --filter "reference=*mysterious*"
+        note "the image's own diff is that layer; the container runs its new CMD"
+        run berth diff "$image:changed"
+        run berth run --rm "$image:changed"
+        note "podman reads the committed image from the shared store"
+        run podman image inspect --format '{{.Config.Cmd}} {{.Author}} {{len .History}} layers: {{len .RootFS.Layers}}' "$image:changed"
         run berth rm "$demo_ctr"
         step_end
 }

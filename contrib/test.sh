@@ -18,7 +18,7 @@
 #             runtime, berth-runtime, on busybox bundles) as root, then as the
 #             unprivileged user berthtest (made by tests/system/lib/mkuser.sh,
 #             with subordinate ids; run from a readable copy if it cannot read
-#             this tree, with /dev/net/tun 0666 meanwhile); every bats test
+#             this tree, with /dev/net/tun and /dev/fuse 0666 meanwhile); every bats test
 #             counts once per user
 # A phase whose build fails counts as one failure and its tests are skipped.
 #
@@ -96,12 +96,17 @@ summaries=()
 failures=()
 workdir=$(mktemp -d "${TMPDIR:-/tmp}/berth-test-sh.XXXXXX")
 tun_mode=
+fuse_mode=
 rootless_copy=
 
 cleanup() {
         if [ -n "$tun_mode" ] && [ -e /dev/net/tun ]; then
                 chmod "$tun_mode" /dev/net/tun 2>/dev/null || true
                 tun_mode=
+        fi
+        if [ -n "$fuse_mode" ] && [ -e /dev/fuse ]; then
+                chmod "$fuse_mode" /dev/fuse 2>/dev/null || true
+                fuse_mode=
         fi
         rm -rf "$workdir" 2>/dev/null || true
         [ -z "$rootless_copy" ] || rm -rf "$rootless_copy" 2>/dev/null || true
@@ -405,11 +410,23 @@ if [ "$run_system" = 1 ]; then
                                         tun_mode=$(stat -c %a /dev/net/tun)
                                         chmod 0666 /dev/net/tun
                                 fi
+                                # So is /dev/fuse for fuse-overlayfs (0600 on some hosts).
+                                # Left alone when already 0666: a concurrent run that
+                                # opened it restores it, and this one must not
+                                # "restore" the 0666 it would have recorded.
+                                if [ -e /dev/fuse ] && [ "$(stat -c %a /dev/fuse)" != 666 ]; then
+                                        fuse_mode=$(stat -c %a /dev/fuse)
+                                        chmod 0666 /dev/fuse
+                                fi
                                 phase "system as $test_user (rootless, BERTH=$rbin RUNTIME=$rrt, from $tree)"
                                 run_bats "system (rootless)" "$tree" "$rbin" "$rrt" as_user "$test_user"
                                 if [ -n "$tun_mode" ]; then
                                         chmod "$tun_mode" /dev/net/tun
                                         tun_mode=
+                                fi
+                                if [ -n "$fuse_mode" ]; then
+                                        chmod "$fuse_mode" /dev/fuse
+                                        fuse_mode=
                                 fi
                                 [ "$tree" = "$repo" ] || rm -rf "$tree"
                         else

@@ -46,6 +46,8 @@
         X(archive_entry_free)                                                                      \
         X(archive_entry_clear)                                                                     \
         X(archive_entry_pathname)                                                                  \
+        X(archive_entry_hardlink)                                                                  \
+        X(archive_entry_symlink)                                                                   \
         X(archive_entry_size)                                                                      \
         X(archive_entry_filetype)                                                                  \
         X(archive_entry_perm)                                                                      \

@@ -124,12 +124,6 @@ static int container_create_locked(struct store *s, const struct container_spec 
                 r = err_set(e, EEXIST, "layer '%s' already exists", layer_id);
         if (r < 0)
                 return r;
-        if ((r = make_userdata(s, id, e)) < 0) {
-                struct err de = {0};
-                (void)layer_delete_locked(s, layer_id, NULL, &de);
-                err_done(&de);
-                return r;
-        }
         struct json *c = json_new_object();
         json_object_set_string(c, "id", id);
         if (spec->names && *spec->names)
@@ -178,6 +172,15 @@ int store_container_create(struct store *s, const struct container_spec *spec, s
                 r = u;
         if (r < 0)
                 return err_wrap(e, "creating container '%s'", id);
+        /* The userdata directories come after the record is saved: a crash
+         * in between leaves a record without them, which a delete handles,
+         * never directories that no record names. */
+        if ((r = make_userdata(s, id, e)) < 0) {
+                struct err de = {0};
+                (void)store_container_delete(s, id, &de);
+                err_done(&de);
+                return err_wrap(e, "creating container '%s'", id);
+        }
         if (ret)
                 *ret = steal_pointer(&rec);
         return 0;
@@ -269,4 +272,68 @@ int store_container_unmount(struct store *s, const char *id, bool force, struct 
 {
         int r = container_mount_op(s, id, false, force, NULL, e);
         return r < 0 ? err_wrap(e, "unmounting container '%s'", id) : 0;
+}
+
+/* Under the containers lock: names in use by another record are refused. */
+static int set_names_locked(struct store *s, const char *ref, char *const *names, struct err *e)
+{
+        struct json *c;
+        int r = container_find(s, ref, &c, e);
+        if (r < 0)
+                return r;
+        const char *id = json_object_get_string(c, "id");
+        for (char *const *n = names; n && *n; n++) {
+                if (!**n)
+                        return err_set(e, EINVAL, "container '%s': empty name", id);
+                for (size_t i = 0; i < s->containers.arr->arr.len; i++) {
+                        const struct json *o = s->containers.arr->arr.items[i];
+                        if (o != c && record_strv_has(o, "names", *n))
+                                return err_set(e, EEXIST,
+                                               "the container name '%s' is already in use by %s",
+                                               *n, json_object_get_string(o, "id"));
+                }
+        }
+        /* The metadata's "name" (podman's and berth's) follows the first name. */
+        const char *md = json_object_get_string(c, "metadata");
+        _cleanup_json_ struct json *mj = NULL;
+        if (names && names[0] && md && json_parse(md, strlen(md), &mj, NULL) == 0 &&
+            mj->type == JSON_OBJECT && json_object_get(mj, "name")) {
+                json_object_set_string(mj, "name", names[0]);
+                json_object_set(c, "metadata",
+                                json_new_string_take(json_generate(mj, JSON_GEN_ESCAPE_HTML)));
+        }
+        json_object_set(c, "names", json_new_strv(names));
+        s->containers.dirty = true;
+        return 0;
+}
+
+int store_container_set_names(struct store *s, const char *id, char *const *names, struct err *e)
+{
+        int r = store_lock(s, LK_CONTAINERS, e);
+        if (r < 0)
+                return err_wrap(e, "renaming container '%s'", id);
+        r = set_names_locked(s, id, names, e);
+        int u = store_unlock(s, LK_CONTAINERS, r < 0 ? NULL : e);
+        if (r >= 0)
+                r = u;
+        return r < 0 ? err_wrap(e, "renaming container '%s'", id) : 0;
+}
+
+int store_container_set_idmaps(struct store *s, const char *id, const struct json *uidmap,
+                               const struct json *gidmap, struct err *e)
+{
+        int r = store_lock(s, LK_CONTAINERS, e);
+        if (r < 0)
+                return err_wrap(e, "recording the id mappings of container '%s'", id);
+        struct json *c;
+        r = container_find(s, id, &c, e);
+        if (r == 0) {
+                json_object_set(c, "uidmap", json_copy(uidmap));
+                json_object_set(c, "gidmap", json_copy(gidmap));
+                s->containers.dirty = true;
+        }
+        int u = store_unlock(s, LK_CONTAINERS, r < 0 ? NULL : e);
+        if (r >= 0)
+                r = u;
+        return r < 0 ? err_wrap(e, "recording the id mappings of container '%s'", id) : 0;
 }

@@ -11,6 +11,9 @@
  * becomes "<dir>/.wh.<name>" (regular, size 0, mode 0) and an opaque
  * directory gets "<dir>/.wh..wh..opq", with containers/storage's owners and
  * modes for them.
+ *
+ * The walks (diff_walk_overlay, diff_walk_naive) are shared with changes.c
+ * through diff-walk.h; the tar writer is one consumer of them.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -21,7 +24,9 @@
 #include <sys/xattr.h>
 
 #include "archive-dl.h"
+#include "diff-walk.h"
 #include "layer-apply.h"
+#include "store-private.h"
 
 #define DIFF_BUF (128 * 1024)
 #define DIFF_MAX_DEPTH 400
@@ -38,7 +43,6 @@ struct differ {
         struct archive *a;
         struct archive_entry *ent;
         int out_fd;
-        bool rootless;
         struct err io_err;
         struct hardlink_seen *links;
         size_t n_links, cap_links;
@@ -82,12 +86,10 @@ static bool xattr_skipped(const char *name)
                str_has_prefix(name, "user.fuseoverlayfs.") || STREQ(name, "security.selinux");
 }
 
-/* Add the object's xattrs to the entry; *ret_opaque tells whether the
- * overlay opaque marker (under opaque_name) says "y". */
+/* Add the object's xattrs to the entry (overlay's own markers excluded). */
 static int add_xattrs(struct differ *d, int dirfd, const char *name, const char *path,
-                      const char *opaque_name, bool *ret_opaque, struct err *e)
+                      struct err *e)
 {
-        *ret_opaque = false;
         _cleanup_close_ int o = openat(dirfd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
         if (o < 0)
                 return err_errno(e, "opening '%s'", path);
@@ -102,11 +104,7 @@ static int add_xattrs(struct differ *d, int dirfd, const char *name, const char 
         }
         _cleanup_free_ char *val = xmalloc(XATTR_LIST_MAX_LEN);
         for (char *k = list; k < list + n; k += strlen(k) + 1) {
-                /* fuse-overlayfs marks opaque dirs its own way when it
-                 * may not set the overlay xattr (a mount_program store). */
-                bool opaque = (opaque_name && STREQ(k, opaque_name)) ||
-                              STREQ(k, "user.fuseoverlayfs.opaque");
-                if (!opaque && xattr_skipped(k))
+                if (xattr_skipped(k))
                         continue;
                 ssize_t vn = getxattr(proc, k, val, XATTR_LIST_MAX_LEN);
                 if (vn < 0) {
@@ -114,13 +112,27 @@ static int add_xattrs(struct differ *d, int dirfd, const char *name, const char 
                                 continue;
                         return err_errno(e, "reading xattr '%s' of '%s'", k, path);
                 }
-                if (opaque) {
-                        *ret_opaque = vn == 1 && val[0] == 'y';
-                        continue;
-                }
                 d->A->archive_entry_xattr_add_entry(d->ent, k, val, (size_t)vn);
         }
         return 0;
+}
+
+/* Whether the directory dirfd/name carries overlay's opaque marker (under
+ * opaque_name, or fuse-overlayfs' own when it may not set that one). */
+static bool dir_opaque(int dirfd, const char *name, const char *opaque_name)
+{
+        _cleanup_close_ int o = openat(dirfd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+        if (o < 0)
+                return false;
+        char proc[64];
+        snprintf(proc, sizeof(proc), "/proc/self/fd/%d", o);
+        const char *names[] = {opaque_name, "user.fuseoverlayfs.opaque"};
+        for (size_t i = 0; i < 2; i++) {
+                char v[2];
+                if (getxattr(proc, names[i], v, sizeof(v)) == 1 && v[0] == 'y')
+                        return true;
+        }
+        return false;
 }
 
 static void entry_reset(struct differ *d, const char *path, const struct stat *st)
@@ -179,25 +191,19 @@ static int write_file_data(struct differ *d, int dirfd, const char *name, const 
         return 0;
 }
 
-/* Write one object (not a whiteout device). For a directory, *ret_opaque
- * says whether the overlay opaque xattr is set on it. */
+/* Write one object (not a whiteout device). */
 static int write_object(struct differ *d, int dirfd, const char *name, const char *rel,
-                        const struct stat *st, const char *opaque_name, bool *ret_opaque,
-                        struct err *e)
+                        const struct stat *st, struct err *e)
 {
         const struct archive_dl *A = d->A;
         _cleanup_free_ char *path = S_ISDIR(st->st_mode) ? xasprintf("%s/", rel) : xstrdup(rel);
-        bool opaque = false;
 
         entry_reset(d, path, st);
         if (S_ISSOCK(st->st_mode))
                 return 0; /* sockets are not layer content */
-        int r = add_xattrs(d, dirfd, name, rel, S_ISDIR(st->st_mode) ? opaque_name : NULL, &opaque,
-                           e);
+        int r = add_xattrs(d, dirfd, name, rel, e);
         if (r < 0)
                 return r;
-        if (ret_opaque)
-                *ret_opaque = opaque;
 
         if (S_ISREG(st->st_mode) && st->st_nlink > 1) {
                 for (size_t i = 0; i < d->n_links; i++)
@@ -275,31 +281,34 @@ static char *join_rel(const char *rel, const char *name)
         return *rel ? xasprintf("%s/%s", rel, name) : xstrdup(name);
 }
 
-static int overlay_walk(struct differ *d, int dirfd, const char *rel, int depth, struct err *e)
+struct walk {
+        const struct diff_sink *k;
+        void *ud;
+        const char *opaque_name;
+};
+
+static int overlay_walk(const struct walk *w, int dirfd, const char *rel, int depth, struct err *e)
 {
         if (depth > DIFF_MAX_DEPTH)
                 return err_set(e, ELOOP, "'%s': directory tree too deep", rel);
         _cleanup_strv_ char **names = NULL;
         int r = list_dir(dirfd, rel, &names, e);
-        const char *opaque_name = d->rootless ? "user.overlay.opaque" : "trusted.overlay.opaque";
         for (size_t i = 0; r >= 0 && names && names[i]; i++) {
                 _cleanup_free_ char *child = join_rel(rel, names[i]);
                 struct stat st;
                 if (fstatat(dirfd, names[i], &st, AT_SYMLINK_NOFOLLOW) < 0)
                         return err_errno(e, "stat '%s'", child);
                 if (S_ISCHR(st.st_mode) && st.st_rdev == makedev(0, 0)) {
-                        _cleanup_free_ char *wh = *rel ? xasprintf("%s/.wh.%s", rel, names[i])
-                                                       : xasprintf(".wh.%s", names[i]);
-                        r = write_marker(d, wh, &st, st.st_mode & 0777, e);
+                        struct stat like = st;
+                        like.st_mode = S_IFREG | (st.st_mode & 0777);
+                        r = w->k->removed(w->ud, child, &like, e);
                         continue;
                 }
-                bool opaque = false;
-                r = write_object(d, dirfd, names[i], child, &st, opaque_name, &opaque, e);
+                r = w->k->object(w->ud, dirfd, names[i], child, &st, e);
                 if (r < 0 || !S_ISDIR(st.st_mode))
                         continue;
-                if (opaque) {
-                        _cleanup_free_ char *wh = xasprintf("%s/.wh..wh..opq", child);
-                        r = write_marker(d, wh, &st, st.st_mode & 0777, e);
+                if (dir_opaque(dirfd, names[i], w->opaque_name)) {
+                        r = w->k->opaque(w->ud, child, &st, e);
                         if (r < 0)
                                 break;
                 }
@@ -307,9 +316,20 @@ static int overlay_walk(struct differ *d, int dirfd, const char *rel, int depth,
                         openat(dirfd, names[i], O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
                 if (cfd < 0)
                         return err_errno(e, "opening '%s'", child);
-                r = overlay_walk(d, cfd, child, depth + 1, e);
+                r = overlay_walk(w, cfd, child, depth + 1, e);
         }
         return r;
+}
+
+int diff_walk_overlay(int upperfd, bool rootless, const struct diff_sink *k, void *ud,
+                      struct err *e)
+{
+        struct walk w = {
+                .k = k,
+                .ud = ud,
+                .opaque_name = rootless ? "user.overlay.opaque" : "trusted.overlay.opaque",
+        };
+        return overlay_walk(&w, upperfd, "", 0, e);
 }
 
 /* True if the xattrs of two objects differ (names or values). */
@@ -365,7 +385,8 @@ static bool changed(int pfd, const char *name, const struct stat *ps, int lfd,
         return xattrs_differ(pfd, name, lfd, name);
 }
 
-static int naive_walk(struct differ *d, int pfd, int lfd, const char *rel, int depth, struct err *e)
+static int naive_walk(const struct walk *w, int pfd, int lfd, const char *rel, int depth,
+                      struct err *e)
 {
         if (depth > DIFF_MAX_DEPTH)
                 return err_set(e, ELOOP, "'%s': directory tree too deep", rel);
@@ -386,9 +407,9 @@ static int naive_walk(struct differ *d, int pfd, int lfd, const char *rel, int d
                 if (fstatat(lfd, ".", &ds, 0) < 0)
                         return err_errno(e, "stat '%s'", rel);
                 ds.st_uid = ds.st_gid = 0;
-                _cleanup_free_ char *wh =
-                        *rel ? xasprintf("%s/.wh.%s", rel, old[i]) : xasprintf(".wh.%s", old[i]);
-                r = write_marker(d, wh, &ds, 0, e);
+                ds.st_mode = S_IFREG;
+                _cleanup_free_ char *gone = join_rel(rel, old[i]);
+                r = w->k->removed(w->ud, gone, &ds, e);
                 if (r < 0)
                         return r;
         }
@@ -400,7 +421,7 @@ static int naive_walk(struct differ *d, int pfd, int lfd, const char *rel, int d
                 bool in_parent = pfd >= 0 && fstatat(pfd, names[i], &ps, AT_SYMLINK_NOFOLLOW) == 0;
                 bool same_dir = in_parent && S_ISDIR(ps.st_mode) && S_ISDIR(ls.st_mode);
                 if (!in_parent || changed(pfd, names[i], &ps, lfd, &ls)) {
-                        r = write_object(d, lfd, names[i], child, &ls, NULL, NULL, e);
+                        r = w->k->object(w->ud, lfd, names[i], child, &ls, e);
                         if (r < 0)
                                 return r;
                 }
@@ -414,20 +435,54 @@ static int naive_walk(struct differ *d, int pfd, int lfd, const char *rel, int d
                                  : -1;
                 if (cl < 0 || (same_dir && cp < 0))
                         return err_errno(e, "opening '%s'", child);
-                r = naive_walk(d, cp, cl, child, depth + 1, e);
+                r = naive_walk(w, cp, cl, child, depth + 1, e);
                 if (r < 0)
                         return r;
         }
         return 0;
 }
 
-static int differ_open(struct differ *d, int out_fd, bool rootless, struct err *e)
+int diff_walk_naive(int parentfd, int layerfd, const struct diff_sink *k, void *ud, struct err *e)
+{
+        struct walk w = {.k = k, .ud = ud};
+        return naive_walk(&w, parentfd, layerfd, "", 0, e);
+}
+
+/* ---------------------------------------------------------------- the tar sink */
+
+static int tar_object(void *ud, int dirfd, const char *name, const char *rel, const struct stat *st,
+                      struct err *e)
+{
+        return write_object(ud, dirfd, name, rel, st, e);
+}
+
+static int tar_removed(void *ud, const char *rel, const struct stat *like, struct err *e)
+{
+        const char *slash = strrchr(rel, '/');
+        _cleanup_free_ char *wh =
+                slash ? xasprintf("%.*s/.wh.%s", (int)(slash - rel), rel, slash + 1)
+                      : xasprintf(".wh.%s", rel);
+        return write_marker(ud, wh, like, like->st_mode & 07777, e);
+}
+
+static int tar_opaque(void *ud, const char *rel, const struct stat *st, struct err *e)
+{
+        _cleanup_free_ char *wh = xasprintf("%s/.wh..wh..opq", rel);
+        return write_marker(ud, wh, st, st->st_mode & 0777, e);
+}
+
+static const struct diff_sink tar_sink = {
+        .object = tar_object,
+        .removed = tar_removed,
+        .opaque = tar_opaque,
+};
+
+static int differ_open(struct differ *d, int out_fd, struct err *e)
 {
         int r = archive_dl_get(&d->A, e);
         if (r < 0)
                 return r;
         d->out_fd = out_fd;
-        d->rootless = rootless;
         d->buf = xmalloc(DIFF_BUF);
         d->a = d->A->archive_write_new();
         d->ent = d->A->archive_entry_new();
@@ -463,9 +518,9 @@ static void differ_done(struct differ *d)
 int layer_diff_overlay(int upperfd, bool rootless, int out_fd, struct err *e)
 {
         _cleanup_(differ_done) struct differ d = {0};
-        int r = differ_open(&d, out_fd, rootless, e);
+        int r = differ_open(&d, out_fd, e);
         if (r >= 0)
-                r = overlay_walk(&d, upperfd, "", 0, e);
+                r = diff_walk_overlay(upperfd, rootless, &tar_sink, &d, e);
         if (r >= 0)
                 r = differ_close(&d, e);
         return r < 0 ? err_wrap(e, "writing the overlay layer diff") : 0;
@@ -474,10 +529,36 @@ int layer_diff_overlay(int upperfd, bool rootless, int out_fd, struct err *e)
 int layer_diff_naive(int parentfd, int layerfd, int out_fd, struct err *e)
 {
         _cleanup_(differ_done) struct differ d = {0};
-        int r = differ_open(&d, out_fd, false, e);
+        int r = differ_open(&d, out_fd, e);
         if (r >= 0)
-                r = naive_walk(&d, parentfd, layerfd, "", 0, e);
+                r = diff_walk_naive(parentfd, layerfd, &tar_sink, &d, e);
         if (r >= 0)
                 r = differ_close(&d, e);
         return r < 0 ? err_wrap(e, "writing the layer diff") : 0;
+}
+
+int store_layer_flat_tar(struct store *s, const char *id, int fd, struct err *e)
+{
+        _cleanup_free_ char *path = NULL;
+        /* Mounted as the container mounts it: a later start of the same
+         * container reuses a counted mount, so it must not be a read-only one. */
+        int r = store_layer_mount(s, id, false, &path, e);
+        if (r < 0)
+                return err_wrap(e, "writing the flattened layer '%s'", id);
+        _cleanup_close_ int rootfd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (rootfd < 0)
+                r = err_errno(e, "open '%s'", path);
+        else
+                r = layer_diff_naive(-1, rootfd, fd, e);
+        struct err ue = {0};
+        if (store_layer_unmount(s, id, false, &ue) < 0) {
+                if (r >= 0)
+                        r = err_move(e, &ue);
+                else
+                        log_warn("%s", ue.msg);
+        }
+        err_done(&ue);
+        if (r < 0)
+                return err_wrap(e, "writing the flattened layer '%s'", id);
+        return 0;
 }

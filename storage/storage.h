@@ -130,6 +130,15 @@ int store_layer_tar(struct store *s, const char *id, int fd, struct err *e);
 /* Write a tar of what the layer changes relative to its parent (overlay:
  * its upper dir, whiteouts as .wh. files; vfs: a naive diff) to fd. */
 int store_layer_diff(struct store *s, const char *id, int fd, struct err *e);
+/* Allocates: what store_layer_diff would write, as podman's `diff` lists
+ * it: [{"Path": "/etc", "Kind": 0}, ...] (Kind 0 changed, 1 added, 2
+ * deleted: containers/storage's archive.ChangeType), a directory before
+ * what it holds. A path is changed when one of the parent layers has it. */
+int store_layer_changes(struct store *s, const char *id, struct json **ret, struct err *e);
+/* Write a tar of the layer's whole tree, its parents' files merged in and
+ * no whiteouts (the single layer of a squashed commit), mounting it for
+ * the time it takes. */
+int store_layer_flat_tar(struct store *s, const char *id, int fd, struct err *e);
 
 /* Mount a layer (counted in mountpoints.json; mounts survive this process)
  * and return its path; unmount drops one count, or all with force. */
@@ -184,6 +193,14 @@ int store_container_create(struct store *s, const struct container_spec *spec,
 int store_container_delete(struct store *s, const char *id, struct err *e);
 int store_container_mount(struct store *s, const char *id, char **ret_path, struct err *e);
 int store_container_unmount(struct store *s, const char *id, bool force, struct err *e);
+/* Replace a container record's names (and its metadata's "name"), under the
+ * containers lock; EEXIST names the container that has one of them. */
+int store_container_set_names(struct store *s, const char *id, char *const *names, struct err *e);
+/* Record a container's user namespace mappings as containers/storage does
+ * ("uidmap"/"gidmap": [{"container_id", "host_id", "size"}]), so podman and
+ * berth see the ranges that --userns=auto took. */
+int store_container_set_idmaps(struct store *s, const char *id, const struct json *uidmap,
+                               const struct json *gidmap, struct err *e);
 /* Whether a container record was made by berth ("berth": true in the JSON
  * text of its metadata); berth leaves podman's and buildah's alone. */
 bool store_container_is_berth(const struct json *rec);

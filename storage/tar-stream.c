@@ -17,110 +17,7 @@
 #include <errno.h>
 #include <string.h>
 
-#include "layer-apply.h"
-
-#define BLOCK 512
-#define PAX_MAX (16u << 20)      /* data of one pax extended header */
-#define LONGNAME_MAX (1u << 20)  /* a GNU long name or long link */
-#define RAW_MAX (40u << 20)      /* the raw bytes in front of one entry */
-#define SEGMENT_CHUNK (1u << 20) /* tar-split reads trailing bytes 1 MiB at a time */
-
-enum ts_state {
-        ST_HEADER,     /* collecting a header block */
-        ST_ZERO2,      /* a zero block was seen: collecting the next one */
-        ST_EXT,        /* data of an x/g/L/K extension header */
-        ST_DATA,       /* file data (CRC'ed, not raw) */
-        ST_SPARSE_EXT, /* old GNU sparse extension blocks (raw) */
-        ST_RAWDATA,    /* stored data of a sparse file (raw) */
-        ST_PAD,        /* padding to the block boundary (raw) */
-        ST_END,        /* after the end-of-archive blocks: trailing bytes */
-        ST_FAILED,
-};
-
-/* The pax records tar-split's reader looks at, by index into ts_pending.pax. */
-enum pax_key {
-        PAX_PATH,
-        PAX_LINKPATH,
-        PAX_SIZE,
-        PAX_UID,
-        PAX_GID,
-        PAX_SPARSE_NAME,
-        PAX_SPARSE_SIZE,
-        PAX_SPARSE_REALSIZE,
-        PAX_SPARSE_MAJOR,
-        PAX_SPARSE_MINOR,
-        _PAX_KEYS,
-};
-static const char *const pax_key_names[_PAX_KEYS] = {
-        "path",
-        "linkpath",
-        "size",
-        "uid",
-        "gid",
-        "GNU.sparse.name",
-        "GNU.sparse.size",
-        "GNU.sparse.realsize",
-        "GNU.sparse.major",
-        "GNU.sparse.minor",
-};
-
-/* What extension headers said about the next entry (reset at each entry). */
-struct ts_pending {
-        char *pax[_PAX_KEYS]; /* from the last x header only */
-        bool sparse_map, any_sparse_key;
-        char *longname, *longlink; /* GNU L and K */
-};
-
-struct tar_stream {
-        struct tarsplit_writer *w;
-        int compression;
-        bool queue_on;
-        enum ts_state state;
-        uint64_t off;
-        unsigned char blk[BLOCK];
-        size_t blk_fill;
-        uint64_t blk_start;
-        struct sbuf raw; /* tar-split's RawBytes: pending segment */
-
-        bool entry_open; /* extension headers of the next entry were seen */
-        uint64_t entry_start;
-        struct ts_pending pend;
-
-        char ext_type;
-        unsigned char ext_hdr[BLOCK];
-        struct sbuf ext;
-        int64_t ext_left;
-
-        char *cur_name; /* file whose data is being read */
-        int64_t cur_size;
-        int64_t data_left;
-        uint64_t crc;
-        int64_t pad_left;
-
-        uint64_t trail_next; /* offset where the current trailing segment ends */
-        bool trail_boundary; /* a trailing segment ended at a decompressor boundary */
-
-        struct ts_entry *qhead, *qtail;
-        uint32_t *uids, *gids;
-        size_t n_uids, n_gids, cap_uids, cap_gids;
-};
-
-static void pax_reset(struct ts_pending *p)
-{
-        for (size_t i = 0; i < _PAX_KEYS; i++) {
-                free(p->pax[i]);
-                p->pax[i] = NULL;
-        }
-        p->sparse_map = p->any_sparse_key = false;
-}
-
-static void pending_reset(struct ts_pending *p)
-{
-        pax_reset(p);
-        free(p->longname);
-        free(p->longlink);
-        p->longname = p->longlink = NULL;
-}
+#include "tar-stream-internal.h"
 
 void ts_entry_free(struct ts_entry *t)
 {
@@ -146,7 +43,7 @@ void tar_stream_free(struct tar_stream *ts)
                 return;
         sbuf_done(&ts->raw);
         sbuf_done(&ts->ext);
-        pending_reset(&ts->pend);
+        ts_pending_reset(&ts->pend);
         free(ts->cur_name);
         while (ts->qhead) {
                 struct ts_entry *n = ts->qhead->next;
@@ -168,178 +65,6 @@ struct ts_entry *tar_stream_pop(struct tar_stream *ts)
                 t->next = NULL;
         }
         return t;
-}
-
-/* ------------------------------------------------------------------------
- * Go's field parsers (archive/tar strconv.go)
- * ------------------------------------------------------------------------ */
-
-/* Allocates: bytes up to the first NUL. */
-static char *parse_string(const unsigned char *b, size_t n)
-{
-        const unsigned char *nul = memchr(b, 0, n);
-        return xstrndup((const char *)b, nul ? (size_t)(nul - b) : n);
-}
-
-static bool parse_octal(const unsigned char *b, size_t n, int64_t *ret)
-{
-        while (n > 0 && (b[0] == ' ' || b[0] == 0)) {
-                b++;
-                n--;
-        }
-        while (n > 0 && (b[n - 1] == ' ' || b[n - 1] == 0))
-                n--;
-        *ret = 0;
-        if (n == 0)
-                return true;
-        const unsigned char *nul = memchr(b, 0, n);
-        if (nul)
-                n = (size_t)(nul - b);
-        uint64_t x = 0;
-        for (size_t i = 0; i < n; i++) {
-                if (b[i] < '0' || b[i] > '7' || x >> 61)
-                        return false;
-                x = x << 3 | (uint64_t)(b[i] - '0');
-        }
-        *ret = (int64_t)x;
-        return true;
-}
-
-static bool parse_numeric(const unsigned char *b, size_t n, int64_t *ret)
-{
-        if (n == 0 || !(b[0] & 0x80))
-                return parse_octal(b, n, ret);
-        /* base-256: two's complement, the top bit marks the encoding */
-        unsigned char inv = (b[0] & 0x40) ? 0xff : 0x00;
-        uint64_t x = 0;
-        for (size_t i = 0; i < n; i++) {
-                unsigned char c = b[i] ^ inv;
-                if (i == 0)
-                        c &= 0x7f;
-                if (x >> 56)
-                        return false;
-                x = x << 8 | c;
-        }
-        if (x >> 63)
-                return false;
-        *ret = inv ? ~(int64_t)x : (int64_t)x;
-        return true;
-}
-
-/* strconv.ParseInt(s, 10, 64): optional sign, decimal digits only. */
-static bool parse_dec(const char *s, int64_t *ret)
-{
-        bool neg = false;
-        if (*s == '+' || *s == '-')
-                neg = *s++ == '-';
-        if (!*s)
-                return false;
-        uint64_t x = 0;
-        for (; *s; s++) {
-                if (*s < '0' || *s > '9' || x > (UINT64_MAX - 9) / 10)
-                        return false;
-                x = x * 10 + (uint64_t)(*s - '0');
-        }
-        if (x > (uint64_t)INT64_MAX + (neg ? 1 : 0))
-                return false;
-        *ret = neg ? (int64_t)(0 - x) : (int64_t)x;
-        return true;
-}
-
-static bool block_is_zero(const unsigned char *b)
-{
-        for (size_t i = 0; i < BLOCK; i++)
-                if (b[i])
-                        return false;
-        return true;
-}
-
-enum tar_format { FMT_UNKNOWN, FMT_V7, FMT_USTAR, FMT_GNU, FMT_STAR };
-
-static enum tar_format block_format(const unsigned char *b)
-{
-        int64_t want;
-        if (!parse_octal(b + 148, 8, &want))
-                return FMT_UNKNOWN;
-        int64_t uns = 0, sig = 0;
-        for (size_t i = 0; i < BLOCK; i++) {
-                unsigned char c = (i >= 148 && i < 156) ? ' ' : b[i];
-                uns += c;
-                sig += (signed char)c;
-        }
-        if (want != uns && want != sig)
-                return FMT_UNKNOWN;
-        if (memcmp(b + 257, "ustar\0", 6) == 0)
-                return memcmp(b + 508, "tar\0", 4) == 0 ? FMT_STAR : FMT_USTAR;
-        if (memcmp(b + 257, "ustar ", 6) == 0 && memcmp(b + 263, " \0", 2) == 0)
-                return FMT_GNU;
-        return FMT_V7;
-}
-
-struct ts_header {
-        enum tar_format format;
-        char type;
-        char *name, *linkname;
-        int64_t size, uid, gid;
-};
-
-static void header_done(struct ts_header *h)
-{
-        free(h->name);
-        free(h->linkname);
-}
-
-static int parse_header(struct tar_stream *ts, const unsigned char *b, struct ts_header *h,
-                        struct err *e)
-{
-        h->format = block_format(b);
-        if (h->format == FMT_UNKNOWN)
-                return err_set(e, EBADMSG, "invalid tar header at offset %llu",
-                               (unsigned long long)ts->blk_start);
-        h->type = (char)b[156];
-        h->name = parse_string(b, 100);
-        h->linkname = parse_string(b + 157, 100);
-        if (!parse_numeric(b + 124, 12, &h->size))
-                return err_set(e, EBADMSG, "invalid size in the tar header of '%s'", h->name);
-        /* Go refuses bad ids too; here they only feed the uid/gid sets. */
-        if (!parse_numeric(b + 108, 8, &h->uid))
-                h->uid = 0;
-        if (!parse_numeric(b + 116, 8, &h->gid))
-                h->gid = 0;
-
-        _cleanup_free_ char *prefix = NULL;
-        if (h->format == FMT_USTAR) {
-                prefix = parse_string(b + 345, 155);
-        } else if (h->format == FMT_STAR) {
-                prefix = parse_string(b + 345, 131);
-        } else if (h->format == FMT_GNU) {
-                /* Go accepts archives from pre-1.8 Go writers that put a
-                 * ustar prefix where GNU keeps atime/ctime. */
-                int64_t unused;
-                bool bad = (b[345] && !parse_numeric(b + 345, 12, &unused)) ||
-                           (b[357] && !parse_numeric(b + 357, 12, &unused));
-                if (bad) {
-                        char *p = parse_string(b + 345, 155);
-                        bool ascii = true;
-                        for (const char *c = p; *c; c++)
-                                ascii = ascii && !(*c & 0x80);
-                        if (ascii)
-                                prefix = p;
-                        else
-                                free(p);
-                }
-        }
-        if (prefix && *prefix) {
-                char *n = xasprintf("%s/%s", prefix, h->name);
-                free(h->name);
-                h->name = n;
-        }
-        return 0;
-}
-
-static bool header_only(char type)
-{
-        return strchr("123456", type) && type;
 }
 
 /* ------------------------------------------------------------------------
@@ -421,98 +146,31 @@ static void start_pad(struct tar_stream *ts, int64_t nb)
  * Extension headers
  * ------------------------------------------------------------------------ */
 
-static void set_str(char **dst, const char *v)
-{
-        free(*dst);
-        *dst = xstrdup(v);
-}
-
-/* Go's parsePAX + parsePAXRecord over ext data, into p. */
-static int parse_pax(const char *data, size_t len, struct ts_pending *p, struct err *e)
-{
-        _cleanup_strv_ char **sparse_map = NULL;
-        size_t pos = 0;
-        while (pos < len) {
-                const char *s = data + pos;
-                size_t left = len - pos;
-                const char *sp = memchr(s, ' ', left);
-                if (!sp || sp - s > 20)
-                        return -EBADMSG;
-                _cleanup_free_ char *num = xstrndup(s, (size_t)(sp - s));
-                int64_t n;
-                if (!parse_dec(num, &n) || n < 5 || (uint64_t)n > left ||
-                    (size_t)(sp - s) + 1 > (size_t)n - 1 || s[n - 1] != '\n')
-                        return -EBADMSG;
-                const char *rec = sp + 1;
-                size_t rec_len = (size_t)(s + n - 1 - rec);
-                const char *eq = memchr(rec, '=', rec_len);
-                if (!eq || eq == rec)
-                        return -EBADMSG;
-                _cleanup_free_ char *key = xstrndup(rec, (size_t)(eq - rec));
-                size_t vlen = rec_len - (size_t)(eq - rec) - 1;
-                bool key_nul = strlen(key) != (size_t)(eq - rec);
-                bool val_nul = memchr(eq + 1, 0, vlen) != NULL;
-                bool path_key = !key_nul && (STREQ(key, "path") || STREQ(key, "linkpath") ||
-                                             STREQ(key, "uname") || STREQ(key, "gname"));
-                if (path_key ? val_nul : key_nul)
-                        return -EBADMSG;
-                pos += (size_t)n;
-                if (val_nul || key_nul)
-                        continue; /* binary xattr values: nothing we look at */
-                _cleanup_free_ char *val = xstrndup(eq + 1, vlen);
-
-                if (str_has_prefix(key, "GNU.sparse."))
-                        p->any_sparse_key = true;
-                if (STREQ(key, "GNU.sparse.offset") || STREQ(key, "GNU.sparse.numbytes")) {
-                        size_t k = strv_length(sparse_map);
-                        bool want_off = k % 2 == 0;
-                        if (want_off != STREQ(key, "GNU.sparse.offset") || strchr(val, ','))
-                                return -EBADMSG;
-                        strv_add(&sparse_map, val);
-                        continue;
-                }
-                for (size_t k = 0; k < _PAX_KEYS; k++)
-                        if (STREQ(key, pax_key_names[k]))
-                                set_str(&p->pax[k], val);
-                if (STREQ(key, "GNU.sparse.map"))
-                        p->sparse_map = *val != '\0';
-        }
-        if (sparse_map)
-                p->sparse_map = true;
-        (void)e;
-        return 0;
-}
-
-static bool nonempty(const char *s)
-{
-        return s && *s;
-}
-
 /* The pax records of a global header name it and count for the id sets
  * as 0:0 (Go returns it as an entry with zero ids). */
 static int global_header_done(struct tar_stream *ts, struct err *e)
 {
         struct ts_pending g = {0};
         struct ts_header h = {0};
-        int r = parse_header(ts, ts->ext_hdr, &h, e);
-        if (r >= 0 && parse_pax(ts->ext.buf, ts->ext.len, &g, e) < 0)
+        int r = ts_parse_header(ts, ts->ext_hdr, &h, e);
+        if (r >= 0 && ts_parse_pax(ts->ext.buf, ts->ext.len, &g, e) < 0)
                 r = err_set(e, EBADMSG, "invalid pax global header '%s'", h.name);
         if (r >= 0)
                 r = flush_raw(ts, e);
         if (r >= 0)
-                r = tarsplit_write_file(ts->w, nonempty(g.pax[PAX_PATH]) ? g.pax[PAX_PATH] : h.name,
-                                        0, NULL, e);
+                r = tarsplit_write_file(
+                        ts->w, ts_nonempty(g.pax[PAX_PATH]) ? g.pax[PAX_PATH] : h.name, 0, NULL, e);
         if (r >= 0) {
                 struct ts_entry *t = xcalloc(1, sizeof(*t));
-                t->name = xstrdup(nonempty(g.pax[PAX_PATH]) ? g.pax[PAX_PATH] : h.name);
+                t->name = xstrdup(ts_nonempty(g.pax[PAX_PATH]) ? g.pax[PAX_PATH] : h.name);
                 t->linkname = xstrdup("");
                 t->type = 'g';
                 t->start = ts->entry_start;
                 queue_entry(ts, t);
         }
-        pending_reset(&g);
-        header_done(&h);
-        pending_reset(&ts->pend);
+        ts_pending_reset(&g);
+        ts_header_done(&h);
+        ts_pending_reset(&ts->pend);
         ts->entry_open = false;
         return r;
 }
@@ -523,8 +181,8 @@ static int ext_done(struct tar_stream *ts, struct err *e)
         switch (ts->ext_type) {
         case 'x':
                 /* A later x header replaces what an earlier one said. */
-                pax_reset(&ts->pend);
-                if (parse_pax(ts->ext.buf, ts->ext.len, &ts->pend, e) < 0)
+                ts_pax_reset(&ts->pend);
+                if (ts_parse_pax(ts->ext.buf, ts->ext.len, &ts->pend, e) < 0)
                         return err_set(e, EBADMSG, "invalid pax header at offset %llu",
                                        (unsigned long long)ts->entry_start);
                 break;
@@ -533,11 +191,11 @@ static int ext_done(struct tar_stream *ts, struct err *e)
                 break;
         case 'L':
                 free(ts->pend.longname);
-                ts->pend.longname = parse_string((unsigned char *)ts->ext.buf, ts->ext.len);
+                ts->pend.longname = ts_parse_string((unsigned char *)ts->ext.buf, ts->ext.len);
                 break;
         case 'K':
                 free(ts->pend.longlink);
-                ts->pend.longlink = parse_string((unsigned char *)ts->ext.buf, ts->ext.len);
+                ts->pend.longlink = ts_parse_string((unsigned char *)ts->ext.buf, ts->ext.len);
                 break;
         }
         ts->ext.len = 0;
@@ -548,50 +206,37 @@ static int ext_done(struct tar_stream *ts, struct err *e)
  * Entries
  * ------------------------------------------------------------------------ */
 
-/* Go's readGNUSparsePAXHeaders decides whether the pax records describe a
- * sparse file it knows; only then do GNU.sparse.name/size apply. */
-static bool pax_sparse_known(const struct ts_pending *p)
-{
-        const char *maj = p->pax[PAX_SPARSE_MAJOR] ? p->pax[PAX_SPARSE_MAJOR] : "";
-        const char *min = p->pax[PAX_SPARSE_MINOR] ? p->pax[PAX_SPARSE_MINOR] : "";
-        if (STREQ(maj, "0") && (STREQ(min, "0") || STREQ(min, "1")))
-                return true;
-        if (STREQ(maj, "1") && STREQ(min, "0"))
-                return true;
-        return !*maj && !*min && p->sparse_map;
-}
-
 static int entry_header(struct tar_stream *ts, struct ts_header *h, struct err *e)
 {
         struct ts_pending *p = &ts->pend;
         int64_t v;
 
         /* mergePAX, then GNU long names, then the legacy directory rule. */
-        if (nonempty(p->pax[PAX_PATH]))
-                set_str(&h->name, p->pax[PAX_PATH]);
-        if (nonempty(p->pax[PAX_LINKPATH]))
-                set_str(&h->linkname, p->pax[PAX_LINKPATH]);
-        if (nonempty(p->pax[PAX_SIZE])) {
-                if (!parse_dec(p->pax[PAX_SIZE], &v))
+        if (ts_nonempty(p->pax[PAX_PATH]))
+                ts_set_str(&h->name, p->pax[PAX_PATH]);
+        if (ts_nonempty(p->pax[PAX_LINKPATH]))
+                ts_set_str(&h->linkname, p->pax[PAX_LINKPATH]);
+        if (ts_nonempty(p->pax[PAX_SIZE])) {
+                if (!ts_parse_dec(p->pax[PAX_SIZE], &v))
                         return err_set(e, EBADMSG, "invalid pax size for '%s'", h->name);
                 h->size = v;
         }
-        if (nonempty(p->pax[PAX_UID]) && parse_dec(p->pax[PAX_UID], &v))
+        if (ts_nonempty(p->pax[PAX_UID]) && ts_parse_dec(p->pax[PAX_UID], &v))
                 h->uid = v;
-        if (nonempty(p->pax[PAX_GID]) && parse_dec(p->pax[PAX_GID], &v))
+        if (ts_nonempty(p->pax[PAX_GID]) && ts_parse_dec(p->pax[PAX_GID], &v))
                 h->gid = v;
-        if (nonempty(p->longname))
-                set_str(&h->name, p->longname);
-        if (nonempty(p->longlink))
-                set_str(&h->linkname, p->longlink);
+        if (ts_nonempty(p->longname))
+                ts_set_str(&h->name, p->longname);
+        if (ts_nonempty(p->longlink))
+                ts_set_str(&h->linkname, p->longlink);
         if (h->type == '\0')
                 h->type = str_has_suffix(h->name, "/") ? '5' : '0';
 
-        if (header_only(h->type) && h->size != 0)
+        if (ts_header_only(h->type) && h->size != 0)
                 return err_set(e, EINVAL,
                                "tar entry '%s': type '%c' with a size of %lld is not supported",
                                h->name, h->type, (long long)h->size);
-        int64_t nb = header_only(h->type) ? 0 : h->size;
+        int64_t nb = ts_header_only(h->type) ? 0 : h->size;
         if (nb < 0)
                 return err_set(e, EBADMSG, "tar entry '%s': negative size", h->name);
 
@@ -599,18 +244,18 @@ static int entry_header(struct tar_stream *ts, struct ts_header *h, struct err *
         int64_t logical = h->size;
         if (h->type == 'S') {
                 if (h->format != FMT_GNU ||
-                    !parse_numeric((const unsigned char *)ts->blk + 483, 12, &logical))
+                    !ts_parse_numeric((const unsigned char *)ts->blk + 483, 12, &logical))
                         return err_set(e, EBADMSG, "tar entry '%s': invalid GNU sparse header",
                                        h->name);
-        } else if (p->any_sparse_key && pax_sparse_known(p)) {
-                if (nonempty(p->pax[PAX_SPARSE_NAME]))
-                        set_str(&h->name, p->pax[PAX_SPARSE_NAME]);
+        } else if (p->any_sparse_key && ts_pax_sparse_known(p)) {
+                if (ts_nonempty(p->pax[PAX_SPARSE_NAME]))
+                        ts_set_str(&h->name, p->pax[PAX_SPARSE_NAME]);
                 const char *sz = p->pax[PAX_SPARSE_SIZE] ? p->pax[PAX_SPARSE_SIZE]
                                                          : p->pax[PAX_SPARSE_REALSIZE];
-                if (nonempty(sz) && !parse_dec(sz, &logical))
+                if (ts_nonempty(sz) && !ts_parse_dec(sz, &logical))
                         return err_set(e, EBADMSG, "tar entry '%s': invalid sparse size", h->name);
         }
-        if (sparse && header_only(h->type))
+        if (sparse && ts_header_only(h->type))
                 return err_set(e, EBADMSG, "tar entry '%s': sparse data on a type '%c' entry",
                                h->name, h->type);
 
@@ -627,7 +272,7 @@ static int entry_header(struct tar_stream *ts, struct ts_header *h, struct err *
         t->gid = h->gid;
         t->start = ts->entry_start;
         t->sparse = sparse;
-        pending_reset(p);
+        ts_pending_reset(p);
         ts->entry_open = false;
 
         if (sparse) {
@@ -660,7 +305,7 @@ static int entry_header(struct tar_stream *ts, struct ts_header *h, struct err *
 
 static int header_block(struct tar_stream *ts, struct err *e)
 {
-        if (block_is_zero(ts->blk)) {
+        if (ts_block_is_zero(ts->blk)) {
                 ts->state = ST_ZERO2;
                 return 0;
         }
@@ -668,8 +313,8 @@ static int header_block(struct tar_stream *ts, struct err *e)
                 ts->entry_open = true;
                 ts->entry_start = ts->blk_start;
         }
-        _cleanup_(header_done) struct ts_header h = {0};
-        int r = parse_header(ts, ts->blk, &h, e);
+        _cleanup_(ts_header_done) struct ts_header h = {0};
+        int r = ts_parse_header(ts, ts->blk, &h, e);
         if (r < 0)
                 return r;
         switch (h.type) {
@@ -775,7 +420,7 @@ static int feed_one(struct tar_stream *ts, const unsigned char *p, size_t n, siz
                 if (ts->state == ST_HEADER)
                         return header_block(ts, e);
                 if (ts->state == ST_ZERO2) {
-                        if (!block_is_zero(ts->blk))
+                        if (!ts_block_is_zero(ts->blk))
                                 return err_set(e, EBADMSG,
                                                "invalid tar header at offset %llu (after a "
                                                "zero block)",

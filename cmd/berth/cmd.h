@@ -96,4 +96,9 @@ extern const struct berth_cmd cmd_create, cmd_run, cmd_start, cmd_stop, cmd_kill
 extern const struct berth_cmd cmd_volume;
 extern const struct berth_cmd cmd_exec, cmd_attach;
 extern const struct berth_cmd cmd_restart, cmd_port;
+extern const struct berth_cmd cmd_top, cmd_pause, cmd_unpause, cmd_stats, cmd_rename, cmd_container_prune;
+extern const struct berth_cmd cmd_diff, cmd_container_diff, cmd_image_diff, cmd_commit, cmd_container_commit;
+extern const struct berth_cmd cmd_cp, cmd_export, cmd_mount, cmd_umount;
 extern const struct cli_option global_options[];
+/* podman prints mount JSON with one space of indentation (MarshalIndent): image-mount.c. */
+void append_json_indent1(struct sbuf *out, const struct json *j);

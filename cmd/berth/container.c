@@ -64,6 +64,9 @@ static const struct berth_cmd *const container_subs[] = {
         &cmd_start,
         &cmd_stop,
         &cmd_wait,
+        &cmd_container_commit, &cmd_container_diff,
+        &cmd_cp, &cmd_export, &cmd_mount, &cmd_umount,
+        &cmd_pause, &cmd_container_prune, &cmd_rename, &cmd_stats, &cmd_top, &cmd_unpause,
         NULL,
 };
 

@@ -8,6 +8,9 @@ static const struct berth_cmd *const root_subs[] = {
         &cmd_help_cmd, &cmd_history, &cmd_image, &cmd_images, &cmd_import, &cmd_info, &cmd_inspect, &cmd_logs,
         &cmd_load,     &cmd_rmi,   &cmd_save,   &cmd_system, &cmd_tag,     &cmd_unshare,
         &cmd_attach, &cmd_exec, &cmd_container, &cmd_create, &cmd_kill, &cmd_port, &cmd_ps, &cmd_restart, &cmd_rm, &cmd_run, &cmd_start, &cmd_stop, &cmd_wait,
+        &cmd_pause, &cmd_rename, &cmd_stats, &cmd_top, &cmd_unpause,
+        &cmd_commit, &cmd_diff,
+        &cmd_cp, &cmd_export, &cmd_mount, &cmd_umount,
         &cmd_untag,    &cmd_version, &cmd_volume, NULL,
 };
 

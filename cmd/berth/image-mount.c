@@ -18,8 +18,7 @@ static const struct cli_option mount_options[] = {
         CLI_END,
 };
 
-/* podman prints mount JSON with one space of indentation (MarshalIndent). */
-static void append_json_indent1(struct sbuf *out, const struct json *j)
+void append_json_indent1(struct sbuf *out, const struct json *j)
 {
         _cleanup_free_ char *text = json_generate(j, JSON_GEN_PRETTY | JSON_GEN_NEWLINE);
         bool bol = true;

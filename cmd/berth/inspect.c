@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* berth image inspect, berth container inspect, berth inspect (containers,
- * then images, as podman looks them up) */
+ * then images, then volumes, as podman's --type all looks them up) */
 #include <errno.h>
 
 #include "cmd.h"
@@ -15,7 +15,7 @@ static const struct cli_option inspect_options[] = {
         {"format", 'f', CLI_STRING, offsetof(struct inspect_cli, format), NULL,
          "Format the output to a Go template or json"},
         {"type", 't', CLI_STRING, offsetof(struct inspect_cli, type), NULL,
-         "Specify inspect-object type (\"image\", \"container\" or \"all\")", "all"},
+         "Specify inspect-object type (\"image\", \"container\", \"volume\" or \"all\")", "all"},
         CLI_END,
 };
 
@@ -25,7 +25,8 @@ static const struct cli_option image_inspect_options[] = {
         CLI_END,
 };
 
-/* kind: 'c' containers only, 'i' images only, 'a' containers then images. */
+/* kind: 'c' containers only, 'i' images only, 'v' volumes only, 'a'
+ * containers, then images, then volumes. */
 static int inspect_as(struct berth_ctx *ctx, struct inspect_cli *o, char **args, char kind)
 {
         _cleanup_err_ struct err e = {0};
@@ -38,11 +39,25 @@ static int inspect_as(struct berth_ctx *ctx, struct inspect_cli *o, char **args,
                 struct json *one = NULL;
                 struct err ie = {0};
                 int r = -ENOENT;
-                if (kind != 'i')
+                if (kind == 'c' || kind == 'a')
                         r = engine_container_inspect(s, *a, &one, &ie);
-                if (r < 0 && kind != 'c' && (kind == 'i' || ie.code == ENOENT)) {
+                if (r < 0 && (kind == 'i' || (kind == 'a' && ie.code == ENOENT))) {
                         err_done(&ie);
                         r = engine_image_inspect(s, *a, &one, &ie);
+                }
+                if (r < 0 && kind == 'a' && ie.code == ENOENT) {
+                        /* Not a volume either: the image's error stays. */
+                        struct err ve = {0};
+                        r = engine_volume_inspect(s, *a, &one, &ve);
+                        err_done(&ve);
+                } else if (kind == 'v') {
+                        struct err ve = {0};
+                        r = engine_volume_inspect(s, *a, &one, &ve);
+                        if (r < 0 && ve.code == ENOENT)
+                                err_set(&ie, ENOENT, "inspecting object: no such volume %s", *a);
+                        else if (r < 0)
+                                err_move(&ie, &ve);
+                        err_done(&ve);
                 }
                 if (r < 0) {
                         /* podman prints what it found, then the errors, and exits 125. */
@@ -69,15 +84,16 @@ static int run_inspect(struct berth_ctx *ctx, void *opts_, char **args)
         struct inspect_cli *o = opts_;
         _cleanup_err_ struct err e = {0};
         if (o->type && !STREQ(o->type, "image") && !STREQ(o->type, "container") &&
-            !STREQ(o->type, "all")) {
+            !STREQ(o->type, "volume") && !STREQ(o->type, "all")) {
                 err_set(&e, EINVAL,
-                        "invalid type \"%s\": must be one of \"image\", "
-                        "\"container\" or \"all\"",
+                        "invalid type \"%s\": must be \"image\", \"container\", "
+                        "\"volume\", or \"all\"",
                         o->type);
                 return print_error(&e);
         }
         char kind = o->type && STREQ(o->type, "image")       ? 'i'
                     : o->type && STREQ(o->type, "container") ? 'c'
+                    : o->type && STREQ(o->type, "volume")    ? 'v'
                                                              : 'a';
         return inspect_as(ctx, o, args, kind);
 }
@@ -107,7 +123,7 @@ const struct berth_cmd cmd_container_inspect = {
 const struct berth_cmd cmd_inspect = {
         .name = "inspect",
         .summary = "Display the configuration of object denoted by ID",
-        .usage = "[options] {CONTAINER|IMAGE} [...]",
+        .usage = "[options] {CONTAINER|IMAGE|VOLUME} [...]",
         .options = inspect_options,
         .opts_size = sizeof(struct inspect_cli),
         .min_args = 1,

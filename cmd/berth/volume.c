@@ -269,6 +269,15 @@ static const struct cli_option rm_options[] = {
         CLI_END,
 };
 
+/* volume rm -f: remove a container that uses the volume as `rm -f -t T`. */
+static int rm_user(struct store *s, const char *id, void *userdata, struct err *e)
+{
+        const struct rm_cli *o = userdata;
+        struct container_rm_opts ro = {
+                .force = true, .timeout = o->time > INT64_MAX ? INT64_MAX : (int64_t)o->time};
+        return engine_container_remove(s, id, &ro, NULL, e);
+}
+
 static int run_rm(struct berth_ctx *ctx, void *opts_, char **args)
 {
         struct rm_cli *o = opts_;
@@ -280,9 +289,8 @@ static int run_rm(struct berth_ctx *ctx, void *opts_, char **args)
         struct store *s;
         if (ctx_store(ctx, &s, &e) < 0)
                 return print_error(&e);
-        /* Removing the containers that use a volume (-f) needs the containers
-         * code, which provides remove_ctr; without it such volumes stay. */
-        struct volume_rm_opts ro = {.force = o->force};
+        /* -f removes the containers that use a volume first, as podman. */
+        struct volume_rm_opts ro = {.force = o->force, .remove_ctr = rm_user, .userdata = o};
         _cleanup_strv_ char **removed = NULL, **more = NULL;
         int r = engine_volumes_remove(s, o->all ? NULL : args, &ro, &removed, &more, &e);
         for (char **n = removed; n && *n; n++)

@@ -224,7 +224,7 @@ enum json_type {
         JSON_NULL,
         JSON_BOOL,
         JSON_INT,    /* fits int64 */
-        JSON_DOUBLE, /* any other number */
+        JSON_DOUBLE, /* any other number; see is_uint */
         JSON_STRING,
         JSON_ARRAY,
         JSON_OBJECT,
@@ -232,10 +232,18 @@ enum json_type {
 
 struct json {
         enum json_type type;
+        /* A JSON_DOUBLE that is an integer above INT64_MAX (an unlimited
+         * rlimit is 2^64-1): u holds it exactly and generation prints u.
+         * Readers that know only int64 and double still see d, its nearest
+         * double, as before; json_get_uint() reads u. */
+        bool is_uint;
         union {
                 bool b;
                 int64_t i;
-                double d;
+                struct {
+                        double d;
+                        uint64_t u;
+                };
                 struct {
                         char *s;
                         size_t len; /* strings may hold NUL bytes */
@@ -258,6 +266,8 @@ struct json *json_new_null(void);
 struct json *json_new_bool(bool b);
 struct json *json_new_int(int64_t i);
 struct json *json_new_double(double d);
+/* A JSON_INT up to INT64_MAX, above it an exact JSON_DOUBLE (is_uint). */
+struct json *json_new_uint(uint64_t u);
 struct json *json_new_string(const char *s); /* s == NULL gives JSON null */
 struct json *json_new_string_len(const char *s, size_t len);
 struct json *json_new_string_take(char *s); /* takes s; NULL gives null */
@@ -278,6 +288,7 @@ void json_object_set(struct json *obj, const char *key, struct json *v);
 /* Convenience setters (copy their argument). NULL string sets JSON null. */
 void json_object_set_string(struct json *obj, const char *key, const char *s);
 void json_object_set_int(struct json *obj, const char *key, int64_t i);
+void json_object_set_uint(struct json *obj, const char *key, uint64_t u);
 void json_object_set_bool(struct json *obj, const char *key, bool b);
 /* Remove key (freeing its value); returns true if it was present. */
 bool json_object_remove(struct json *obj, const char *key);
@@ -286,6 +297,10 @@ struct json *json_object_get(const struct json *obj, const char *key);
 const char *json_object_get_string(const struct json *obj, const char *key);
 int64_t json_object_get_int(const struct json *obj, const char *key, int64_t dflt);
 bool json_object_get_bool(const struct json *obj, const char *key, bool dflt);
+/* True, with the value in *ret, when j is an integer in 0..UINT64_MAX (a
+ * JSON_INT >= 0 or an is_uint JSON_DOUBLE); false for anything else. */
+bool json_get_uint(const struct json *j, uint64_t *ret);
+uint64_t json_object_get_uint(const struct json *obj, const char *key, uint64_t dflt);
 /* Follow a dotted path of object keys ("engine.runtime"). */
 struct json *json_get_path(const struct json *j, const char *dotted);
 bool json_equal(const struct json *a, const struct json *b);

@@ -93,7 +93,9 @@ static int read_storage_file(const struct config_env *env, const char *path,
                 f->driver = xstrdup("overlay");
         }
         if (f->driver && STREQ(f->driver, "overlay")) {
-                /* mount_program moved from [storage.options] to [storage.options.overlay]. */
+                /* These moved from [storage.options] to [storage.options.overlay];
+                 * the old place still counts when the new one is unset (checked
+                 * with podman 4.3 for all but size; inodes never had one). */
                 static const char *const keys[] = {"ignore_chown_errors", "mount_program",
                                                    "mountopt",            "size",
                                                    "inodes",              "skip_mount_home",
@@ -101,11 +103,13 @@ static int read_storage_file(const struct config_env *env, const char *path,
                 for (size_t i = 0; i < ARRAY_SIZE(keys); i++) {
                         _cleanup_free_ char *dotted = xasprintf("storage.options.overlay.%s",
                                                                 keys[i]);
+                        _cleanup_free_ char *old = xasprintf("storage.options.%s", keys[i]);
                         _cleanup_free_ char *v = NULL;
                         if ((r = get_str(t, dotted, path, &v, e)) < 0)
                                 return r;
-                        if (!v && STREQ(keys[i], "mount_program") &&
-                            (r = get_str(t, "storage.options.mount_program", path, &v, e)) < 0)
+                        /* The old force_mask is an integer, the new one a string. */
+                        if (!v && !STREQ(keys[i], "inodes") && !STREQ(keys[i], "force_mask") &&
+                            (r = get_str(t, old, path, &v, e)) < 0)
                                 return r;
                         if (v)
                                 add_option(&f->options, "overlay", keys[i], v);
@@ -113,6 +117,8 @@ static int read_storage_file(const struct config_env *env, const char *path,
         } else if (f->driver && STREQ(f->driver, "vfs")) {
                 _cleanup_free_ char *v = NULL;
                 if ((r = get_str(t, "storage.options.vfs.ignore_chown_errors", path, &v, e)) < 0)
+                        return r;
+                if (!v && (r = get_str(t, "storage.options.ignore_chown_errors", path, &v, e)) < 0)
                         return r;
                 if (v)
                         add_option(&f->options, "vfs", "ignore_chown_errors", v);
@@ -153,7 +159,7 @@ static int load_rootless(const struct config_env *env, struct config *c, const c
                 if ((r = read_storage_file(env, sys_file, &sys, e)) < 0)
                         return r;
                 /* Read (for its rootless_storage_path) even when a user file
-                 * follows; CONTAINERS_STORAGE_CONF is one file read twice. */
+                 * follows; CONTAINERS_STORAGE_CONF is listed once, below. */
                 if (!env_file)
                         strv_add(&c->files_read, sys_file);
         }
@@ -190,6 +196,21 @@ static int load_rootless(const struct config_env *env, struct config *c, const c
          * (checked against podman 4.3 here, even with an overlay dir present). */
         if (!s->driver)
                 s->driver = xstrdup("vfs");
+        if (env_file) {
+                /* podman 4.3, rootless, with CONTAINERS_STORAGE_CONF: the file's
+                 * driver (as above) and all its options, but never its graphroot
+                 * or runroot: the store is rootless_storage_path or the default,
+                 * so podman and berth share it. */
+                s->config_file = xstrdup(env_file);
+                if (fs_exists(env_file)) {
+                        s->config_exists = true;
+                        strv_add(&c->files_read, env_file);
+                        strv_free(s->options);
+                        s->options = steal_pointer(&sys.options);
+                        s->rootless_storage_path = steal_pointer(&sys.rootless_storage_path);
+                }
+                return 0;
+        }
         const char *opts = cenv_get(env, "STORAGE_OPTS");
         if (opts && *opts) {
                 _cleanup_strv_ char **v = strv_split(opts, ",");
@@ -198,13 +219,8 @@ static int load_rootless(const struct config_env *env, struct config *c, const c
                                 strv_add(&s->options, *o);
         }
 
-        _cleanup_free_ char *user_file = NULL;
-        if (env_file) {
-                user_file = xstrdup(env_file);
-        } else {
-                _cleanup_free_ char *home = cenv_config_home(env, &c->user);
-                user_file = xasprintf("%s/containers/storage.conf", home);
-        }
+        _cleanup_free_ char *home = cenv_config_home(env, &c->user);
+        _cleanup_free_ char *user_file = xasprintf("%s/containers/storage.conf", home);
         s->config_file = xstrdup(user_file);
         if (fs_exists(user_file)) {
                 _cleanup_(storage_file_done) struct storage_file uf = {0};

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* Generating JSON text from the tree with yajl_gen, printed as Go's encoding/json prints it. */
+#include <inttypes.h>
 #include <math.h>
 #include <string.h>
 #include <yajl/yajl_gen.h>
@@ -175,6 +176,11 @@ static void gen_value(yajl_gen g, const struct json *j, const struct gen_opts *o
                 yajl_gen_integer(g, j->i);
                 break;
         case JSON_DOUBLE:
+                if (j->is_uint) {
+                        snprintf(num, sizeof(num), "%" PRIu64, j->u);
+                        yajl_gen_number(g, num, strlen(num));
+                        break;
+                }
                 /* JSON has no NaN or infinity; Go refuses them, and null is
                  * the one value that keeps the document valid. */
                 if (!isfinite(j->d)) {

@@ -78,6 +78,14 @@ static int cb_number(void *ctx, const char *s, size_t len)
                 long long i = strtoll(text, &end, 10);
                 if (errno == 0 && *end == '\0')
                         return add_value(ctx, json_new_int(i));
+                /* Above INT64_MAX up to 2^64-1 an integer stays exact (an
+                 * unlimited rlimit that Go programs read as a uint64). */
+                if (errno == ERANGE && *end == '\0' && text[0] != '-') {
+                        errno = 0;
+                        unsigned long long u = strtoull(text, &end, 10);
+                        if (errno == 0 && *end == '\0')
+                                return add_value(ctx, json_new_uint(u));
+                }
         }
         errno = 0;
         double d = strtod(text, &end);

@@ -39,6 +39,16 @@ struct json *json_new_double(double d)
         return j;
 }
 
+struct json *json_new_uint(uint64_t u)
+{
+        if (u <= INT64_MAX)
+                return json_new_int((int64_t)u);
+        struct json *j = json_new_double((double)u);
+        j->is_uint = true;
+        j->u = u;
+        return j;
+}
+
 struct json *json_new_string_len(const char *s, size_t len)
 {
         if (!s)
@@ -199,6 +209,11 @@ void json_object_set_int(struct json *obj, const char *key, int64_t i)
         json_object_set(obj, key, json_new_int(i));
 }
 
+void json_object_set_uint(struct json *obj, const char *key, uint64_t u)
+{
+        json_object_set(obj, key, json_new_uint(u));
+}
+
 void json_object_set_bool(struct json *obj, const char *key, bool b)
 {
         json_object_set(obj, key, json_new_bool(b));
@@ -246,6 +261,25 @@ bool json_object_get_bool(const struct json *obj, const char *key, bool dflt)
         return v && v->type == JSON_BOOL ? v->b : dflt;
 }
 
+bool json_get_uint(const struct json *j, uint64_t *ret)
+{
+        if (j && j->type == JSON_INT && j->i >= 0) {
+                *ret = (uint64_t)j->i;
+                return true;
+        }
+        if (j && j->type == JSON_DOUBLE && j->is_uint) {
+                *ret = j->u;
+                return true;
+        }
+        return false;
+}
+
+uint64_t json_object_get_uint(const struct json *obj, const char *key, uint64_t dflt)
+{
+        uint64_t u;
+        return json_get_uint(json_object_get(obj, key), &u) ? u : dflt;
+}
+
 struct json *json_get_path(const struct json *j, const char *dotted)
 {
         if (!j || !dotted)
@@ -281,6 +315,12 @@ static bool number_equal(const struct json *a, const struct json *b)
 {
         if (a->type == JSON_INT && b->type == JSON_INT)
                 return a->i == b->i;
+        /* Exact integers above INT64_MAX differ even where their doubles
+         * agree (2^64-1 and 2^64-2), and never equal an int64. */
+        if (a->is_uint && b->is_uint)
+                return a->u == b->u;
+        if ((a->is_uint && b->type == JSON_INT) || (b->is_uint && a->type == JSON_INT))
+                return false;
         double x = a->type == JSON_INT ? (double)a->i : a->d;
         double y = b->type == JSON_INT ? (double)b->i : b->d;
         return x == y || (isnan(x) && isnan(y));

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* Command output: --format handling (json, templates, tables) and YAML. */
 #include <errno.h>
+#include <inttypes.h>
 #include <math.h>
 #include <string.h>
 
@@ -93,7 +94,9 @@ static void yaml_scalar(const struct json *v, int indent, struct sbuf *out)
                 sbuf_printf(out, "%lld", (long long)v->i);
                 break;
         case JSON_DOUBLE:
-                if (isfinite(v->d))
+                if (v->is_uint)
+                        sbuf_printf(out, "%" PRIu64, v->u);
+                else if (isfinite(v->d))
                         sbuf_printf(out, "%.17g", v->d);
                 else
                         sbuf_append(out, isnan(v->d) ? ".nan" : v->d > 0 ? ".inf" : "-.inf");

@@ -650,9 +650,17 @@ int tmpl_compile(const char *src, struct tmpl **ret, struct err *e)
                 *ret = steal_pointer(&t);
                 return 0;
         }
+        _cleanup_free_ char *spaced = NULL;
         if (str_has_prefix(src, "table ")) {
                 t->table = true;
-                src += 6;
+                /* podman 4.3 turns every space of a table format into a tab,
+                 * so "{{.A}} {{.B}}" gives two aligned columns; it does so
+                 * blindly, inside actions and quoted strings too. */
+                spaced = xstrdup(src + 6);
+                for (char *p = spaced; *p; p++)
+                        if (*p == ' ')
+                                *p = '\t';
+                src = spaced;
         }
         /* Like podman, parse with \t and \n replaced, and if that fails (a
          * "\n" inside a quoted string becomes a raw newline there) parse the

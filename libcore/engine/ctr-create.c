@@ -125,6 +125,8 @@ static struct json *berth_record(const struct container_create_opts *o, const st
         json_object_set(b, "cmd", o->cmd ? json_new_strv(o->cmd) : json_new_null());
         if (o->entrypoint)
                 json_object_set_string(b, "entrypoint", o->entrypoint);
+        if (o->user && *o->user)
+                json_object_set_string(b, "user", o->user); /* commit keeps it as typed */
         json_object_set_bool(b, "tty", o->tty);
         json_object_set_bool(b, "stdin", o->interactive);
         json_object_set_bool(b, "remove", o->remove);
@@ -200,7 +202,9 @@ static int fill_container(struct store *s, const struct config *cfg,
         co->spec.resolv_conf_path = resolv;
         co->spec.containerenv_path = cenv;
         _cleanup_json_ struct json *spec = NULL;
-        r = ctr_spec_build(&co->spec, imgcfg, cfg, &spec, e);
+        r = ctr_opts_set_container(s, cfg, co, c, rootfs, e);
+        if (r == 0)
+                r = ctr_spec_build(&co->spec, imgcfg, cfg, &spec, e);
         struct err ue = {0};
         if (store_container_unmount(s, c->id, false, &ue) < 0)
                 log_debug("%s", ue.msg);
@@ -213,6 +217,11 @@ static int fill_container(struct store *s, const struct config *cfg,
                                      cfg->user.rootless, e)) < 0)
                 return r;
         _cleanup_json_ struct json *b = berth_record(o, co, c->id, c->name, created, img, imgcfg);
+        /* ps shows the command of every container: a copy here spares it
+         * parsing each config.json (the seccomp profile makes it ~10 KB). */
+        const struct json *args = json_get_path(spec, "process.args");
+        json_object_set(b, "command",
+                        args && args->type == JSON_ARRAY ? json_copy(args) : json_new_array());
         if ((r = write_json(c->gdir, "config.json", spec, e)) < 0 ||
             (r = write_json(c->gdir, "berth.json", b, e)) < 0)
                 return r;
@@ -263,7 +272,8 @@ static int create_with(struct store *s, const struct config *cfg,
         char *names[] = {name, NULL};
         struct container_spec cs = {.names = names, .image_id = image_id, .metadata = mdtext};
         _cleanup_json_ struct json *rec = NULL;
-        if ((r = store_container_create(s, &cs, &rec, e)) < 0) {
+        _cleanup_(lockfile_freep) struct lockfile *lk = NULL; /* held until berth.json exists */
+        if ((r = ctr_record_create(s, &cs, &rec, &lk, e)) < 0) {
                 if (e && e->code == EEXIST && o->name)
                         (void)name_in_use(all, o->name, e);
                 return r;

@@ -169,6 +169,39 @@ static void exec_error_text(struct err *e, int code)
         err_set(e, code == 127 ? ENOENT : EACCES, "%s", msg);
 }
 
+/* The container ended while the exec was being set up (stopped, restarted
+ * or removed by another command): podman's state error with 125, not the
+ * runtime's view of a vanished init ("open /proc/PID/root: No such file"
+ * would read as 127). Returns true when it replaced e. */
+static bool exec_lost_race(struct store *s, const struct ctr *c, pid_t init_pid, int *ret_code,
+                           struct err *e)
+{
+        const char *m = e && e->msg ? e->msg : "";
+        /* Failures about the container's init or runtime state, not about
+         * the command: never 126/127. */
+        _cleanup_free_ char *proc = xasprintf("/proc/%d/", (int)init_pid);
+        _cleanup_free_ char *rtroot = ctr_runtime_root(s);
+        if (strstr(m, proc) || strstr(m, rtroot) || strstr(m, "exec'd process died") ||
+            strstr(m, "Broken pipe"))
+                *ret_code = 125;
+        struct ctr_state st;
+        if (ctr_state_get(s, c, &st, NULL) < 0)
+                return false;
+        /* Restarted meanwhile: the exec went for the init that ended. */
+        bool running = st.status == CTR_RUNNING && st.pid == init_pid;
+        ctr_state_done(&st);
+        /* A kill of all its processes (stop, rm -f) may have reached the
+         * exec'd one before the init, and an init that is exiting still
+         * looks alive: give it a moment to end. */
+        if (running && (*ret_code != 125 || ctr_wait_stopped(s, c, 1000, NULL) != 1))
+                return false;
+        *ret_code = 125;
+        err_done(e);
+        err_set(e, EINVAL,
+                "can only create exec sessions on running containers: container state improper");
+        return true;
+}
+
 static int rt_open(struct store *s, struct rt_ctx *ctx, struct err *e)
 {
         _cleanup_free_ char *root = ctr_runtime_root(s);
@@ -414,6 +447,8 @@ int engine_container_exec(struct store *s, const char *name, const struct contai
                 goto out;
         if (o->detach) {
                 r = exec_detached(&ctx, c->id, proc, ret_exit_code, e);
+                if (r < 0 && exec_lost_race(s, c, init_pid, ret_exit_code, e))
+                        r = -EINVAL;
                 if (r == 0 && ret_session) {
                         unsigned char rnd[32];
                         if (getrandom(rnd, sizeof(rnd), 0) != sizeof(rnd))
@@ -444,7 +479,8 @@ int engine_container_exec(struct store *s, const char *name, const struct contai
         pid_t pid = 0;
         if ((r = rt_exec(&ctx, c->id, &xo, &pid, e)) < 0) {
                 *ret_exit_code = exec_failure(e);
-                exec_error_text(e, *ret_exit_code);
+                if (!exec_lost_race(s, c, init_pid, ret_exit_code, e))
+                        exec_error_text(e, *ret_exit_code);
                 goto out;
         }
         fwd_pid = pid;

@@ -36,17 +36,10 @@ int ctr_write_run_files(const struct ctr *c, const char *hostname, const char *i
         int r = fs_mkdir_p(c->rdir, 0700, e);
         if (r < 0)
                 return r;
-        /* hosts: the host's entries, then the container's own name, as
-         * podman writes it with --network none. */
-        struct sbuf h = {0};
-        _cleanup_free_ char *hosts = host_file("/etc/hosts");
-        sbuf_append(&h, hosts);
-        if (h.len && h.buf[h.len - 1] != '\n')
-                sbuf_putc(&h, '\n');
-        sbuf_printf(&h, "127.0.0.1\t%s %s\n", hostname, c->name);
-        r = write_file(c, "hosts", h.buf, e);
-        sbuf_done(&h);
-        if (r < 0)
+        _cleanup_free_ char *base = host_file("/etc/hosts");
+        _cleanup_free_ char *ip = ctr_host_local_ip();
+        _cleanup_free_ char *hosts = ctr_hosts_build(base, ip, hostname, c->name);
+        if ((r = write_file(c, "hosts", hosts, e)) < 0)
                 return r;
         /* podman writes the name without a newline. */
         if ((r = write_file(c, "hostname", hostname, e)) < 0)

@@ -29,7 +29,7 @@ static struct json *state_json(const struct ctr_state *st, const struct ctr *c)
         json_object_set_string(j, "OciVersion", "1.0.2-dev");
         json_object_set_string(j, "Status", ctr_status_to_string(st->status));
         bool running = st->status == CTR_RUNNING || st->status == CTR_PAUSED;
-        json_object_set_bool(j, "Running", running);
+        json_object_set_bool(j, "Running", st->status == CTR_RUNNING); /* podman: not paused */
         json_object_set_bool(j, "Paused", st->status == CTR_PAUSED);
         json_object_set_bool(j, "Restarting", false);
         json_object_set_bool(j, "OOMKilled", st->oom_killed);

@@ -174,3 +174,76 @@ size_t ctr_detach_filter(const unsigned char *keys, size_t nkeys, size_t *matche
                          const unsigned char *in, size_t n, unsigned char *out, bool *ret_detached);
 /* Parse docker's detach keys ("ctrl-p,ctrl-q", "a", "ctrl-@") into bytes. */
 int ctr_detach_keys_parse(const char *s, unsigned char *ret, size_t *ret_n, struct err *e);
+
+/* ---------------------------------------------------------------- hosts file */
+
+/* Allocates: /etc/hosts for a container with --network none, as podman 4.3
+ * writes it: base's entries (the host's /etc/hosts) as "IP<TAB>names",
+ * localhost when base lacks it, host.containers.internal at local_ip (NULL:
+ * none), then "127.0.0.1<TAB>hostname name". */
+char *ctr_hosts_build(const char *base, const char *local_ip, const char *hostname,
+                      const char *name);
+/* Allocates: the host address podman maps host.containers.internal to (its
+ * first global unicast IPv4, else IPv6), NULL when it has none. */
+char *ctr_host_local_ip(void);
+
+/* ---------------------------------------------------------------- create lock */
+
+struct container_spec;
+/* store_container_create, then at once the new container's lock (R/lock):
+ * the caller holds *ret_lock until it has written berth.json, so no other
+ * command acts on a half-made container whose creator still runs. ENOENT
+ * when another command removed it in between; on EEXIST for a name,
+ * podman's text naming the container that has it. */
+int ctr_record_create(struct store *s, const struct container_spec *spec, struct json **ret,
+                      struct lockfile **ret_lock, struct err *e);
+
+/* ---------------------------------------------------------------- top, pause, stats */
+
+/* Allocates: the directory of process pid's own cgroup in the v1 hierarchy
+ * that has controller, or (controller NULL) in the v2 one. ENOENT when it
+ * has none of its own there: the hierarchy's root or berth's own cgroup are
+ * never returned (they hold the host's processes). */
+int ctr_cgroup_dir(pid_t pid, const char *controller, char **ret, bool *ret_v2, struct err *e);
+/* Thaw a paused container (best effort): stop and rm -f call it after the
+ * stop signal, so a paused container does not wait out the timeout. */
+void ctr_thaw(struct store *s, const struct ctr *c);
+/* Parse top's format descriptors (separate arguments, or comma-separated;
+ * AIX "%p" forms too); none gives podman's default columns. Allocates
+ * *ret (field numbers). EINVAL names the first unknown one. */
+int ctr_top_parse(char *const *args, int **ret, size_t *ret_n, struct err *e);
+/* Allocates: a Go time.Duration's String() ("1h2m3.5s", "860.872131ms", "0s"). */
+char *ctr_go_duration(int64_t ns);
+/* Allocates: go-units' HumanSizeWithPrecision(bytes, 4) ("466.9kB", "0B"). */
+char *ctr_human_size4(uint64_t bytes);
+
+/* ---------------------------------------------------------------- new images (image-import.c) */
+
+struct staged_layer;
+
+/* A layer below the new one, as the manifest lists it (uncompressed tar). */
+struct image_new_layer {
+        const char *digest; /* its diff_id */
+        int64_t size;
+};
+
+/* An image made of existing layers plus one staged layer (import, commit). */
+struct image_new {
+        const struct json *config;           /* the complete image config */
+        const struct image_new_layer *layers; /* below the staged one, base first */
+        size_t n_layers;
+        struct staged_layer *layer; /* committed here (chain ID over its staged parent) */
+        const char *name;           /* full name, or NULL: untagged */
+        const char *created;        /* RFC 3339, the record's "created" */
+        bool docker;                /* Docker v2s2 manifest and media types, else OCI */
+        bool manifest_media_type;   /* OCI: write the manifest's "mediaType" (commit does) */
+};
+/* Commit the staged layer and record the image with its config and
+ * manifest as podman stores them; on failure nothing of it stays.
+ * Allocates *ret_id. */
+int engine_image_write(struct store *s, const struct image_new *n, char **ret_id, struct err *e);
+/* ctr_lock for rm and cleanup: ENOENT unless the storage record still
+ * exists once the lock is held (with or without G: a removal killed
+ * half-way leaves the record without its directories, and rm must take it).
+ * ctr_lock itself gives ENOENT when G is gone once it holds the lock. */
+int ctr_lock_record(struct store *s, const struct ctr *c, struct lockfile **ret, struct err *e);

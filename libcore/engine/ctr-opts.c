@@ -15,6 +15,7 @@
 #include "ctr-internal.h"
 #include "ctr-opts.h"
 #include "runtime.h"
+#include "vol-internal.h"
 
 extern char **environ;
 
@@ -39,6 +40,8 @@ void ctr_opts_done(struct ctr_opts *co)
         free(co->network_ns_path);
         free(co->restart);
         free(co->log_path);
+        lockfile_free(co->vol_lock);
+        ctr_userns_auto_done(&co->userns_auto);
         memset(co, 0, sizeof(*co));
 }
 
@@ -189,7 +192,11 @@ static int add_named_volume(struct store *s, struct ctr_opts *co, const char *na
                             char **opts, struct err *e)
 {
         _cleanup_(engine_volume_freep) struct engine_volume *v = NULL;
-        int r = engine_volume_get_or_create(s, name, &v, e);
+        /* Held until ctr_opts_done, after config.json names the volume:
+         * `volume rm` then sees this container or runs before it. */
+        int r = co->vol_lock ? 0 : vol_set_lock(s, &co->vol_lock, e);
+        if (r == 0)
+                r = vol_get_or_create_held(s, name, co->vol_lock, &v, e);
         if (r < 0) {
                 strv_free(opts);
                 return r;
@@ -212,6 +219,140 @@ static int add_named_volume(struct store *s, struct ctr_opts *co, const char *na
         return 0;
 }
 
+/* Something start must do for a mount besides the runtime's mount: a
+ * berth.json "named_volumes" entry with a "kind" (named volumes have none). */
+static struct json *prep_entry(struct ctr_opts *co, const char *kind, const char *dst)
+{
+        struct json *nv = json_new_object();
+        json_object_set_string(nv, "kind", kind);
+        json_object_set_string(nv, "destination", dst);
+        if (!co->volumes_json)
+                co->volumes_json = json_new_array();
+        json_array_append(co->volumes_json, nv);
+        return nv;
+}
+
+/* -v SRC:DST:O[,upperdir=U,workdir=W][,U]: an overlay whose lower layer is
+ * the host directory; by default its upper and work directories live in
+ * the container's userdata (ctr_opts_set_container), emptied at every start
+ * and removed at cleanup, so writes never reach SRC. */
+static int add_overlay(struct ctr_opts *co, const char *spec, const char *src, const char *dst,
+                       char **opts, struct err *e)
+{
+        const char *upper = NULL, *work = NULL;
+        bool chown = false;
+        for (char **p = opts; p && *p; p++) {
+                if (STREQ(*p, "O"))
+                        continue;
+                if (STREQ(*p, "U"))
+                        chown = true;
+                else if (str_has_prefix(*p, "upperdir="))
+                        upper = *p + strlen("upperdir=");
+                else if (str_has_prefix(*p, "workdir="))
+                        work = *p + strlen("workdir=");
+                else if (STREQ(*p, "z") || STREQ(*p, "Z"))
+                        return err_set(e, EINVAL,
+                                       "invalid options \"O, %s\", can only specify 1 'z', 'Z', "
+                                       "or 'O' option",
+                                       *p);
+                else
+                        return err_set(e, EINVAL, "can't use 'O' with other options");
+        }
+        if (!upper != !work || (upper && (!*upper || !*work)))
+                return err_set(e, EINVAL, "must set both `upperdir` and `workdir`");
+        if (upper && (upper[0] != '/' || work[0] != '/'))
+                return err_set(e, EINVAL, "\"%s\": upperdir and workdir must be absolute paths",
+                               spec);
+        struct stat st;
+        if (stat(src, &st) < 0)
+                return err_errno(e, "statfs %s", src);
+        if (!S_ISDIR(st.st_mode))
+                return err_set(e, ENOTDIR, "\"%s\": an overlay needs a directory as source", spec);
+        /* mount(2) data separates options with ',' and lower layers with ':'. */
+        if (strpbrk(src, ",:") || (upper && (strpbrk(upper, ",:") || strpbrk(work, ",:"))))
+                return err_set(e, EINVAL, "\"%s\": overlay directories must not contain ',' or ':'",
+                               spec);
+        char **mo = NULL;
+        strv_push(&mo, xasprintf("lowerdir=%s", src));
+        if (upper) {
+                strv_push(&mo, xasprintf("upperdir=%s", upper));
+                strv_push(&mo, xasprintf("workdir=%s", work));
+        }
+        size_t index = co->spec.n_mounts;
+        add_mount(co, "overlay", "overlay", dst, mo);
+        /* podman's inspect shows the overlay as a bind of its merged tree */
+        struct json *m = co->mounts_json->arr.items[co->mounts_json->arr.len - 1];
+        json_object_set_string(m, "Type", "bind");
+        json_object_set_string(m, "Source", src);
+        json_object_set_string(m, "Propagation", "private");
+        struct json *nv = prep_entry(co, "overlay", dst);
+        json_object_set_string(nv, "lower", src);
+        json_object_set_int(nv, "mount", (int64_t)index);
+        json_object_set_bool(nv, "custom", upper != NULL);
+        json_object_set_bool(nv, "chown", chown);
+        if (upper) {
+                json_object_set_string(nv, "upper", upper);
+                json_object_set_string(nv, "work", work);
+        }
+        return 0;
+}
+
+int ctr_opts_set_container(struct store *s, const struct config *cfg, struct ctr_opts *co,
+                           const struct ctr *c, const char *rootfs, struct err *e)
+{
+        const char *gdir = c->gdir;
+        size_t k = 0;
+        for (size_t i = 0; co->volumes_json && i < co->volumes_json->arr.len; i++) {
+                struct json *nv = co->volumes_json->arr.items[i];
+                const char *kind = json_object_get_string(nv, "kind");
+                if (!kind || !STREQ(kind, "overlay") || json_object_get_bool(nv, "custom", false))
+                        continue;
+                size_t idx = (size_t)json_object_get_int(nv, "mount", -1);
+                if (idx >= co->spec.n_mounts)
+                        continue;
+                _cleanup_free_ char *dir = xasprintf("%s/overlay/%zu", gdir, k++);
+                _cleanup_free_ char *upper = xasprintf("%s/upper", dir);
+                _cleanup_free_ char *work = xasprintf("%s/work", dir);
+                json_object_set_string(nv, "dir", dir);
+                json_object_set_string(nv, "upper", upper);
+                json_object_set_string(nv, "work", work);
+                strv_push(&co->mounts[idx].options, xasprintf("upperdir=%s", upper));
+                strv_push(&co->mounts[idx].options, xasprintf("workdir=%s", work));
+                /* The inspect entry with the same index among user mounts. */
+                struct json *m = co->mounts_json && idx < co->mounts_json->arr.len
+                                         ? co->mounts_json->arr.items[idx]
+                                         : NULL;
+                struct json *mopts = m ? json_object_get(m, "Options") : NULL;
+                if (mopts && mopts->type == JSON_ARRAY) {
+                        json_array_append(mopts,
+                                          json_new_string_take(xasprintf("upperdir=%s", upper)));
+                        json_array_append(mopts,
+                                          json_new_string_take(xasprintf("workdir=%s", work)));
+                }
+        }
+        if (!co->userns_auto.on)
+                return 0;
+        return ctr_userns_auto_apply(s, cfg, co, c, rootfs, e);
+}
+
+/* The -v options podman accepts (containers/common ValidateVolumeOpts). */
+static bool volume_option_known(const char *o)
+{
+        static const char *const known[] = {
+                "rw",     "ro",         "z",           "Z",        "U",      "O",       "copy",
+                "nocopy", "exec",       "noexec",      "dev",      "nodev",  "suid",    "nosuid",
+                "bind",   "rbind",      "private",     "rprivate", "shared", "rshared", "slave",
+                "rslave", "unbindable", "runbindable", "idmap",    NULL,
+        };
+        if (str_has_prefix(o, "upperdir=") || str_has_prefix(o, "workdir=") ||
+            str_has_prefix(o, "idmap="))
+                return true;
+        for (const char *const *k = known; *k; k++)
+                if (STREQ(o, *k))
+                        return true;
+        return false;
+}
+
 static int parse_volume(struct store *s, struct ctr_opts *co, const char *v, struct err *e)
 {
         _cleanup_strv_ char **parts = strv_split(v, ":");
@@ -232,29 +373,41 @@ static int parse_volume(struct store *s, struct ctr_opts *co, const char *v, str
                 for (char **p = o; p && *p; p++) {
                         if (!**p)
                                 continue;
-                        if (STREQ(*p, "O")) {
+                        if (!volume_option_known(*p)) {
                                 strv_free(opts);
-                                return err_set(e, ENOTSUP,
-                                               "\"%s\": overlay volumes (:O) are not supported "
-                                               "by berth yet",
-                                               v);
+                                return err_set(e, EINVAL, "invalid option type \"%s\"", *p);
                         }
                         strv_add(&opts, *p);
                 }
         }
-        if (src[0] != '/' && src[0] != '.')
-                return add_named_volume(s, co, src, dst, opts, e);
-        if (strv_contains(opts, "U")) {
+        bool named = src[0] != '/' && src[0] != '.';
+        if (strv_contains(opts, "O")) {
+                if (named) {
+                        strv_free(opts);
+                        return err_set(e, ENOTSUP,
+                                       "\"%s\": overlay (:O) mounts of named volumes are not "
+                                       "supported by berth yet: use a host directory",
+                                       v);
+                }
+                _cleanup_free_ char *real = NULL;
+                r = bind_source(src, &real, e);
+                if (r == 0)
+                        r = add_overlay(co, v, real, dst, opts, e);
                 strv_free(opts);
-                return err_set(e, ENOTSUP,
-                               "\"%s\": :U on a host directory is not supported by berth yet", v);
+                return r;
         }
+        if (named)
+                return add_named_volume(s, co, src, dst, opts, e);
         _cleanup_free_ char *real = NULL;
         if ((r = bind_source(src, &real, e)) < 0) {
                 strv_free(opts);
                 return r;
         }
+        bool chown = strv_contains(opts, "U");
         add_mount(co, "bind", real, dst, opts);
+        /* :U: start chowns the source to the container's user, as podman. */
+        if (chown)
+                json_object_set_string(prep_entry(co, "bind", dst), "source", real);
         return 0;
 }
 
@@ -409,8 +562,15 @@ static int parse_userns(const struct config *cfg, const struct container_create_
                 }
                 return 0;
         }
-        if (STREQ(u, "auto") || str_has_prefix(u, "auto:"))
-                return err_set(e, ENOTSUP, "--userns=%s is not supported by berth yet", u);
+        if (STREQ(u, "auto") || str_has_prefix(u, "auto:")) {
+                /* The range is chosen once the container exists
+                 * (ctr_opts_set_container): the image sets its size. */
+                int r = ctr_userns_auto_parse(u, &co->userns_auto, e);
+                if (r < 0)
+                        return r;
+                co->spec.userns = CTR_USERNS_PRIVATE;
+                return 0;
+        }
         return err_set(e, EINVAL, "invalid --userns \"%s\": use host, keep-id or auto", u);
 }
 
@@ -601,6 +761,10 @@ int ctr_opts_parse(struct store *s, const struct config *cfg, const struct conta
                 sp->cpus = strtod(o->cpus, &end);
                 if (errno || *end || end == o->cpus || sp->cpus < 0 || !isfinite(sp->cpus))
                         return err_set(e, EINVAL, "invalid value \"%s\" for --cpus", o->cpus);
+                /* the quota over podman's 100 ms period */
+                if (sp->cpus > 0 && sp->cpus * 100000 < 1000)
+                        return err_set(e, EINVAL,
+                                       "CPU cfs quota cannot be less than 1ms (i.e. 1000)");
         }
         if (o->cpu_shares && str_to_uint64(o->cpu_shares, &sp->cpu_shares) < 0)
                 return err_set(e, EINVAL, "invalid value \"%s\" for --cpu-shares", o->cpu_shares);

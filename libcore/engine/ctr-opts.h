@@ -9,6 +9,15 @@
 #include "engine.h"
 
 struct store;
+struct ctr;
+
+/* --userns=auto's options (ctr-userns-auto.c). */
+struct ctr_userns_auto {
+        bool on;
+        uint32_t size;                        /* 0: from the image */
+        struct id_map *extra_uid, *extra_gid; /* uidmapping=, gidmapping= */
+        size_t n_extra_uid, n_extra_gid;
+};
 
 struct ctr_opts {
         struct ctr_spec_opts spec; /* pointers into the fields below or the caller's opts */
@@ -16,8 +25,11 @@ struct ctr_opts {
         char **env_file;           /* owned: lines of --env-file */
         struct ctr_mount *mounts;  /* owned, n in spec.n_mounts */
         struct json *mounts_json;  /* podman's inspect "Mounts" */
-        struct json
-                *volumes_json; /* named volumes: [{name, destination, anonymous, nocopy, chown}] */
+        /* berth.json "named_volumes": named volumes {name, destination, anonymous,
+         * nocopy, chown}, and what start prepares for other mounts: {kind:
+         * "bind", source, destination} (:U) and {kind: "overlay", lower,
+         * upper, work, dir, custom, chown, mount} (:O). */
+        struct json *volumes_json;
         struct id_map *uid_map, *gid_map;
         char *user;      /* owned: keep-id's default user */
         char *init_path; /* owned */
@@ -28,11 +40,29 @@ struct ctr_opts {
         char *log_path;
         int64_t log_max_size, log_max_file; /* -1: the monitor's default */
         int stop_signal;
+        struct lockfile *vol_lock; /* the volume set lock, held from the first named
+                                      volume until ctr_opts_done */
+        struct ctr_userns_auto userns_auto;
 };
 
 /* Check every option of o and fill ret (release with ctr_opts_done). */
 int ctr_opts_parse(struct store *s, const struct config *cfg, const struct container_create_opts *o,
                    struct ctr_opts *ret, struct err *e);
 void ctr_opts_done(struct ctr_opts *co);
+/* Once the container exists, with its rootfs mounted at rootfs: place the
+ * upper and work directories of :O overlays in its userdata (the spec
+ * mounts, inspect's Mounts and the berth.json entries), and for
+ * --userns=auto choose and record its id range and shift its files into
+ * it. Call before ctr_spec_build. */
+int ctr_opts_set_container(struct store *s, const struct config *cfg, struct ctr_opts *co,
+                           const struct ctr *c, const char *rootfs, struct err *e);
+
+/* Parse "auto" or "auto:size=N,uidmapping=C:H:S,gidmapping=C:H:S". */
+int ctr_userns_auto_parse(const char *mode, struct ctr_userns_auto *ret, struct err *e);
+void ctr_userns_auto_done(struct ctr_userns_auto *a);
+/* Choose the container's range (recorded in its storage record) and shift
+ * the files of its mounted rootfs into it; sets co's uid and gid maps. */
+int ctr_userns_auto_apply(struct store *s, const struct config *cfg, struct ctr_opts *co,
+                          const struct ctr *c, const char *rootfs, struct err *e);
 /* Parse a size with docker's binary units ("64m", "1g", "512mb", "1024"). */
 int ctr_size_parse(const char *s, int64_t *ret);

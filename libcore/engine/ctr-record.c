@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "ctr-internal.h"
 #include "storage.h"
@@ -183,7 +184,22 @@ char *ctr_gpath(const struct ctr *c, const char *file)
         return xasprintf("%s/%s", c->gdir, file);
 }
 
-int ctr_lock(const struct ctr *c, struct lockfile **ret, struct err *e)
+/* Remove a run directory that only a lock file holds (recreated for a
+ * container that was removed meanwhile). */
+static void drop_run_dir(const char *rdir)
+{
+        _cleanup_free_ char *lock = xasprintf("%s/lock", rdir);
+        _cleanup_free_ char *parent = xstrdup(rdir);
+        char *slash = strrchr(parent, '/');
+        (void)unlink(lock);
+        if (rmdir(rdir) == 0 && slash) {
+                *slash = 0;
+                (void)rmdir(parent);
+        }
+}
+
+/* Take R/lock, making R if needed. */
+static int lock_rdir(const struct ctr *c, struct lockfile **ret, struct err *e)
 {
         /* The runroot is often a tmpfs: after a reboot R is gone. */
         int r = fs_mkdir_p(c->rdir, 0700, e);
@@ -198,6 +214,101 @@ int ctr_lock(const struct ctr *c, struct lockfile **ret, struct err *e)
                 return r;
         }
         *ret = l;
+        return 0;
+}
+
+/* Removed while the caller waited for the lock: it lost the race, and the
+ * R just made again for the lock must not stay behind. */
+static int lost_race(const struct ctr *c, struct lockfile *l, struct err *e)
+{
+        lockfile_free(l);
+        drop_run_dir(c->rdir);
+        return err_set(e, ENOENT, "no container with name or ID \"%s\" found: no such container",
+                       c->name && *c->name ? c->name : c->id);
+}
+
+int ctr_lock(const struct ctr *c, struct lockfile **ret, struct err *e)
+{
+        struct lockfile *l = NULL;
+        int r = lock_rdir(c, &l, e);
+        if (r < 0)
+                return r;
+        if (!fs_exists(c->gdir))
+                return lost_race(c, l, e);
+        *ret = l;
+        return 0;
+}
+
+int ctr_lock_record(struct store *s, const struct ctr *c, struct lockfile **ret, struct err *e)
+{
+        struct lockfile *l = NULL;
+        int r = lock_rdir(c, &l, e);
+        if (r < 0)
+                return r;
+        _cleanup_json_ struct json *all = NULL;
+        if ((r = store_containers(s, &all, e)) < 0) {
+                lockfile_free(l);
+                return r;
+        }
+        for (size_t i = 0; i < all->arr.len; i++) {
+                const char *id = json_object_get_string(all->arr.items[i], "id");
+                if (id && STREQ(id, c->id)) {
+                        *ret = l;
+                        return 0;
+                }
+        }
+        return lost_race(c, l, e);
+}
+
+int ctr_record_create(struct store *s, const struct container_spec *spec, struct json **ret,
+                      struct lockfile **ret_lock, struct err *e)
+{
+        _cleanup_json_ struct json *rec = NULL;
+        int r = store_container_create(s, spec, &rec, e);
+        if (r < 0) {
+                /* Taken between the caller's check and the record: podman's
+                 * text, with the container that has the name now. */
+                _cleanup_json_ struct json *all = NULL;
+                const char *name = spec->names ? spec->names[0] : NULL;
+                if (e && e->code == EEXIST && name && store_containers(s, &all, NULL) == 0) {
+                        for (size_t i = 0; i < all->arr.len; i++) {
+                                if (!record_has_name(all->arr.items[i], name))
+                                        continue;
+                                err_done(e);
+                                return err_set(
+                                        e, EEXIST,
+                                        "creating container storage: the container name \"%s\" "
+                                        "is already in use by %s. You have to remove that "
+                                        "container to be able to reuse that name: that name is "
+                                        "already in use",
+                                        name, json_object_get_string(all->arr.items[i], "id"));
+                        }
+                }
+                return r;
+        }
+        /* The lock is taken at once, before anything of berth's exists in
+         * G: a command that finds the record (rm -f of the same name) waits
+         * until berth.json is written or this process died. Taking it
+         * before the record exists would leave an R without a record when
+         * berth is killed in between. Another command can still win the
+         * few instructions between the record and the lock; then it removed
+         * the container and this create fails cleanly. */
+        _cleanup_(ctr_freep) struct ctr *c = NULL;
+        if ((r = ctr_from_record(s, rec, &c, e)) < 0)
+                return r;
+        struct lockfile *l = NULL;
+        if ((r = ctr_lock(c, &l, e)) < 0) {
+                if (r == -ENOENT) {
+                        err_done(e);
+                        return err_set(e, ENOENT,
+                                       "container \"%s\" was removed by another command while it "
+                                       "was being created: no such container",
+                                       c->name);
+                }
+                return r;
+        }
+        *ret = steal_pointer(&rec);
+        *ret_lock = l;
         return 0;
 }
 

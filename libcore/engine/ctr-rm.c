@@ -54,6 +54,14 @@ static char **dependents(struct store *s, const struct ctr *c)
         return out;
 }
 
+/* Removed by another command meanwhile: the text of a failed lookup. */
+static int gone(struct err *e, const char *name)
+{
+        err_done(e);
+        return err_set(e, ENOENT, "no container with name or ID \"%s\" found: no such container",
+                       name);
+}
+
 int engine_container_remove(struct store *s, const char *name, const struct container_rm_opts *o,
                             char **ret_id, struct err *e)
 {
@@ -72,24 +80,38 @@ int engine_container_remove(struct store *s, const char *name, const struct cont
         for (char **d = deps; d && *d; d++)
                 if ((r = engine_container_remove(s, *d, o, NULL, e)) < 0)
                         return r;
-        struct ctr_state st;
-        if ((r = ctr_state_get(s, c, &st, e)) < 0)
-                return r;
-        bool running = st.status == CTR_RUNNING || st.status == CTR_PAUSED;
-        ctr_state_done(&st);
-        if (running) {
+        /* The state is read under the lock: a start (or a create) that
+         * holds it finishes first. Stopping must not hold it (the monitor's
+         * exit command takes it), so a container restarted meanwhile is
+         * stopped again, a bounded number of times. */
+        _cleanup_(lockfile_freep) struct lockfile *lk = NULL;
+        for (int attempt = 0;; attempt++) {
+                /* What the lock's holder wrote (berth.json of a create). */
+                _cleanup_(ctr_freep) struct ctr *now = NULL;
+                if ((r = ctr_lock_record(s, c, &lk, e)) < 0 ||
+                    (r = ctr_lookup(s, c->id, &now, e)) < 0)
+                        return r == -ENOENT ? gone(e, name) : r;
+                ctr_free(c);
+                c = steal_pointer(&now);
+                struct ctr_state st;
+                if ((r = ctr_state_get(s, c, &st, e)) < 0)
+                        return r;
+                bool running = st.status == CTR_RUNNING || st.status == CTR_PAUSED;
+                ctr_state_done(&st);
+                if (!running)
+                        break;
                 if (!o->force)
                         return err_set(e, EBUSY,
                                        "cannot remove container %s as it is running - running "
                                        "or paused containers cannot be removed without force: "
                                        "container state improper",
                                        c->id);
+                if (attempt >= 5)
+                        return err_set(e, EBUSY, "container %s keeps being restarted", c->id);
+                lockfile_free(steal_pointer(&lk));
                 if ((r = engine_container_stop(s, c->id, o->timeout, NULL, e)) < 0)
-                        return r;
+                        return r == -ENOENT ? gone(e, name) : r;
         }
-        _cleanup_(lockfile_freep) struct lockfile *lk = NULL;
-        if ((r = ctr_lock(c, &lk, e)) < 0)
-                return r;
         r = ctr_remove_locked(s, c, e);
         if (r < 0)
                 return r;
@@ -106,18 +128,25 @@ int engine_container_cleanup(struct store *s, const char *name, bool rm, struct 
         struct err le = {0};
         int r = ctr_lookup(s, name, &c, &le);
         if (r < 0) {
-                /* Removed already (rm -f, run --rm in the foreground). */
+                /* Removed already (rm -f, run --rm in the foreground), or
+                 * its record removed by another tool (podman rm -f): the
+                 * runtime state and cgroup must not outlive the container. */
+                if (le.code == ENOENT) {
+                        err_done(&le);
+                        if (digest_is_hex64(name))
+                                ctr_runtime_delete(s, name, true);
+                        return 0;
+                }
+                return err_move(e, &le);
+        }
+        _cleanup_(lockfile_freep) struct lockfile *lk = NULL;
+        if ((r = ctr_lock_record(s, c, &lk, &le)) < 0) {
                 if (le.code == ENOENT) {
                         err_done(&le);
                         return 0;
                 }
                 return err_move(e, &le);
         }
-        _cleanup_(lockfile_freep) struct lockfile *lk = NULL;
-        if ((r = ctr_lock(c, &lk, e)) < 0)
-                return r;
-        if (!fs_exists(c->gdir))
-                return 0;
         struct ctr_state st;
         if ((r = ctr_state_get(s, c, &st, e)) < 0)
                 return r;

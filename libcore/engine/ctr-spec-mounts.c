@@ -231,7 +231,8 @@ static void add_defaults(const struct ctr_spec_opts *o, bool netns_host, struct 
                 add(l, "/etc/hosts", "bind", o->hosts_path, fopts);
         if (o->hostname_path)
                 add(l, "/etc/hostname", "bind", o->hostname_path, fopts);
-        if (o->resolv_conf_path)
+        /* podman 4.3 gives a container of --network none no resolv.conf. */
+        if (o->resolv_conf_path && !(o->network && STREQ(o->network, "none")))
                 add(l, "/etc/resolv.conf", "bind", o->resolv_conf_path, fopts);
         if (o->containerenv_path)
                 add(l, "/run/.containerenv", "bind", o->containerenv_path, "bind rprivate");

@@ -303,6 +303,8 @@ static int start_locked(struct store *s, const struct config *cfg, const struct 
                 return r;
         if ((r = prepare_run_dir(c, cfg, e)) < 0 || (r = mount_rootfs(s, c, e)) < 0)
                 return r;
+        /* The last run's runtime state, if its exit command has not run yet. */
+        ctr_runtime_delete(s, c->id, true);
         _cleanup_strv_ char **argv = monitor_argv(s, cfg, c, monitor);
         _cleanup_close_ int sync = -1;
         /* Declared before the first goto: the cleanup must not see it

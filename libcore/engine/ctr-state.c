@@ -129,6 +129,10 @@ static int runtime_status(struct store *s, const char *id, pid_t pid)
         }
         if (res < 0)
                 res = pid_alive(pid) ? 1 : 0;
+        /* A zombie init has ended: the runtime's signal-0 check still sees
+         * it until the monitor reaps it, and an exec into it fails. */
+        else if (res > 0 && pid > 0 && !pid_alive(pid))
+                res = 0;
         return res;
 }
 
@@ -237,6 +241,21 @@ int ctr_signal(struct store *s, const struct ctr *c, const struct ctr_state *st,
                 r = kill(st->pid, sig) < 0 ? err_errno(&re, "kill %d", (int)st->pid) : 0;
         }
         if (r < 0) {
+                /* It ended meanwhile (stopped or removed by another command):
+                 * the error of a container found not running. */
+                struct ctr_state now;
+                if (ctr_state_get(s, c, &now, NULL) == 0) {
+                        bool ended = now.status != CTR_RUNNING && now.status != CTR_PAUSED;
+                        enum ctr_status was = now.status;
+                        ctr_state_done(&now);
+                        if (ended) {
+                                err_done(&re);
+                                return err_set(e, ESRCH,
+                                               "can only kill running containers. %s is in state "
+                                               "%s: container state improper",
+                                               c->id, ctr_status_to_string(was));
+                        }
+                }
                 err_move(e, &re);
                 return err_wrap(e, "sending signal %d to container %.12s", sig, c->id);
         }

@@ -48,6 +48,8 @@ int engine_container_stop(struct store *s, const char *name, int64_t timeout, ch
                 sig = SIGTERM;
         struct err ke = {0};
         r = ctr_signal(s, c, &st, sig, false, &ke);
+        if (r == 0 && st.status == CTR_PAUSED)
+                ctr_thaw(s, c); /* the stop signal waits for the thaw */
         if (r < 0)
                 log_debug("%s", ke.msg);
         err_done(&ke);

@@ -199,10 +199,8 @@ static void podman_default(struct rl_list *l, int resource, bool rootless,
 
 static struct json *limit_json(uint64_t v)
 {
-        /* RLIM_INFINITY does not fit berth's int64 JSON integers. */
-        if (v > INT64_MAX)
-                return json_new_double((double)v);
-        return json_new_int((int64_t)v);
+        /* Exact above INT64_MAX too: runc reads RLIM_INFINITY as a uint64. */
+        return json_new_uint(v);
 }
 
 int ctr_rlimits_build(char *const *ulimits, char *const *defaults, bool rootless,

@@ -506,3 +506,105 @@ int engine_container_restart(struct store *s, const struct config *cfg, const ch
 /* Allocates: a container's published ports as `port` prints them
  * ("80/tcp -> 0.0.0.0:8080"); NULL (none) until the network step. */
 int engine_container_ports(struct store *s, const char *name, char ***ret, struct err *e);
+
+/* ---------------------------------------------------------------- top, pause, stats, rename, prune */
+
+/* The processes of a running container: rows of cells, the first the
+ * headers, for podman's format descriptors (NULL/none: USER PID PPID %CPU
+ * ELAPSED TTY TIME COMMAND). Descriptors that are not ones podman knows are
+ * ps(1) options: ps runs in the container with them, printing to this
+ * process's stdout; then *ret_rows is NULL and *ret_ps_exit its exit code. */
+int engine_container_top(struct store *s, const char *name, char *const *descriptors,
+                         struct json **ret_rows, int *ret_ps_exit, struct err *e);
+/* Freeze / thaw every process of a running / paused container. Allocates *ret_id. */
+int engine_container_pause(struct store *s, const char *name, char **ret_id, struct err *e);
+int engine_container_unpause(struct store *s, const char *name, char **ret_id, struct err *e);
+/* Allocates: one item per container (the named ones, else the running ones,
+ * or every one with all) with podman's ContainerStats fields (ContainerID,
+ * Name, CPU, AvgCPU, CPUNano, SystemNano, MemUsage, MemLimit, MemPerc,
+ * NetInput, NetOutput, BlockInput, BlockOutput, PIDs); prev: the previous
+ * sample, whose CPUNano/SystemNano CPU is measured against (NULL: since the
+ * start). ENOTSUP rootless without cgroups v2, with podman's text. */
+int engine_containers_stats(struct store *s, char *const *names, bool all, const struct json *prev,
+                            struct json **ret, struct err *e);
+/* Allocates: template rows (the items' fields plus ID, CPUPerc, AVGCPU,
+ * MemPerc, MemUsage, NetIO, BlockIO, PIDS, UpTime texts). */
+struct json *engine_stats_rows(const struct json *items, bool no_trunc);
+/* Allocates: `stats --format json`'s list from rows (id, name, cpu_time, ...). */
+struct json *engine_stats_json(const struct json *rows);
+extern const char engine_stats_table[];
+struct json *engine_stats_headers(void);
+/* Rename a container (podman's name rule; a name any container of the store
+ * has is refused, EEXIST). Renaming to its own name does nothing. */
+int engine_container_rename(struct store *s, const char *name, const char *new_name,
+                            struct err *e);
+/* Remove every berth container that is not running or paused and matches
+ * the filters (until=, label=, label!=; EINVAL for others). Allocates
+ * *ret_ids (removed, full IDs) and *ret_errors (failures, may be NULL). */
+int engine_containers_prune(struct store *s, char *const *filters, char ***ret_ids,
+                            char ***ret_errors, struct err *e);
+
+/* ---------------------------------------------------------------- diff, commit */
+
+/* What `diff` compares: a container (else an image of that name), or only one kind. */
+enum engine_diff_what {
+        ENGINE_DIFF_ANY,
+        ENGINE_DIFF_CONTAINER,
+        ENGINE_DIFF_IMAGE,
+};
+/* Allocates: what a container's read-write layer (or an image's top layer)
+ * changes, [{"Path": "/etc", "Kind": 0}, ...] (0 changed, 1 added, 2
+ * deleted) in podman's order, without the paths podman hides (/dev, /proc,
+ * /sys, /run, /etc/hosts, /etc/hostname, /etc/resolv.conf, ...). */
+int engine_diff(struct store *s, const char *name, enum engine_diff_what what, struct json **ret,
+                struct err *e);
+/* Append changes as podman prints them: "C /etc" lines, or with json its
+ * {"changed": [...], "added": [...], "deleted": [...]} document. */
+void engine_diff_print(const struct json *changes, bool json, struct sbuf *out);
+
+struct commit_opts {
+        const char *image;   /* name of the new image (short names go under localhost/);
+                                NULL: untagged */
+        char **changes;      /* -c: CMD ENTRYPOINT ENV EXPOSE LABEL ONBUILD STOPSIGNAL USER
+                                VOLUME WORKDIR */
+        const char *message; /* -m: docker format only, as in podman */
+        const char *author;  /* -a */
+        const char *format;  /* "oci" (NULL) or "docker" */
+        const char *iidfile; /* written with the new ID */
+        bool pause;          /* freeze a running container while its layer is read */
+        bool squash;         /* one layer holding the whole tree */
+        bool include_volumes;
+};
+/* Make an image of a container's changes over its image (podman 4.3's
+ * config and history). Allocates *ret_id and, when ret_blobs is not NULL,
+ * the image's layer digests, base first. */
+int engine_container_commit(struct store *s, const char *name, const struct commit_opts *o,
+                            char **ret_id, char ***ret_blobs, struct err *e);
+
+/* ---------------------------------------------------------------- cp, export, mount */
+
+struct container_cp_opts {
+        bool archive;     /* chown what is copied in to the container's user (podman's
+                             default); false keeps the source's owners */
+        bool follow_link; /* -L: a symlink given as the container SRC is followed */
+        bool overwrite;   /* a directory may replace a non-directory and back */
+};
+/* Copy between a container and the host with docker's path rules: src and
+ * dst are "CONTAINER:PATH" (one of them) and a host path or "-" (a tar read
+ * from in_fd, or written to out_fd). Nothing outside the container's
+ * rootfs (or the mount a path is under) is read or written. */
+int engine_container_cp(struct store *s, const struct config *cfg, const char *src,
+                        const char *dst, const struct container_cp_opts *o, int in_fd, int out_fd,
+                        struct err *e);
+/* Write a tar of a container's whole filesystem (volumes excluded) to out_fd. */
+int engine_container_export(struct store *s, const char *name, int out_fd, struct err *e);
+/* Mount a container's rootfs (counted in the store) and allocate its path. */
+int engine_container_mount(struct store *s, const char *name, char **ret_path, struct err *e);
+/* Drop one count of a container's mount (with force all but a running
+ * container's own). *ret_id: allocated ID, NULL when a running container
+ * kept its only mount (podman skips it). Not being mounted is no error. */
+int engine_container_unmount(struct store *s, const char *name, bool force, char **ret_id,
+                             struct err *e);
+/* Allocates: the mounted containers of the store (any tool's) as podman's
+ * `mount --format json` lists them ({"id", "Names", "mountpoint"}). */
+int engine_containers_mounted(struct store *s, struct json **ret, struct err *e);

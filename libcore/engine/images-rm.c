@@ -12,13 +12,14 @@ static bool looks_like_id(const char *s)
         return strlen(hex) >= 3 && strspn(hex, "0123456789abcdef") == strlen(hex);
 }
 
-static size_t users_of(const struct json *containers, const char *id)
+/* How many containers (of any tool) use image id; *ret_first: one of them. */
+static size_t users_of(const struct json *containers, const char *id, const struct json **ret_first)
 {
         size_t n = 0;
         for (size_t i = 0; i < containers->arr.len; i++) {
                 const char *img = json_object_get_string(containers->arr.items[i], "image");
-                if (img && STREQ(img, id))
-                        n++;
+                if (img && STREQ(img, id) && n++ == 0)
+                        *ret_first = containers->arr.items[i];
         }
         return n;
 }
@@ -53,11 +54,26 @@ static int remove_one(struct store *s, const char *name, const struct rmi_opts *
         _cleanup_json_ struct json *containers = NULL;
         if ((r = store_containers(s, &containers, e)) < 0)
                 return r;
-        size_t users = users_of(containers, id);
-        if (users)
+        const struct json *user = NULL;
+        size_t users = users_of(containers, id, &user);
+        if (users) {
+                /* The container named, as podman's "image used by <ID>" does. */
+                const struct json *cn = json_object_get(user, "names");
+                const char *cid = json_object_get_string(user, "id");
+                const char *uname = cn && cn->type == JSON_ARRAY && cn->arr.len &&
+                                                    cn->arr.items[0]->type == JSON_STRING
+                                            ? cn->arr.items[0]->str.s
+                                            : cid;
+                if (users == 1)
+                        return err_set(e, EBUSY,
+                                       "image '%s' is in use by container '%s' (%.12s): remove "
+                                       "it first",
+                                       name, uname, cid ? cid : "");
                 return err_set(e, EBUSY,
-                               "image '%s' is in use by %zu container%s: remove %s first",
-                               name, users, users == 1 ? "" : "s", users == 1 ? "it" : "them");
+                               "image '%s' is in use by %zu containers, '%s' (%.12s) among "
+                               "them: remove them first",
+                               name, users, uname, cid ? cid : "");
+        }
         for (size_t i = 0; i < n; i++)
                 sbuf_printf(out, "Untagged: %s\n", names->arr.items[i]->str.s);
         if ((r = store_image_delete(s, id, NULL, e)) < 0)

@@ -8,14 +8,15 @@
 #include <sys/utsname.h>
 #include <sys/wait.h>
 
+#include "ctr-internal.h"
 #include "engine.h"
 #include "storage.h"
 
 extern char **environ;
 
 static const char *const default_caps[] = {
-        "CHOWN", "DAC_OVERRIDE", "FOWNER", "FSETID", "KILL", "NET_BIND_SERVICE",
-        "SETFCAP", "SETGID", "SETPCAP", "SETUID", "SYS_CHROOT",
+        "CHOWN",   "DAC_OVERRIDE", "FOWNER",  "FSETID", "KILL",       "NET_BIND_SERVICE",
+        "SETFCAP", "SETGID",       "SETPCAP", "SETUID", "SYS_CHROOT",
 };
 
 static struct json *cgroup_controllers(enum cgroup_mode mode, bool rootless)
@@ -190,13 +191,13 @@ static struct json *security(const struct config *cfg)
 {
         struct json *sec = json_new_object();
         _cleanup_free_ char *aa = NULL;
-        bool apparmor = fs_read_file(AT_FDCWD, "/sys/module/apparmor/parameters/enabled", 64,
-                                     &aa, NULL, NULL) == 0 &&
+        bool apparmor = fs_read_file(AT_FDCWD, "/sys/module/apparmor/parameters/enabled", 64, &aa,
+                                     NULL, NULL) == 0 &&
                         aa[0] == 'Y';
         json_object_set_bool(sec, "apparmorEnabled", apparmor);
         _cleanup_strv_ char **caps = NULL;
-        const struct json *cfg_caps = json_get_path(cfg->containers,
-                                                    "containers.default_capabilities");
+        const struct json *cfg_caps =
+                json_get_path(cfg->containers, "containers.default_capabilities");
         if (cfg_caps && cfg_caps->type == JSON_ARRAY) {
                 for (size_t i = 0; i < cfg_caps->arr.len; i++) {
                         const struct json *c = cfg_caps->arr.items[i];
@@ -231,8 +232,9 @@ static struct json *host_info(const struct config *cfg)
         json_object_set(h, "cgroupControllers", cgroup_controllers(mode, cfg->user.rootless));
         json_object_set_int(h, "cpus", sysconf(_SC_NPROCESSORS_ONLN));
         struct json *dist = json_new_object();
-        static const char *const osr[][2] = {
-                {"distribution", "ID"}, {"version", "VERSION_ID"}, {"codename", "VERSION_CODENAME"}};
+        static const char *const osr[][2] = {{"distribution", "ID"},
+                                             {"version", "VERSION_ID"},
+                                             {"codename", "VERSION_CODENAME"}};
         for (size_t i = 0; i < ARRAY_SIZE(osr); i++) {
                 char *v = host_os_release(osr[i][1]);
                 json_object_set(dist, osr[i][0], json_new_string_take(v ? v : xstrdup("")));
@@ -305,27 +307,58 @@ static struct json *registries_info(const struct config *cfg)
         return r;
 }
 
-/* Image and container counts, as podman info shows them; berth counts only
- * its own containers (none run before the containers step). */
+/* Image and container counts and the volume path, as podman info shows
+ * them; berth counts only its own containers, by state, and its volumes
+ * live in <graphroot>/berth/volumes. The keys are put in podman's order. */
 static void store_counts(const struct config *cfg, struct json *store)
 {
         _cleanup_(store_freep) struct store *s = NULL;
-        _cleanup_json_ struct json *images = NULL, *containers = NULL;
-        if (engine_store_open(cfg, &s, NULL) < 0 || store_images(s, &images, NULL) < 0 ||
-            store_containers(s, &containers, NULL) < 0)
+        _cleanup_json_ struct json *images = NULL;
+        if (engine_store_open(cfg, &s, NULL) < 0 || store_images(s, &images, NULL) < 0)
                 return;
-        int64_t ours = 0;
-        for (size_t i = 0; i < containers->arr.len; i++)
-                ours += store_container_is_berth(containers->arr.items[i]);
+        struct ctr **all = NULL;
+        size_t n = 0;
+        int64_t running = 0, paused = 0, stopped = 0;
+        if (ctr_list_all(s, &all, &n, NULL) == 0) {
+                for (size_t i = 0; i < n; i++) {
+                        struct ctr_state st;
+                        if (ctr_state_get(s, all[i], &st, NULL) < 0) {
+                                stopped++;
+                                continue;
+                        }
+                        running += st.status == CTR_RUNNING;
+                        paused += st.status == CTR_PAUSED;
+                        stopped += st.status != CTR_RUNNING && st.status != CTR_PAUSED;
+                        ctr_state_done(&st);
+                }
+                ctr_list_free(all, n);
+        }
         struct json *cs = json_new_object();
-        json_object_set_int(cs, "number", ours);
-        json_object_set_int(cs, "paused", 0);
-        json_object_set_int(cs, "running", 0);
-        json_object_set_int(cs, "stopped", ours);
-        json_object_set(store, "containerStore", cs);
+        json_object_set_int(cs, "number", (int64_t)n);
+        json_object_set_int(cs, "paused", paused);
+        json_object_set_int(cs, "running", running);
+        json_object_set_int(cs, "stopped", stopped);
         struct json *is = json_new_object();
         json_object_set_int(is, "number", (int64_t)images->arr.len);
-        json_object_set(store, "imageStore", is);
+        struct json *vp = json_new_string_take(xasprintf("%s/berth/volumes", store_graphroot(s)));
+        /* podman's order: configFile, containerStore, graphDriverName, ...,
+         * imageCopyTmpDir, imageStore, runRoot, volumePath. */
+        _cleanup_json_ struct json *old = json_copy(store);
+        while (store->obj.len)
+                json_object_remove(store, store->obj.keys[0]);
+        for (size_t i = 0; i < old->obj.len; i++) {
+                const char *k = old->obj.keys[i];
+                json_object_set(store, k, json_copy(old->obj.vals[i]));
+                if (STREQ(k, "configFile"))
+                        json_object_set(store, "containerStore", cs);
+                else if (STREQ(k, "imageCopyTmpDir"))
+                        json_object_set(store, "imageStore", is);
+        }
+        if (!json_object_get(store, "containerStore"))
+                json_object_set(store, "containerStore", cs);
+        if (!json_object_get(store, "imageStore"))
+                json_object_set(store, "imageStore", is);
+        json_object_set(store, "volumePath", vp);
 }
 
 int engine_info(const struct config *cfg, struct json **ret, struct err *e)

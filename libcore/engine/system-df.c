@@ -1,9 +1,14 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* berth system df: disk use of images, containers and volumes, podman's
  * table, with layers that several images share counted once. */
+#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
+#include "ctr-internal.h"
 #include "engine.h"
 #include "storage.h"
 
@@ -144,6 +149,181 @@ static int64_t created_of(const struct json *rec)
         return sec;
 }
 
+/* Bytes in regular files under dirfd/name, not following links (podman's
+ * SizeOfPath counts file sizes the same way); bounded depth. */
+static int64_t tree_size(int parent, const char *name, unsigned depth)
+{
+        int fd = openat(parent, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        if (fd < 0)
+                return 0;
+        DIR *d = fdopendir(fd);
+        if (!d) {
+                close(fd);
+                return 0;
+        }
+        int64_t total = 0;
+        struct dirent *de;
+        while ((de = readdir(d))) {
+                if (STREQ(de->d_name, ".") || STREQ(de->d_name, ".."))
+                        continue;
+                struct stat st;
+                if (fstatat(fd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+                        continue;
+                if (S_ISREG(st.st_mode))
+                        total += st.st_size;
+                else if (S_ISDIR(st.st_mode) && depth < 256)
+                        total += tree_size(fd, de->d_name, depth + 1);
+        }
+        closedir(d);
+        return total;
+}
+
+/* How many of berth's containers name each volume (berth.json). */
+static struct json *volume_links(struct store *s)
+{
+        struct json *links = json_new_object();
+        struct ctr **all = NULL;
+        size_t n = 0;
+        if (ctr_list_all(s, &all, &n, NULL) < 0)
+                return links;
+        for (size_t i = 0; i < n; i++) {
+                const struct json *vols = json_object_get(all[i]->berth, "named_volumes");
+                for (size_t k = 0; vols && vols->type == JSON_ARRAY && k < vols->arr.len; k++) {
+                        const char *name = json_object_get_string(vols->arr.items[k], "name");
+                        if (!name || json_object_get_string(vols->arr.items[k], "kind"))
+                                continue;
+                        json_object_set_int(links, name, json_object_get_int(links, name, 0) + 1);
+                }
+        }
+        ctr_list_free(all, n);
+        return links;
+}
+
+static char *join_command(const struct json *cmd)
+{
+        struct sbuf b = {0};
+        for (size_t i = 0; cmd && cmd->type == JSON_ARRAY && i < cmd->arr.len; i++)
+                if (cmd->arr.items[i]->type == JSON_STRING)
+                        sbuf_printf(&b, "%s%s", b.len ? " " : "", cmd->arr.items[i]->str.s);
+        return b.len ? sbuf_steal(&b) : (sbuf_done(&b), xstrdup(""));
+}
+
+/* berth's containers: their read-write layers, running ones active. */
+static int df_containers(struct store *s, int64_t now, struct json **ret_rows,
+                         struct json **ret_summary, struct err *e)
+{
+        struct ps_opts po = {.all = true, .size = true};
+        _cleanup_json_ struct json *items = NULL;
+        int r = engine_containers_list(s, &po, &items, e);
+        if (r < 0)
+                return r;
+        _cleanup_json_ struct json *links = json_new_object();
+        struct ctr **all = NULL;
+        size_t n = 0;
+        if (ctr_list_all(s, &all, &n, NULL) == 0) {
+                for (size_t i = 0; i < n; i++) {
+                        const struct json *vols = json_object_get(all[i]->berth, "named_volumes");
+                        int64_t count = 0;
+                        for (size_t k = 0; vols && vols->type == JSON_ARRAY && k < vols->arr.len;
+                             k++)
+                                count += json_object_get_string(vols->arr.items[k], "name") &&
+                                         !json_object_get_string(vols->arr.items[k], "kind");
+                        json_object_set_int(links, all[i]->id, count);
+                }
+                ctr_list_free(all, n);
+        }
+        struct json *rows = json_new_array();
+        int64_t total = 0, active = 0, size = 0, reclaimable = 0;
+        for (size_t i = 0; i < items->arr.len; i++) {
+                const struct json *it = items->arr.items[i];
+                const char *id = json_object_get_string(it, "Id");
+                const char *state = json_object_get_string(it, "State");
+                int64_t rw = json_object_get_int(json_object_get(it, "Size"), "RwSize", 0);
+                bool running = state && (STREQ(state, "running") || STREQ(state, "paused"));
+                total++;
+                size += rw;
+                if (running)
+                        active++;
+                else
+                        reclaimable += rw;
+                struct json *row = json_new_object();
+                _cleanup_free_ char *cshort = xstrndup(id ? id : "", 12);
+                json_object_set_string(row, "ContainerID", cshort);
+                json_object_set_string(row, "Id", id ? id : "");
+                const char *iid = json_object_get_string(it, "ImageID");
+                _cleanup_free_ char *ishort = xstrndup(iid ? iid : "", 12);
+                json_object_set_string(row, "Image", ishort);
+                json_object_set(row, "Command",
+                                json_new_string_take(join_command(json_object_get(it, "Command"))));
+                json_object_set_int(row, "LocalVolumes",
+                                    json_object_get_int(links, id ? id : "", 0));
+                json_object_set(row, "Size", json_new_string_take(df_size(rw)));
+                json_object_set_int(row, "RawSize", rw);
+                int64_t created = json_object_get_int(it, "Created", now);
+                json_object_set(
+                        row, "Created",
+                        json_new_string_take(human_duration(now > created ? now - created : 0)));
+                json_object_set_string(row, "Status", state ? state : "");
+                const struct json *names = json_object_get(it, "Names");
+                json_object_set_string(row, "Names",
+                                       names && names->type == JSON_ARRAY && names->arr.len &&
+                                                       names->arr.items[0]->type == JSON_STRING
+                                               ? names->arr.items[0]->str.s
+                                               : "");
+                json_array_append(rows, row);
+        }
+        /* podman lists them in ID order (its database's key order). */
+        for (size_t i = 1; i < rows->arr.len; i++)
+                for (size_t j = i;
+                     j > 0 && strcmp(json_object_get_string(rows->arr.items[j - 1], "Id"),
+                                     json_object_get_string(rows->arr.items[j], "Id")) > 0;
+                     j--) {
+                        struct json *t = rows->arr.items[j];
+                        rows->arr.items[j] = rows->arr.items[j - 1];
+                        rows->arr.items[j - 1] = t;
+                }
+        for (size_t i = 0; i < rows->arr.len; i++)
+                json_object_remove(rows->arr.items[i], "Id");
+        *ret_rows = rows;
+        *ret_summary = summary_row("Containers", total, active, size, reclaimable);
+        return 0;
+}
+
+/* berth's volumes: the size of their content; links are the containers
+ * that use them. Active is the sum of the links, as podman 4.3 counts it. */
+static int df_volumes(struct store *s, struct json **ret_rows, struct json **ret_summary,
+                      struct err *e)
+{
+        _cleanup_json_ struct json *vols = NULL;
+        int r = engine_volumes_list(s, NULL, &vols, e);
+        if (r < 0)
+                return r;
+        _cleanup_json_ struct json *links = volume_links(s);
+        struct json *rows = json_new_array();
+        int64_t active = 0, size = 0, reclaimable = 0;
+        for (size_t i = 0; i < vols->arr.len; i++) {
+                const struct json *v = vols->arr.items[i];
+                const char *name = json_object_get_string(v, "Name");
+                const char *mp = json_object_get_string(v, "Mountpoint");
+                int64_t sz = mp ? tree_size(AT_FDCWD, mp, 0) : 0;
+                int64_t nl = json_object_get_int(links, name ? name : "", 0);
+                active += nl;
+                size += sz;
+                if (!nl)
+                        reclaimable += sz;
+                struct json *row = json_new_object();
+                json_object_set_string(row, "VolumeName", name ? name : "");
+                json_object_set_int(row, "Links", nl);
+                json_object_set(row, "Size", json_new_string_take(df_size(sz)));
+                json_object_set_int(row, "RawSize", sz);
+                json_array_append(rows, row);
+        }
+        *ret_rows = rows;
+        *ret_summary =
+                summary_row("Local Volumes", (int64_t)vols->arr.len, active, size, reclaimable);
+        return 0;
+}
+
 int engine_system_df(struct store *s, struct json **ret, struct err *e)
 {
         _cleanup_json_ struct json *images = NULL, *layers = NULL, *containers = NULL;
@@ -216,48 +396,26 @@ int engine_system_df(struct store *s, struct json **ret, struct err *e)
                 json_array_append(image_rows, row);
         }
 
-        /* berth's own containers only; they run from the containers step on,
-         * so none is active yet and their read-write layers are not sized. */
-        struct json *ctr_rows = json_new_array();
-        int64_t nctr = 0;
-        for (size_t i = 0; i < containers->arr.len; i++) {
-                const struct json *c = containers->arr.items[i];
-                if (!store_container_is_berth(c))
-                        continue;
-                nctr++;
-                struct json *row = json_new_object();
-                const char *cid = json_object_get_string(c, "id");
-                _cleanup_free_ char *cshort = xstrndup(cid ? cid : "", 12);
-                json_object_set_string(row, "ContainerID", cshort);
-                const char *iid = json_object_get_string(c, "image");
-                _cleanup_free_ char *ishort = xstrndup(iid ? iid : "", 12);
-                json_object_set_string(row, "Image", ishort);
-                json_object_set_string(row, "Command", "");
-                json_object_set_int(row, "LocalVolumes", 0);
-                json_object_set_string(row, "Size", "0B");
-                _cleanup_free_ char *since = human_duration(now - created_of(c));
-                json_object_set_string(row, "Created", since);
-                json_object_set_string(row, "Status", "created");
-                const struct json *cn = json_object_get(c, "names");
-                const char *n0 = cn && cn->type == JSON_ARRAY && cn->arr.len &&
-                                                 cn->arr.items[0]->type == JSON_STRING
-                                         ? cn->arr.items[0]->str.s
-                                         : "";
-                json_object_set_string(row, "Names", n0);
-                json_array_append(ctr_rows, row);
+        struct json *ctr_rows = NULL, *vol_rows = NULL, *csum = NULL, *vsum = NULL;
+        if ((r = df_containers(s, now, &ctr_rows, &csum, e)) < 0)
+                return r;
+        if ((r = df_volumes(s, &vol_rows, &vsum, e)) < 0) {
+                json_free(ctr_rows);
+                json_free(csum);
+                return r;
         }
 
         struct json *summary = json_new_array();
         json_array_append(summary, summary_row("Images", (int64_t)images->arr.len, active, total,
                                                total - active_size));
-        json_array_append(summary, summary_row("Containers", nctr, 0, 0, 0));
-        json_array_append(summary, summary_row("Local Volumes", 0, 0, 0, 0));
+        json_array_append(summary, csum);
+        json_array_append(summary, vsum);
 
         struct json *out = json_new_object();
         json_object_set(out, "Summary", summary);
         json_object_set(out, "Images", image_rows);
         json_object_set(out, "Containers", ctr_rows);
-        json_object_set(out, "Volumes", json_new_array());
+        json_object_set(out, "Volumes", vol_rows);
         *ret = out;
         return 0;
 }

@@ -16,13 +16,17 @@
  * a directory without a readable record is skipped by listings (a create
  * that was interrupted), and removed by rm/prune.
  *
- * The set lock is a berth lock: it is never held while a storage lock is
- * taken (users are found from a snapshot of containers.json read before it).
+ * The set lock is a berth lock, taken after a container's lock and before
+ * any storage lock (storage calls take theirs inside and never wait on a
+ * berth lock): `create` holds it across store_container_create, and
+ * `volume rm` reads containers.json under it. It is never held while a
+ * container lock is taken or a process is waited for.
  */
 #pragma once
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "base.h"
 
@@ -93,6 +97,17 @@ struct engine_volume;
 /* Set v's needs_* flags from its record. */
 void vol_flags_from_record(struct engine_volume *v, const struct json *rec);
 
+/* The set lock of a store's volumes, held for writing: `create` holds it
+ * from resolving its volumes until the container's config.json names them,
+ * so `volume rm` (which looks for users under it) sees the container or
+ * runs before it. Lock order: a container's lock, then this one, then
+ * storage locks (inside storage calls). */
+int vol_set_lock(struct store *s, struct lockfile **ret, struct err *e);
+/* engine_volume_get_or_create with the set lock already held (held: the
+ * lock from vol_set_lock; NULL: take and release it here). */
+int vol_get_or_create_held(struct store *s, const char *name, struct lockfile *held,
+                           struct engine_volume **ret, struct err *e);
+
 /* Take the set lock of v and load its record. */
 int vol_begin_locked(struct engine_volume *v, struct lockfile **ret_lock, struct json **ret_rec,
                      struct err *e);
@@ -102,6 +117,13 @@ int vol_commit(struct engine_volume *v, struct json *rec, struct err *e);
 /* Allocates: the IDs of berth containers whose config.json mounts data_dir
  * (or a path under it), from a snapshot of containers.json. */
 int vol_users(struct store *s, const char *data_dir, char ***ret, struct err *e);
+
+/* Whether :U must refuse to chown path ("/", "/etc", "/usr", the home
+ * directory, ... as containers/common lists them). */
+bool vol_chown_dangerous(const char *path);
+/* Give path and everything under it on the same file system to uid:gid,
+ * never following a symlink. */
+int vol_chown_tree(const char *path, uid_t uid, gid_t gid, struct err *e);
 
 /* Copy the tree at src_dirfd into the empty directory dst_dirfd: files,
  * directories, symlinks (as links, never followed), hard links, fifos and

@@ -261,8 +261,12 @@ struct json *engine_volumes_rows(const struct json *items)
         return rows;
 }
 
-/* Remove one volume (exact name) if no container uses it, or with force
- * after removing its users; under the set lock, with users read first. */
+/* Remove one volume if no container uses it, or with force after removing
+ * its users. Users are looked for under the set lock, and the directory
+ * goes under that same lock, so a `create` (which holds the lock until its
+ * config.json names the volume) is either seen or comes after. Containers
+ * are removed without the lock (their own lock comes first); a container
+ * made meanwhile is found on the next round. */
 static int remove_one(struct store *s, const struct vol_paths *p, const char *word,
                       const struct volume_rm_opts *o, char **ret_name, struct err *e)
 {
@@ -270,49 +274,60 @@ static int remove_one(struct store *s, const struct vol_paths *p, const char *wo
         int r = vol_lookup(p, word, &name, e);
         if (r < 0)
                 return r;
+        bool force = o && o->force;
         _cleanup_free_ char *data = xasprintf("%s/%s/%s", p->root, name, VOL_DATA);
-        _cleanup_strv_ char **users = NULL;
-        r = vol_users(s, data, &users, e);
-        if (r < 0)
-                return r;
-        if (users[0] && !(o && o->force)) {
+        for (int round = 0;; round++) {
+                _cleanup_strv_ char **users = NULL;
+                {
+                        _cleanup_(lockfile_freep) struct lockfile *l = NULL;
+                        if ((r = vol_lock(p, &l, e)) < 0)
+                                return r;
+                        _cleanup_json_ struct json *rec = NULL;
+                        if ((r = vol_record_load(p, name, &rec, e)) < 0)
+                                return r;
+                        if ((r = vol_users(s, data, &users, e)) < 0)
+                                return r;
+                        if (!users[0]) {
+                                if (json_object_get_int(rec, "MountCount", 0) > 0 &&
+                                    vol_is_mount_root(data) && !force)
+                                        return err_set(e, EBUSY,
+                                                       "volume %s is mounted for a running "
+                                                       "container: volume is being used",
+                                                       name);
+                                if ((r = vol_dir_remove(p, name, e)) < 0)
+                                        return r;
+                                *ret_name = steal_pointer(&name);
+                                return 0;
+                        }
+                }
                 _cleanup_free_ char *list = strv_join(users, ", ");
-                return err_set(e, EBUSY,
-                               "volume %s is being used by the following container(s): %s: "
-                               "volume is being used",
-                               name, list);
+                if (!force)
+                        return err_set(e, EBUSY,
+                                       "volume %s is being used by the following container(s): "
+                                       "%s: volume is being used",
+                                       name, list);
+                if (!o->remove_ctr)
+                        return err_set(e, EBUSY,
+                                       "volume %s is being used by the following container(s): "
+                                       "%s: remove them first",
+                                       name, list);
+                if (round >= 16)
+                        return err_set(e, EBUSY,
+                                       "volume %s is still being used: new containers keep "
+                                       "taking it (%s): volume is being used",
+                                       name, list);
+                for (char **u = users; *u; u++) {
+                        struct err ce = {0};
+                        r = o->remove_ctr(s, *u, o->userdata, &ce);
+                        /* Gone meanwhile (removed by someone else): fine. */
+                        if (r < 0 && ce.code != ENOENT) {
+                                err_move(e, &ce);
+                                return err_wrap(e, "removing container %s that uses volume %s", *u,
+                                                name);
+                        }
+                        err_done(&ce);
+                }
         }
-        if (users[0] && !o->remove_ctr) {
-                _cleanup_free_ char *list = strv_join(users, ", ");
-                return err_set(e, EBUSY,
-                               "volume %s is being used by the following container(s): %s: "
-                               "remove them first (berth cannot remove containers here yet)",
-                               name, list);
-        }
-        for (char **u = users; *u; u++) {
-                r = o->remove_ctr(s, *u, o->userdata, e);
-                if (r < 0 && r != -ENOENT)
-                        return err_wrap(e, "removing container %s that uses volume %s", *u, name);
-        }
-        _cleanup_(lockfile_freep) struct lockfile *l = NULL;
-        r = vol_lock(p, &l, e);
-        if (r < 0)
-                return r;
-        _cleanup_json_ struct json *rec = NULL;
-        r = vol_record_load(p, name, &rec, e);
-        if (r < 0)
-                return r;
-        if (json_object_get_int(rec, "MountCount", 0) > 0 && vol_is_mount_root(data) &&
-            !(o && o->force))
-                return err_set(e, EBUSY,
-                               "volume %s is mounted for a running container: volume "
-                               "is being used",
-                               name);
-        r = vol_dir_remove(p, name, e);
-        if (r < 0)
-                return r;
-        *ret_name = steal_pointer(&name);
-        return 0;
 }
 
 int engine_volumes_remove(struct store *s, char *const *names, const struct volume_rm_opts *o,

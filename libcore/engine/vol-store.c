@@ -395,8 +395,23 @@ void vol_flags_from_record(struct engine_volume *v, const struct json *rec)
         vol_options_done(&vo);
 }
 
+int vol_set_lock(struct store *s, struct lockfile **ret, struct err *e)
+{
+        struct vol_paths p = {0};
+        vol_paths_init(s, &p);
+        int r = vol_lock(&p, ret, e);
+        vol_paths_done(&p);
+        return r;
+}
+
 int engine_volume_get_or_create(struct store *s, const char *name, struct engine_volume **ret,
                                 struct err *e)
+{
+        return vol_get_or_create_held(s, name, NULL, ret, e);
+}
+
+int vol_get_or_create_held(struct store *s, const char *name, struct lockfile *held,
+                           struct engine_volume **ret, struct err *e)
 {
         _cleanup_free_ char *n = name ? xstrdup(name) : random_name();
         int r = vol_name_check(n, e);
@@ -407,7 +422,7 @@ int engine_volume_get_or_create(struct store *s, const char *name, struct engine
         _cleanup_(lockfile_freep) struct lockfile *l = NULL;
         _cleanup_json_ struct json *rec = NULL;
         bool created = false;
-        r = vol_lock(&p, &l, e);
+        r = held ? 0 : vol_lock(&p, &l, e);
         if (r == 0) {
                 struct err le = {0};
                 r = vol_record_load(&p, n, &rec, &le);

@@ -116,6 +116,26 @@ fresh_data_home() {
         fi
 }
 
+@test "info agrees with podman: rootless CONTAINERS_STORAGE_CONF naming another graphroot" {
+        skip_if_root "berth_isolate's own storage.conf sets root's graphroot"
+        require_cmd podman
+        berth_isolate
+        # podman 4.3, rootless, takes that file's driver and options but not
+        # its graphroot or runroot; rootless_storage_path still counts.
+        local conf=$BERTH_TEST_DIR/env-storage.conf
+        printf '[storage]\ndriver = "vfs"\ngraphroot = "%s"\nrunroot = "%s"\n' \
+                "$BERTH_TEST_DIR/other-root" "$BERTH_TEST_DIR/other-run" >"$conf"
+        fresh_data_home envconf
+        CONTAINERS_STORAGE_CONF=$conf compare_with_podman "CONTAINERS_STORAGE_CONF"
+        CONTAINERS_STORAGE_CONF=$conf run_berth info --format '{{.Store.GraphRoot}}'
+        assert_output "$XDG_DATA_HOME/containers/storage"
+        printf 'rootless_storage_path = "%s"\n' "$BERTH_TEST_DIR/rsp" >>"$conf"
+        fresh_data_home envconf-rsp
+        CONTAINERS_STORAGE_CONF=$conf compare_with_podman "CONTAINERS_STORAGE_CONF with rootless_storage_path"
+        CONTAINERS_STORAGE_CONF=$conf run_berth info --format '{{.Store.GraphRoot}}'
+        assert_output "$BERTH_TEST_DIR/rsp"
+}
+
 @test "info agrees with podman: root's system defaults" {
         skip_if_rootless "the system store is root's"
         require_cmd podman

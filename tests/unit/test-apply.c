@@ -116,19 +116,6 @@ static int memfd_with(const void *buf, size_t len)
         return fd;
 }
 
-/* Allocates: the whole content of fd (from offset 0). */
-static char *fd_slurp(int fd, size_t *ret_len)
-{
-        struct sbuf b = {0};
-        char tmp[65536];
-        ssize_t n;
-        assert_int_equal(lseek(fd, 0, SEEK_SET), 0);
-        while ((n = read(fd, tmp, sizeof(tmp))) > 0)
-                sbuf_append_len(&b, tmp, (size_t)n);
-        *ret_len = b.len;
-        return b.buf ? b.buf : xstrdup("");
-}
-
 /* Apply buf; returns layer_apply's result, tarsplit fd in *ret_ts. */
 static int apply_buf(struct fx *f, const void *buf, size_t len, struct apply_result *res,
                      int *ret_ts, struct err *e)
@@ -204,7 +191,7 @@ static char *filter_cmd(const char *cmd, const void *buf, size_t len, size_t *re
         int st;
         waitpid(pid, &st, 0);
         assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
-        return fd_slurp(out, ret_len);
+        return unit_fd_slurp(out, ret_len);
 }
 
 /* Apply (compressed as given), check digests and sizes against
@@ -231,7 +218,7 @@ static void round_trip(struct fx *f, const char *tar, size_t tar_len, const char
         if (tarsplit_assemble(ts, f->rootfd, out, &e) < 0)
                 fail_msg("assemble failed: %s", e.msg);
         size_t n;
-        _cleanup_free_ char *again = fd_slurp(out, &n);
+        _cleanup_free_ char *again = unit_fd_slurp(out, &n);
         assert_int_equal(n, tar_len);
         assert_memory_equal(again, tar, tar_len);
 }
@@ -1044,7 +1031,7 @@ static void test_diff_naive(void **state)
         if (layer_diff_naive(pfd, lfd, out, &e) < 0)
                 fail_msg("diff: %s", e.msg);
         size_t n;
-        _cleanup_free_ char *tar = fd_slurp(out, &n);
+        _cleanup_free_ char *tar = unit_fd_slurp(out, &n);
         assert_true(n > 0 && n % 512 == 0);
         /* unchanged files are not in it; removals are whiteouts */
         assert_null(memmem(tar, n, "keep/k", 6));
@@ -1055,7 +1042,7 @@ static void test_diff_naive(void **state)
         _cleanup_close_ int out2 = memfd_create("diff2", MFD_CLOEXEC);
         assert_int_equal(layer_diff_naive(pfd, lfd, out2, &e), 0);
         size_t n2;
-        _cleanup_free_ char *tar2 = fd_slurp(out2, &n2);
+        _cleanup_free_ char *tar2 = unit_fd_slurp(out2, &n2);
         assert_int_equal(n, n2);
         assert_memory_equal(tar, tar2, n);
 
@@ -1068,7 +1055,7 @@ static void test_diff_naive(void **state)
         _cleanup_close_ int out3 = memfd_create("diff3", MFD_CLOEXEC);
         assert_int_equal(layer_diff_naive(-1, lfd, out3, &e), 0);
         size_t n3;
-        _cleanup_free_ char *tar3 = fd_slurp(out3, &n3);
+        _cleanup_free_ char *tar3 = unit_fd_slurp(out3, &n3);
         reset_root(f);
         apply_ok(f, tar3, n3);
         _cleanup_free_ char *got3 = tree_listing(f->root);
@@ -1122,7 +1109,7 @@ static void test_diff_overlay(void **state)
         if (layer_diff_overlay(ufd, false, out, &e) < 0)
                 fail_msg("diff: %s", e.msg);
         size_t n;
-        _cleanup_free_ char *tar = fd_slurp(out, &n);
+        _cleanup_free_ char *tar = unit_fd_slurp(out, &n);
         assert_non_null(memmem(tar, n, "etc/.wh.b", 9));
         assert_non_null(memmem(tar, n, "opq/.wh..wh..opq", 16));
         assert_null(memmem(tar, n, "trusted.overlay", 15));
@@ -1146,7 +1133,7 @@ static void test_diff_overlay(void **state)
         _cleanup_close_ int out2 = memfd_create("diff2", MFD_CLOEXEC);
         assert_int_equal(layer_diff_overlay(f->rootfd, false, out2, &e), 0);
         size_t n2;
-        _cleanup_free_ char *tar2 = fd_slurp(out2, &n2);
+        _cleanup_free_ char *tar2 = unit_fd_slurp(out2, &n2);
         assert_int_equal(n2, n);
         tar_assert_same(tar2, tar, n);
         unit_rmtree(base);

@@ -830,6 +830,41 @@ static void test_rootless_user_storage_conf(void **state)
         assert_strv(c->files_read, custom);
         config_free(c);
 
+        /* podman 4.3 rootless takes the driver and every option of that
+         * file, old [storage.options] places included, but never its
+         * graphroot or runroot: rootless_storage_path or the default. */
+        put(f, "/custom.conf",
+            "[storage]\n"
+            "driver = \"overlay\"\n"
+            "graphroot = \"/elsewhere/graph\"\n"
+            "runroot = \"/elsewhere/run\"\n"
+            "[storage.options]\n"
+            "ignore_chown_errors = \"true\"\n"
+            "skip_mount_home = \"true\"\n"
+            "inodes = \"9\"\n"
+            "[storage.options.overlay]\n"
+            "mount_program = \"/usr/bin/fuse-overlayfs\"\n"
+            "mountopt = \"nodev\"\n");
+        c = load(f);
+        assert_string_equal(c->storage.driver, "overlay");
+        assert_string_equal(c->storage.graphroot, P(f, "/home/.local/share/containers/storage"));
+        assert_string_equal(c->storage.runroot, P(f, "/xdg/containers"));
+        assert_strv(c->storage.options, "overlay.ignore_chown_errors=true",
+                    "overlay.mount_program=/usr/bin/fuse-overlayfs", "overlay.mountopt=nodev",
+                    "overlay.skip_mount_home=true");
+        assert_string_equal(c->storage.mount_program, "/usr/bin/fuse-overlayfs");
+        config_free(c);
+        put(f, "/custom.conf",
+            "[storage]\n"
+            "driver = \"devicemapper\"\n"
+            "graphroot = \"/elsewhere/graph\"\n"
+            "rootless_storage_path = \"$HOME/rsp2\"\n");
+        c = load(f);
+        assert_string_equal(c->storage.driver, "vfs");
+        assert_string_equal(c->storage.graphroot, P(f, "/home/rsp2"));
+        assert_string_equal(c->storage.runroot, P(f, "/xdg/containers"));
+        config_free(c);
+
         /* A malformed user file is an error naming its line. */
         setenv_fx(f, "CONTAINERS_STORAGE_CONF", NULL);
         setenv_fx(f, "XDG_CONFIG_HOME", NULL);

@@ -271,6 +271,79 @@ static void test_numbers(void **state)
         assert_int_equal(tiny->type, JSON_DOUBLE);
 }
 
+/* Integers above INT64_MAX up to 2^64-1 (RLIM_INFINITY in an OCI config)
+ * must survive exactly: Go's uint64 refuses 1.8446744073709552e19. */
+static void test_uint64(void **state)
+{
+        (void)state;
+        round_trip("[18446744073709551615,9223372036854775808,18446744073709551614]");
+        round_trip("{\"hard\":18446744073709551615,\"soft\":0}");
+
+        _cleanup_json_ struct json *j =
+                parse_ok("[18446744073709551615,9223372036854775808,9223372036854775807,"
+                         "18446744073709551616,-9223372036854775809,1.5,-1,18446744073709551615.0,"
+                         "1e19,-0]");
+        uint64_t u = 0;
+        assert_true(json_get_uint(j->arr.items[0], &u));
+        assert_true(u == UINT64_MAX);
+        /* Readers that know only int64 and double still see a double. */
+        assert_int_equal(j->arr.items[0]->type, JSON_DOUBLE);
+        assert_true(j->arr.items[0]->d == 18446744073709551616.0);
+        assert_true(json_get_uint(j->arr.items[1], &u));
+        assert_true(u == 9223372036854775808ULL);
+        assert_true(json_get_uint(j->arr.items[2], &u));
+        assert_true(u == INT64_MAX);
+        assert_int_equal(j->arr.items[2]->type, JSON_INT);
+        /* Past 2^64, negative, fractional or written as a float: no uint. */
+        for (size_t i = 3; i < j->arr.len; i++) {
+                u = 42;
+                assert_false(json_get_uint(j->arr.items[i], &u));
+                assert_true(u == 42);
+        }
+        assert_int_equal(j->arr.items[3]->type, JSON_DOUBLE);
+        assert_int_equal(j->arr.items[4]->type, JSON_DOUBLE);
+        assert_false(json_get_uint(NULL, &u));
+
+        /* Built values: small ones are plain integers. */
+        _cleanup_json_ struct json *o = json_new_object();
+        json_object_set_uint(o, "max", UINT64_MAX);
+        json_object_set_uint(o, "small", 7);
+        json_object_set_uint(o, "edge", (uint64_t)INT64_MAX + 1);
+        assert_int_equal(json_object_get(o, "small")->type, JSON_INT);
+        assert_true(json_object_get_uint(o, "max", 0) == UINT64_MAX);
+        assert_true(json_object_get_uint(o, "small", 0) == 7);
+        assert_true(json_object_get_uint(o, "missing", 9) == 9);
+        gen_is(o, 0, "{\"max\":18446744073709551615,\"small\":7,\"edge\":9223372036854775808}");
+        gen_is(o, JSON_GEN_PRETTY,
+               "{\n  \"max\": 18446744073709551615,\n  \"small\": 7,\n"
+               "  \"edge\": 9223372036854775808\n}");
+
+        /* Copies keep the exact value; equality tells neighbours apart,
+         * which their doubles cannot. */
+        _cleanup_json_ struct json *c = json_copy(o);
+        assert_true(json_equal(o, c));
+        assert_true(json_object_get_uint(c, "max", 0) == UINT64_MAX);
+        _cleanup_json_ struct json *m1 = json_new_uint(UINT64_MAX - 1);
+        _cleanup_json_ struct json *m = json_new_uint(UINT64_MAX);
+        _cleanup_json_ struct json *mi = json_new_int(INT64_MAX);
+        _cleanup_json_ struct json *p63 = json_new_uint((uint64_t)INT64_MAX + 1);
+        _cleanup_json_ struct json *d63 = json_new_double(9223372036854775808.0);
+        assert_false(json_equal(m, m1));
+        assert_true(json_equal(m, json_object_get(o, "max")));
+        assert_false(json_equal(mi, p63));
+        assert_false(json_equal(p63, mi));
+        assert_true(json_equal(p63, d63));
+        _cleanup_free_ char *out = json_generate(m1, 0);
+        assert_string_equal(out, "18446744073709551614");
+
+        /* A plain double that prints as an integer reads back equal. */
+        _cleanup_json_ struct json *d19 = json_new_double(1e19);
+        _cleanup_free_ char *t = json_generate(d19, 0);
+        assert_string_equal(t, "10000000000000000000");
+        _cleanup_json_ struct json *back = parse_ok(t);
+        assert_true(json_equal(d19, back));
+}
+
 static void test_double_format(void **state)
 {
         (void)state;
@@ -553,6 +626,7 @@ int main(void)
                 cmocka_unit_test(test_type_names),
                 cmocka_unit_test(test_round_trips),
                 cmocka_unit_test(test_numbers),
+                cmocka_unit_test(test_uint64),
                 cmocka_unit_test(test_double_format),
                 cmocka_unit_test(test_nul_in_strings),
                 cmocka_unit_test(test_escape_html),

@@ -33,18 +33,6 @@ static int memfd_with(const void *buf, size_t len)
         return fd;
 }
 
-static char *fd_slurp(int fd, size_t *ret_len)
-{
-        struct sbuf b = {0};
-        char tmp[65536];
-        ssize_t n;
-        assert_int_equal(lseek(fd, 0, SEEK_SET), 0);
-        while ((n = read(fd, tmp, sizeof(tmp))) > 0)
-                sbuf_append_len(&b, tmp, (size_t)n);
-        *ret_len = b.len;
-        return b.buf ? b.buf : xstrdup("");
-}
-
 static char *gunzip_buf(const char *in, size_t len, size_t *ret_len)
 {
         z_stream z = {0};
@@ -104,7 +92,7 @@ static char *tokenize(const void *tar, size_t len, size_t chunk, int compression
                 fail_msg("finish: %s", e.msg);
         assert_int_equal(tarsplit_writer_finish(w, &e), 0);
         size_t zl;
-        _cleanup_free_ char *z = fd_slurp(fd, &zl);
+        _cleanup_free_ char *z = unit_fd_slurp(fd, &zl);
         return gunzip_buf(z, zl, ret_len);
 }
 
@@ -150,7 +138,7 @@ static char *run_cmd(const char *cmd, size_t *ret_len)
         waitpid(pid, &st, 0);
         if (!WIFEXITED(st) || WEXITSTATUS(st) != 0)
                 return NULL;
-        return fd_slurp(out, ret_len);
+        return unit_fd_slurp(out, ret_len);
 }
 
 static void build_sample(struct mktar *t)
@@ -496,7 +484,7 @@ static int assemble_lines(struct asm_fx *f, const char *jsonl, size_t len, char 
         _cleanup_close_ int out = memfd_create("out", MFD_CLOEXEC);
         int r = tarsplit_assemble(in, f->rootfd, out, e);
         if (r >= 0 && ret_out)
-                *ret_out = fd_slurp(out, ret_len);
+                *ret_out = unit_fd_slurp(out, ret_len);
         return r;
 }
 
@@ -633,7 +621,7 @@ static void test_assemble_bad_gzip(void **state)
         if (tarsplit_assemble(t2, f->rootfd, out2, &e) < 0)
                 fail_msg("two members: %s", e.msg);
         size_t n;
-        _cleanup_free_ char *got = fd_slurp(out2, &n);
+        _cleanup_free_ char *got = unit_fd_slurp(out2, &n);
         assert_int_equal(n, 6);
         assert_memory_equal(got, "ABCABC", 6);
 }

@@ -483,6 +483,88 @@ static void test_table_end_to_end(void **state)
                                  "ffff          1 GB        x\n");
 }
 
+/* report_render of a two-image list, compared with podman 4.3.1's
+ * `podman images --format FORMAT` for the same images. */
+static void render_is(const char *format, const char *want)
+{
+        _cleanup_err_ struct err e = {0};
+        _cleanup_json_ struct json *h = parse_json("{\"ID\":\"IMAGE ID\"}");
+        _cleanup_json_ struct json *rows =
+                parse_json("[{\"Repository\":\"localhost/bb\",\"Tag\":\"latest\","
+                           "\"ID\":\"a57f35341530\"},{\"Repository\":"
+                           "\"localhost/a-much-longer-name\",\"Tag\":\"v1.2.3\","
+                           "\"ID\":\"a57f35341530\"}]");
+        struct sbuf out = {0};
+        if (report_render(format, "{{.ID}}", rows, true, h, &out, &e) < 0)
+                fail_msg("render '%s': %s", format, e.msg);
+        assert_string_equal(out.buf ? out.buf : "", want);
+        sbuf_done(&out);
+}
+
+static void test_table_spaces(void **state)
+{
+        (void)state;
+        /* podman: each space of a table format separates columns. */
+        render_is("table {{.Repository}} {{.Tag}}", "REPOSITORY                    TAG\n"
+                                                    "localhost/bb                  latest\n"
+                                                    "localhost/a-much-longer-name  v1.2.3\n");
+        /* two spaces: an empty column between */
+        render_is("table {{.Repository}}  {{.Tag}}",
+                  "REPOSITORY                                TAG\n"
+                  "localhost/bb                              latest\n"
+                  "localhost/a-much-longer-name              v1.2.3\n");
+        /* literal words become columns of their own */
+        render_is("table {{.Repository}} X {{.Tag}}",
+                  "REPOSITORY                    X           TAG\n"
+                  "localhost/bb                  X           latest\n"
+                  "localhost/a-much-longer-name  X           v1.2.3\n");
+        render_is("table {{.Repository}} - {{.Tag}} end",
+                  "REPOSITORY                    -           TAG         end\n"
+                  "localhost/bb                  -           latest      end\n"
+                  "localhost/a-much-longer-name  -           v1.2.3      end\n");
+        render_is("table lit {{.Repository}}", "lit         REPOSITORY\n"
+                                               "lit         localhost/bb\n"
+                                               "lit         localhost/a-much-longer-name\n");
+        /* other text is kept; a header with a space stays one cell */
+        render_is("table {{.Repository}}:{{.Tag}} {{.ID}}",
+                  "REPOSITORY:TAG                       IMAGE ID\n"
+                  "localhost/bb:latest                  a57f35341530\n"
+                  "localhost/a-much-longer-name:v1.2.3  a57f35341530\n");
+        /* spaces and \t mixed */
+        render_is("table {{.Repository}}\\t{{.Tag}} {{.ID}}",
+                  "REPOSITORY                    TAG         IMAGE ID\n"
+                  "localhost/bb                  latest      a57f35341530\n"
+                  "localhost/a-much-longer-name  v1.2.3      a57f35341530\n");
+        /* leading and trailing spaces are empty cells */
+        render_is("table  {{.Repository}} {{.Tag}} ",
+                  "            REPOSITORY                    TAG         \n"
+                  "            localhost/bb                  latest      \n"
+                  "            localhost/a-much-longer-name  v1.2.3      \n");
+        /* inside actions too, even in quoted strings, as podman does */
+        render_is("table {{ .Repository }} {{.Tag}}", "REPOSITORY                    TAG\n"
+                                                      "localhost/bb                  latest\n"
+                                                      "localhost/a-much-longer-name  v1.2.3\n");
+        render_is("table {{.Repository}} {{printf \"%s x\" .Tag}}",
+                  "REPOSITORY                    TAG         x\n"
+                  "localhost/bb                  latest      x\n"
+                  "localhost/a-much-longer-name  v1.2.3      x\n");
+        render_is("table {{.Repository}} {{\"a b\"}}",
+                  "REPOSITORY                    a           b\n"
+                  "localhost/bb                  a           b\n"
+                  "localhost/a-much-longer-name  a           b\n");
+        /* trim markers see the tabs as spaces (podman ps gave "NAMES  IMAGEx") */
+        render_is("table {{- .Repository}} {{.Tag -}} x",
+                  "REPOSITORY                    TAGx\n"
+                  "localhost/bb                  latestx\n"
+                  "localhost/a-much-longer-name  v1.2.3x\n");
+        /* no spaces: one column; not a table: spaces stay */
+        render_is("table {{.Repository}}{{.Tag}}", "REPOSITORYTAG\n"
+                                                   "localhost/bblatest\n"
+                                                   "localhost/a-much-longer-namev1.2.3\n");
+        render_is("{{.Repository}} {{.Tag}}",
+                  "localhost/bb latest\nlocalhost/a-much-longer-name v1.2.3\n");
+}
+
 static void test_tabw(void **state)
 {
         (void)state;
@@ -717,6 +799,7 @@ int main(void)
                 cmocka_unit_test(test_table_prefix),
                 cmocka_unit_test(test_header),
                 cmocka_unit_test(test_table_end_to_end),
+                cmocka_unit_test(test_table_spaces),
                 cmocka_unit_test(test_tabw),
                 cmocka_unit_test(test_parse_errors),
                 cmocka_unit_test(test_exec_errors),

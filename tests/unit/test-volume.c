@@ -11,6 +11,7 @@
 #include <sys/statvfs.h>
 #include <sys/xattr.h>
 
+#include "ctr-opts.h"
 #include "engine.h"
 #include "storage.h"
 #include "vol-internal.h"
@@ -494,6 +495,124 @@ static void test_rm_mounted(void **state)
         assert_int_equal(engine_volume_unmount(t, &e), 0);
 }
 
+/* :U refuses the host paths containers/common lists, whatever the spelling. */
+static void test_chown_dangerous(void **state)
+{
+        (void)state;
+        assert_true(vol_chown_dangerous("/"));
+        assert_true(vol_chown_dangerous("/etc"));
+        assert_true(vol_chown_dangerous("/etc/"));
+        assert_true(vol_chown_dangerous("/usr/../etc"));
+        assert_true(vol_chown_dangerous("/var/lib"));
+        assert_true(vol_chown_dangerous("/tmp"));
+        assert_false(vol_chown_dangerous("/var/lib/nonexistent-berth-dir"));
+        _cleanup_free_ char *tmp = unit_tmpdir();
+        assert_false(vol_chown_dangerous(tmp));
+        unit_rmtree(tmp);
+}
+
+/* The walk chowns links themselves, never their targets, and leaves a
+ * mount below the top alone. */
+static void test_chown_tree(void **state)
+{
+        struct fx *f = *state;
+        if (geteuid() != 0)
+                skip();
+        struct err e = {0};
+        _cleanup_free_ char *top = xasprintf("%s/top", f->tmp);
+        _cleanup_free_ char *sub = xasprintf("%s/sub/deeper", top);
+        assert_int_equal(fs_mkdir_p(sub, 0755, NULL), 0);
+        _cleanup_free_ char *file = xasprintf("%s/file", sub);
+        write_file(file, "x");
+        _cleanup_free_ char *outside = xasprintf("%s/outside", f->tmp);
+        write_file(outside, "o");
+        _cleanup_free_ char *link = xasprintf("%s/link", top);
+        assert_int_equal(symlink(outside, link), 0);
+        assert_int_equal(vol_chown_tree(top, 1234, 5678, &e), 0);
+        struct stat st;
+        const char *paths[] = {top, sub, file, link};
+        for (size_t i = 0; i < ARRAY_SIZE(paths); i++) {
+                assert_int_equal(lstat(paths[i], &st), 0);
+                assert_int_equal(st.st_uid, 1234);
+                assert_int_equal(st.st_gid, 5678);
+        }
+        assert_int_equal(stat(outside, &st), 0);
+        assert_int_equal(st.st_uid, 0);
+        /* A single file is chowned alone; a missing path is an error. */
+        assert_int_equal(vol_chown_tree(file, 7, 8, &e), 0);
+        assert_int_equal(lstat(file, &st), 0);
+        assert_int_equal(st.st_uid, 7);
+        _cleanup_free_ char *missing = xasprintf("%s/missing", f->tmp);
+        assert_true(vol_chown_tree(missing, 7, 8, &e) < 0);
+        assert_non_null(strstr(e.msg, "missing"));
+        err_done(&e);
+        /* A tmpfs mounted below the top keeps its owner. */
+        if (unshare(CLONE_NEWNS) < 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
+                return;
+        _cleanup_free_ char *mnt = xasprintf("%s/sub/mnt", top);
+        assert_int_equal(fs_mkdir_p(mnt, 0755, NULL), 0);
+        assert_int_equal(mount("tmpfs", mnt, "tmpfs", 0, "mode=755,uid=0,gid=0"), 0);
+        assert_int_equal(vol_chown_tree(top, 42, 43, &e), 0);
+        assert_int_equal(lstat(mnt, &st), 0);
+        assert_int_equal(st.st_uid, 0);
+        assert_int_equal(lstat(file, &st), 0);
+        assert_int_equal(st.st_uid, 42);
+        (void)umount2(mnt, MNT_DETACH);
+}
+
+/* --userns=auto's options: hostile values are errors that name them. */
+static void test_userns_auto_parse(void **state)
+{
+        (void)state;
+        struct ctr_userns_auto a;
+        struct err e = {0};
+        assert_int_equal(ctr_userns_auto_parse("auto", &a, &e), 0);
+        assert_true(a.on);
+        assert_int_equal(a.size, 0);
+        ctr_userns_auto_done(&a);
+        assert_int_equal(ctr_userns_auto_parse("auto:size=2000,uidmapping=0:100:1,"
+                                               "gidmapping=5:6:7,uidmapping=10:20:30",
+                                               &a, &e),
+                         0);
+        assert_int_equal(a.size, 2000);
+        assert_int_equal(a.n_extra_uid, 2);
+        assert_int_equal(a.n_extra_gid, 1);
+        assert_int_equal(a.extra_uid[1].container_id, 10);
+        assert_int_equal(a.extra_uid[1].host_id, 20);
+        assert_int_equal(a.extra_uid[1].size, 30);
+        assert_int_equal(a.extra_gid[0].size, 7);
+        ctr_userns_auto_done(&a);
+        static const char *const bad[] = {
+                "auto:size=0",
+                "auto:size=-1",
+                "auto:size=4294967296",
+                "auto:size=12x",
+                "auto:uidmapping=1:2",
+                "auto:uidmapping=1:2:0",
+                "auto:gidmapping=a:b:c",
+                "auto:uidmapping=1:2:3:4",
+                "auto:uidmapping=4294967295:0:2",
+                "auto:nope=1",
+                "auto:size",
+        };
+        for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
+                if (ctr_userns_auto_parse(bad[i], &a, &e) == 0)
+                        fail_msg("accepted '%s'", bad[i]);
+                assert_non_null(e.msg);
+                err_done(&e);
+                ctr_userns_auto_done(&a);
+        }
+        /* Too many mappings are refused, not grown without bound. */
+        struct sbuf b = {0};
+        sbuf_printf(&b, "auto:");
+        for (int i = 0; i < 100; i++)
+                sbuf_printf(&b, "%suidmapping=%d:%d:1", i ? "," : "", i, i);
+        assert_true(ctr_userns_auto_parse(b.buf, &a, &e) < 0);
+        err_done(&e);
+        ctr_userns_auto_done(&a);
+        sbuf_done(&b);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -505,6 +624,9 @@ int main(void)
                 cmocka_unit_test_setup_teardown(test_create_list_rm, fx_setup, fx_teardown),
                 cmocka_unit_test_setup_teardown(test_copy_up, fx_setup, fx_teardown),
                 cmocka_unit_test_setup_teardown(test_rm_mounted, fx_setup, fx_teardown),
+                cmocka_unit_test(test_chown_dangerous),
+                cmocka_unit_test(test_userns_auto_parse),
+                cmocka_unit_test_setup_teardown(test_chown_tree, fx_setup, fx_teardown),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -28,3 +28,17 @@ static inline void unit_rmtree(const char *path)
         (void)!system(cmd);
         free(cmd);
 }
+
+/* Allocates: the whole content of fd, read from offset 0 (NUL-terminated;
+ * its length in *ret_len). */
+static inline char *unit_fd_slurp(int fd, size_t *ret_len)
+{
+        struct sbuf b = {0};
+        char tmp[65536];
+        ssize_t n;
+        assert_int_equal(lseek(fd, 0, SEEK_SET), 0);
+        while ((n = read(fd, tmp, sizeof(tmp))) > 0)
+                sbuf_append_len(&b, tmp, (size_t)n);
+        *ret_len = b.len;
+        return b.buf ? b.buf : xstrdup("");
+}

@@ -1,0 +1,105 @@
+#!/usr/bin/env bats
+# What berth run puts in a container beside the image, compared with podman
+# 4.3: /etc/hosts and /etc/resolv.conf with --network none (no resolv.conf;
+# the host's entries re-written, host.containers.internal, the container's
+# own name), and rlimits that only an exact 64-bit config.json carries (an
+# unlimited --ulimit through --runtime runc, which parses it as a uint64).
+# Root and rootless.
+
+load helpers
+
+setup_file() {
+        ctr_setup_file
+}
+
+setup() {
+        ctr_setup
+}
+
+teardown() {
+        # podman leaves a conmon cgroup under its parent: remove it all.
+        if [ -n "${PODMAN_CGROUP:-}" ]; then
+                local cg
+                for cg in $(find /sys/fs/cgroup/*/"$PODMAN_CGROUP" -depth -type d 2>/dev/null); do
+                        rmdir "$cg" 2>/dev/null || true
+                done
+        fi
+        ctr_teardown
+}
+
+# hosts_expected HOSTNAME NAME: podman's /etc/hosts for --network none, made
+# from this host's /etc/hosts and first global IPv4 address with awk.
+hosts_expected() {
+        local ip
+        ip=$(ip -4 -o addr show scope global 2>/dev/null | awk '{sub(/\/.*/, "", $4); print $4; exit}')
+        awk -v ip="$ip" -v hn="$1" -v name="$2" '
+                { sub(/#.*/, ""); if (NF < 2) next
+                  line = $1 "\t" $2; for (i = 3; i <= NF; i++) line = line " " $i; print line
+                  for (i = 2; i <= NF; i++) { if ($i == "localhost") lh = 1
+                                              if ($i == "host.containers.internal") hci = 1 } }
+                END { if (!lh) print "127.0.0.1\tlocalhost\n::1\tlocalhost"
+                      if (!hci && ip != "") print ip "\thost.containers.internal"
+                      print "127.0.0.1\t" hn " " name }' /etc/hosts
+}
+
+@test "run --network none: no /etc/resolv.conf, podman's /etc/hosts" {
+        run_berth run --rm "${CGP[@]}" --network none $IMG \
+                sh -c 'test -e /etc/resolv.conf && echo present || echo absent'
+        assert_output "absent"
+        # berth's default network is none until the network step.
+        run_berth run --rm "${CGP[@]}" $IMG sh -c 'test -e /etc/resolv.conf && echo present || echo absent'
+        assert_output "absent"
+        run_berth run --rm "${CGP[@]}" --network none --hostname hh --name nn $IMG cat /etc/hosts
+        assert_equal "$output" "$(hosts_expected hh nn)" "/etc/hosts"
+        run_berth run --rm "${CGP[@]}" --network none --hostname hh $IMG cat /etc/hostname
+        assert_output "hh"
+}
+
+@test "run --network host: the host's /etc/resolv.conf" {
+        [ -r /etc/resolv.conf ] || skip "this host has no /etc/resolv.conf"
+        run_berth run --rm "${CGP[@]}" --network host $IMG cat /etc/resolv.conf
+        assert_equal "$output" "$(cat /etc/resolv.conf)" "/etc/resolv.conf"
+}
+
+@test "run --network none: the same /etc/hosts and resolv.conf as podman" {
+        skip_if_rootless "podman runs here only as root (its cgroup manager)"
+        require_cmd podman
+        local conf=$BERTH_TEST_DIR/containers.conf pm
+        cat >"$conf" <<'EOF'
+[containers]
+default_ulimits = ["nofile=20000:20000", "nproc=32768:32768"]
+[engine]
+cgroup_manager = "cgroupfs"
+events_logger = "file"
+runtime = "runc"
+EOF
+        pm=(env CONTAINERS_CONF="$conf" podman --root "$BERTH_TEST_DIR/proot"
+                --runroot "$BERTH_TEST_DIR/prun" --storage-driver vfs)
+        "${pm[@]}" import "$BATS_FILE_TMPDIR/rootfs.tar" localhost/bb >/dev/null 2>&1 ||
+                skip "podman import fails here"
+        local script='cat /etc/hosts; test -e /etc/resolv.conf && echo resolv || echo no-resolv'
+        PODMAN_CGROUP=berth-test-files-${BERTH_TEST_DIR##*.}
+        run_cmd "${pm[@]}" run --rm --cgroup-parent "/$PODMAN_CGROUP" --network none --hostname hh --name nn \
+                localhost/bb sh -c "$script"
+        local want
+        want=$(printf '%s\n' "$output" | grep -v '^time=".*level=')
+        run_berth run --rm "${CGP[@]}" --network none --hostname hh --name nn $IMG sh -c "$script"
+        assert_equal "$output" "$want" "berth's files against podman's"
+        assert_line "no-resolv"
+}
+
+@test "run --runtime runc --ulimit core=-1: an unlimited rlimit reaches runc exactly" {
+        require_cmd runc
+        [ "$(ulimit -H -c)" = unlimited ] || skip "the hard core limit here is not unlimited"
+        run_berth create "${CGP[@]}" --name u --runtime runc --ulimit core=-1 $IMG \
+                sh -c 'ulimit -S -c; ulimit -H -c'
+        # config.json carries 2^64-1 as an integer, never as a rounded float.
+        local cfg
+        cfg=$(find "$BERTH_TEST_DIR" -path '*-containers/*' -name config.json \
+                -exec grep -l '"RLIMIT_CORE"' {} + 2>/dev/null | head -1)
+        [ -n "$cfg" ] || die "no config.json with RLIMIT_CORE under $BERTH_TEST_DIR"
+        run_cmd grep -c '"hard": *18446744073709551615' "$cfg"
+        run_cmd 1 grep -E '18446744073709552000|e\+19' "$cfg"
+        run_berth start -a u
+        assert_output "$(printf 'unlimited\nunlimited')"
+}
