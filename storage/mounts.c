@@ -108,8 +108,10 @@ int mount_release_all(struct store *s, const char *id, struct err *e)
                 if (!STREQ(s->driver, "overlay"))
                         return 0;
                 _cleanup_free_ char *merged = xasprintf("%s/%s/merged", s->home, id);
+                /* A mount killed before it was counted may have left the
+                 * home's private bind mount alone: drop it when idle. */
                 if (!storage_is_mountpoint(merged))
-                        return 0;
+                        return mount_cleanup_if_idle(s, e);
         }
         return unmount_layer_locked(s, id, true, e);
 }

@@ -153,3 +153,21 @@ after_fault() {
         assert_output "half"
         ctr_assert_no_leftovers "$BASE_LAYERS"
 }
+
+@test "a mount killed before it was counted: the store's private bind mount goes with the container" {
+        # The driver makes its home a private bind mount before the first
+        # layer mount; a kill between the two leaves it with no counted
+        # mount. Made here directly so the case does not depend on timing.
+        ctr_store_paths
+        [ "$DRIVER" = overlay ] || skip "the $DRIVER driver makes no bind mount"
+        run_berth create "${CGP[@]}" --name bm "$IMG" true
+        local mnt=(mount --bind "$GRAPH/overlay" "$GRAPH/overlay")
+        if is_rootless; then
+                run_berth unshare "${mnt[@]}"
+        else
+                "${mnt[@]}"
+        fi
+        _ctr_mounts | grep -qx "$GRAPH/overlay" || die "the bind mount was not made"
+        run_berth rm bm
+        ctr_assert_no_leftovers "$BASE_LAYERS"
+}
