@@ -1,7 +1,11 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * stop, kill and wait. None of them holds the container's lock while it
- * waits: the monitor's exit command (container cleanup) needs it.
+ * stop, kill and wait. The state is read and the signal sent under the
+ * container's lock, so a signal never reaches an instance that a start or
+ * restart is still setting up (runtime kill goes by container ID, and a
+ * state read before the restart would name the new init). None of them
+ * holds the lock while it waits: the monitor's exit command (container
+ * cleanup) needs it.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -29,6 +33,9 @@ int engine_container_stop(struct store *s, const char *name, int64_t timeout, ch
         int r = ctr_lookup(s, name, &c, e);
         if (r < 0)
                 return r;
+        _cleanup_(lockfile_freep) struct lockfile *lk = NULL;
+        if ((r = ctr_lock(c, &lk, e)) < 0)
+                return r;
         struct ctr_state st;
         if ((r = ctr_state_get(s, c, &st, e)) < 0)
                 return r;
@@ -50,20 +57,18 @@ int engine_container_stop(struct store *s, const char *name, int64_t timeout, ch
         r = ctr_signal(s, c, &st, sig, false, &ke);
         if (r == 0 && st.status == CTR_PAUSED)
                 ctr_thaw(s, c); /* the stop signal waits for the thaw */
+        ctr_state_done(&st);
+        lockfile_free(steal_pointer(&lk));
         if (r < 0)
                 log_debug("%s", ke.msg);
         err_done(&ke);
         if (r == 0 && timeout > 0) {
                 int64_t ms = timeout > INT32_MAX / 1000 ? INT32_MAX : timeout * 1000;
                 r = ctr_wait_stopped(s, c, (int)ms, e);
-                if (r < 0) {
-                        ctr_state_done(&st);
+                if (r < 0)
                         return r;
-                }
-                if (r == 1) {
-                        ctr_state_done(&st);
+                if (r == 1)
                         goto done;
-                }
                 char sb[32];
                 log_warn("StopSignal %s failed to stop container %s in %lld seconds, resorting "
                          "to SIGKILL",
@@ -71,20 +76,19 @@ int engine_container_stop(struct store *s, const char *name, int64_t timeout, ch
         }
         /* SIGKILL to every process: what is left of a container without
          * its init (or with a frozen one) must go too. */
-        struct ctr_state st2;
-        if ((r = ctr_state_get(s, c, &st2, e)) < 0) {
-                ctr_state_done(&st);
+        if ((r = ctr_lock(c, &lk, e)) < 0)
                 return r;
-        }
+        if ((r = ctr_state_get(s, c, &st, e)) < 0)
+                return r;
         struct err ke2 = {0};
-        if (st2.status == CTR_RUNNING || st2.status == CTR_PAUSED) {
-                if (ctr_signal(s, c, &st2, SIGKILL, true, &ke2) < 0 &&
-                    ctr_signal(s, c, &st2, SIGKILL, false, NULL) < 0)
+        if (st.status == CTR_RUNNING || st.status == CTR_PAUSED) {
+                if (ctr_signal(s, c, &st, SIGKILL, true, &ke2) < 0 &&
+                    ctr_signal(s, c, &st, SIGKILL, false, NULL) < 0)
                         log_debug("%s", ke2.msg);
         }
         err_done(&ke2);
-        ctr_state_done(&st2);
         ctr_state_done(&st);
+        lockfile_free(steal_pointer(&lk));
         r = ctr_wait_stopped(s, c, 60 * 1000, e);
         if (r < 0)
                 return r;
@@ -105,6 +109,9 @@ int engine_container_kill(struct store *s, const char *name, const char *signal,
                 return r;
         _cleanup_(ctr_freep) struct ctr *c = NULL;
         if ((r = ctr_lookup(s, name, &c, e)) < 0)
+                return r;
+        _cleanup_(lockfile_freep) struct lockfile *lk = NULL;
+        if ((r = ctr_lock(c, &lk, e)) < 0)
                 return r;
         struct ctr_state st;
         if ((r = ctr_state_get(s, c, &st, e)) < 0)

@@ -74,6 +74,28 @@ teardown() {
         assert_output "137"
 }
 
+@test "kill and stop racing restart never reach an instance restart is still starting" {
+        # runtime kill goes by container ID: a state read before the restart
+        # must not send its signal to the new init before it is started.
+        run_berth run "${CGP[@]}" -d --name rk $IMG sleep 1000
+        local i out=$BATS_TEST_TMPDIR/restart.out stop=$BATS_TEST_TMPDIR/stop k pids=()
+        for k in 1 2 3; do
+                (while [ ! -e "$stop" ]; do
+                        "$BERTH" kill rk >/dev/null 2>&1 || true
+                        "$BERTH" stop -t 0 rk >/dev/null 2>&1 || true
+                done) &
+                pids+=($!)
+        done
+        for i in $(seq 20); do
+                "$BERTH" restart -t 0 rk >>"$out" 2>&1 || { touch "$stop"; cat "$out"; die "restart failed in round $i"; }
+        done
+        touch "$stop"
+        wait "${pids[@]}"
+        run grep -c "exited before it was started" "$out"
+        assert_output "0"
+        run_berth rm -f -t 0 rk
+}
+
 @test "wait: the exit code, several containers, --condition" {
         run_berth run "${CGP[@]}" -d --name w1 $IMG sh -c 'sleep 0.5; exit 7'
         run_berth create "${CGP[@]}" --name w2 $IMG true
