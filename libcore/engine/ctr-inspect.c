@@ -156,6 +156,15 @@ static struct json *strv_field(const struct ctr *c, const char *key)
         return copy_or_empty_array(json_object_get(c->berth, key));
 }
 
+/* An rlimit as podman shows it: int64, so unlimited (2^64-1) is -1. */
+static int64_t rlimit_value(const struct json *v)
+{
+        uint64_t u;
+        if (!v || !json_get_uint(v, &u))
+                return 0;
+        return (int64_t)u;
+}
+
 static struct json *host_config(struct store *s, const struct ctr *c, const struct json *spec)
 {
         struct json *h = json_new_object();
@@ -257,8 +266,8 @@ static struct json *host_config(struct store *s, const struct ctr *c, const stru
                 const struct json *x = rl->arr.items[i];
                 struct json *o = json_new_object();
                 json_object_set_string(o, "Name", json_object_get_string(x, "type"));
-                json_object_set_int(o, "Soft", json_object_get_int(x, "soft", 0));
-                json_object_set_int(o, "Hard", json_object_get_int(x, "hard", 0));
+                json_object_set_int(o, "Soft", rlimit_value(json_object_get(x, "soft")));
+                json_object_set_int(o, "Hard", rlimit_value(json_object_get(x, "hard")));
                 json_array_append(ul, o);
         }
         json_object_set(h, "Ulimits", ul);

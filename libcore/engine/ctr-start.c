@@ -165,9 +165,13 @@ static char *sync_read_line(int fd, struct err *e)
 }
 
 /* docker's codes for a command that cannot run: 127 not found, 126 not
- * executable; the text gets podman's explanation. */
+ * executable; the text gets podman's explanation. Only errors about the
+ * executable count (runc's and berth's "exec: ...", crun's "executable
+ * ..."): a missing config.json or mount source is berth's error, 125. */
 static int exec_error_code(const char *msg)
 {
+        if (!strstr(msg, "exec"))
+                return 125;
         if (strstr(msg, "executable file not found") || strstr(msg, "no such file or directory") ||
             strstr(msg, "No such file or directory"))
                 return 127;

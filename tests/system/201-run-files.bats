@@ -100,6 +100,9 @@ EOF
         [ -n "$cfg" ] || die "no config.json with RLIMIT_CORE under $BERTH_TEST_DIR"
         run_cmd grep -c '"hard": *18446744073709551615' "$cfg"
         run_cmd 1 grep -E '18446744073709552000|e\+19' "$cfg"
+        # inspect shows it as podman does: int64, unlimited is -1.
+        run_berth inspect --format '{{json .HostConfig.Ulimits}}' u
+        assert_output --partial '{"Name":"RLIMIT_CORE","Soft":-1,"Hard":-1}'
         run_berth start -a u
         assert_output "$(printf 'unlimited\nunlimited')"
 }
