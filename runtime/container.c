@@ -371,6 +371,8 @@ int rt_create(const struct rt_ctx *ctx, const char *id, const struct rt_spec *sp
                 return -EINVAL;
         if (create_validate(spec, o, &rootfs, e) < 0)
                 return -EINVAL;
+        if (rt_seccomp_prepare(spec->seccomp, ctx->root, e) < 0)
+                return err_wrap(e, "creating container \"%s\"", id);
         struct create cr = {
                 .ctx = ctx,
                 .spec = spec,

@@ -221,6 +221,8 @@ int rt_exec(const struct rt_ctx *ctx, const char *id, const struct rt_exec_opts 
         _cleanup_(rt_spec_freep) struct rt_spec *spec = NULL;
         if (rt_container_load_spec(c, &spec, e) < 0)
                 return -EIO;
+        if (rt_seccomp_prepare(spec->seccomp, ctx->root, e) < 0)
+                return err_wrap(e, "exec");
 
         /* A paused container is the caller's call (runc's --ignore-paused). */
         struct exec_child x = {.o = o,

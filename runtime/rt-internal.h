@@ -125,6 +125,10 @@ int rt_process_exec(const struct rt_process *p, struct err *e);
 struct rt_seccomp;
 int rt_seccomp_parse(const struct json *j, struct rt_seccomp **ret, struct err *e);
 void rt_seccomp_free(struct rt_seccomp *s);
+/* parent, before the clone: compile the filter to BPF, or read the program
+ * compiled before from <state_root>/.seccomp/ (NULL: no cache), so that
+ * the child only loads it. A filter not prepared is compiled at load. */
+int rt_seccomp_prepare(struct rt_seccomp *s, const char *state_root, struct err *e);
 /* child: load the filter; the last step before exec. */
 int rt_seccomp_load(const struct rt_seccomp *s, struct err *e);
 /* Whether a rule uses SCMP_ACT_NOTIFY (then rt_seccomp_load() refuses: use

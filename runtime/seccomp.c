@@ -1,8 +1,17 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * linux.seccomp: parsed into plain structs before the fork (names resolved
- * to syscall numbers, actions and operators to libseccomp's values), turned
- * into a libseccomp filter and loaded only in the child.
+ * to syscall numbers, actions and operators to libseccomp's values),
+ * compiled to BPF by libseccomp in the parent (rt_seccomp_prepare), and
+ * loaded with seccomp(2) only in the child.
+ *
+ * Compiling podman's default profile takes libseccomp about 10 ms of CPU,
+ * more than the rest of a container's setup; the program depends only on
+ * the parsed filter and on libseccomp, so it is cached in the state root
+ * (<root>/.seccomp/<sha256 of both>, a name no container ID can take) and
+ * later containers with the same filter read it back. The cache is the
+ * caller's own (the state root is), bounded to CACHE_MAX entries, and a
+ * file that is not a whole program is compiled again and replaced.
  *
  * Choices where the runtime spec is silent, made as runc and crun make them:
  * - a syscall name this libseccomp does not know is skipped (profiles list
@@ -21,10 +30,17 @@
  *   loading needs CAP_SYS_ADMIN, so the init must load the filter before it
  *   drops its capabilities (see rt-internal.h).
  */
+#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
 #include <seccomp.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/un.h>
 #include <unistd.h>
 
@@ -33,6 +49,15 @@
 #define WHERE "linux.seccomp"
 #define MAX_ARGS 64      /* conditions per rule */
 #define ERRNO_MAX 0xffff /* the data field of a seccomp return value */
+#define CACHE_DIR ".seccomp"
+#define CACHE_MAX 32 /* programs kept; a new one past this empties the cache */
+
+#ifndef SECCOMP_FILTER_FLAG_TSYNC_ESRCH
+#define SECCOMP_FILTER_FLAG_TSYNC_ESRCH (1UL << 4)
+#endif
+#ifndef SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV
+#define SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV (1UL << 5)
+#endif
 
 struct sc_arg {
         unsigned index;
@@ -67,6 +92,8 @@ struct rt_seccomp {
         bool notify; /* some action is SCMP_ACT_NOTIFY */
         struct sc_rule *rules;
         size_t n_rules;
+        struct sock_filter *bpf; /* the compiled program (rt_seccomp_prepare) */
+        size_t bpf_len;          /* instructions */
 };
 
 static const struct {
@@ -174,6 +201,7 @@ void rt_seccomp_free(struct rt_seccomp *s)
         for (size_t i = 0; i < s->n_rules; i++)
                 rule_done(&s->rules[i]);
         free(s->rules);
+        free(s->bpf);
         free(s);
 }
 DEFINE_CLEANUP_FUNC(struct rt_seccomp *, rt_seccomp_free)
@@ -467,30 +495,178 @@ static int build(const struct rt_seccomp *s, scmp_filter_ctx ctx, struct err *e)
         return 0;
 }
 
-int rt_seccomp_load_notify(const struct rt_seccomp *s, int *ret_fd, struct err *e)
+/* libseccomp's program for s, as BPF instructions (allocated). */
+static int compile(const struct rt_seccomp *s, struct sock_filter **ret, size_t *ret_len,
+                   struct err *e)
 {
         scmp_filter_ctx ctx = seccomp_init(s->default_action);
-        int r, fd = -1;
         if (!ctx)
                 return err_set(e, EINVAL,
                                "seccomp: cannot create a filter with default action "
                                "%#x",
                                s->default_action);
-        r = build(s, ctx, e);
-        if (r >= 0 && (r = seccomp_load(ctx)) < 0) {
-                if (r == -EACCES || r == -EPERM)
-                        err_errnum(e, r,
-                                   "loading the seccomp filter (without no_new_privs it "
-                                   "needs CAP_SYS_ADMIN)");
-                else
-                        err_errnum(e, r, "loading the seccomp filter");
-        }
-        if (r >= 0 && s->notify && (fd = seccomp_notify_fd(ctx)) < 0)
-                r = err_errnum(e, fd, "seccomp: getting the notify fd");
+        int r = build(s, ctx, e);
+        _cleanup_close_ int fd = -1;
+        if (r >= 0 && (fd = memfd_create("berth-seccomp", MFD_CLOEXEC)) < 0)
+                r = err_errno(e, "seccomp: memfd_create");
+        if (r >= 0 && (r = seccomp_export_bpf(ctx, fd)) < 0)
+                err_errnum(e, r, "seccomp: compiling the filter");
         seccomp_release(ctx);
         if (r < 0)
                 return r;
-        *ret_fd = fd;
+        struct stat st;
+        if (fstat(fd, &st) < 0)
+                return err_errno(e, "seccomp: fstat");
+        size_t n = (size_t)st.st_size / sizeof(struct sock_filter);
+        if (n == 0 || n > BPF_MAXINSNS || (size_t)st.st_size % sizeof(struct sock_filter))
+                return err_set(e, E2BIG, "seccomp: the filter compiles to %lld bytes, more than "
+                                         "the kernel takes",
+                               (long long)st.st_size);
+        struct sock_filter *f = xmalloc((size_t)st.st_size);
+        if (pread(fd, f, (size_t)st.st_size, 0) != st.st_size) {
+                free(f);
+                return err_errno(e, "seccomp: reading the compiled filter");
+        }
+        *ret = f;
+        *ret_len = n;
+        return 0;
+}
+
+/* The cache key: the parsed filter (what the program is made from) and the
+ * libseccomp that compiles it, with the kernel API level it detected. */
+static char *cache_key(const struct rt_seccomp *s)
+{
+        _cleanup_(digester_freep) struct digester *d = digester_new();
+        const struct scmp_version *v = seccomp_version();
+        unsigned hdr[5] = {1 /* format */, v ? v->major : 0, v ? v->minor : 0,
+                           v ? v->micro : 0, seccomp_api_get()};
+        digester_update(d, hdr, sizeof(hdr));
+        digester_update(d, &s->default_action, sizeof(s->default_action));
+        digester_update(d, &s->n_arches, sizeof(s->n_arches));
+        digester_update(d, s->arches, s->n_arches * sizeof(*s->arches));
+        digester_update(d, &s->n_rules, sizeof(s->n_rules));
+        for (size_t i = 0; i < s->n_rules; i++) {
+                const struct sc_rule *r = &s->rules[i];
+                digester_update(d, &r->action, sizeof(r->action));
+                digester_update(d, &r->n_nrs, sizeof(r->n_nrs));
+                digester_update(d, r->nrs, r->n_nrs * sizeof(*r->nrs));
+                digester_update(d, &r->n_args, sizeof(r->n_args));
+                for (size_t k = 0; k < r->n_args; k++) {
+                        const struct sc_arg *a = &r->args[k];
+                        uint64_t f[4] = {a->index, a->value, a->value_two, (uint64_t)a->op};
+                        digester_update(d, f, sizeof(f));
+                }
+        }
+        char *dg = digester_final(d);
+        char *key = xstrdup(dg + strlen("sha256:"));
+        free(dg);
+        return key;
+}
+
+static bool cache_read(const char *path, struct rt_seccomp *s)
+{
+        _cleanup_free_ char *buf = NULL;
+        size_t len;
+        if (fs_read_file(AT_FDCWD, path, BPF_MAXINSNS * sizeof(struct sock_filter), &buf, &len,
+                         NULL) < 0)
+                return false;
+        if (len == 0 || len % sizeof(struct sock_filter))
+                return false;
+        s->bpf = xmalloc(len);
+        memcpy(s->bpf, buf, len);
+        s->bpf_len = len / sizeof(struct sock_filter);
+        return true;
+}
+
+/* Store the program; a cache over CACHE_MAX entries is emptied first.
+ * Failures only cost the next container a compile. */
+static void cache_write(const char *dir, const char *path, const struct rt_seccomp *s)
+{
+        if (fs_mkdir_p(dir, 0700, NULL) < 0)
+                return;
+        DIR *d = opendir(dir);
+        if (d) {
+                size_t n = 0;
+                struct dirent *de;
+                while ((de = readdir(d)))
+                        n += de->d_name[0] != '.';
+                if (n >= CACHE_MAX) {
+                        rewinddir(d);
+                        while ((de = readdir(d)))
+                                if (de->d_name[0] != '.')
+                                        (void)unlinkat(dirfd(d), de->d_name, 0);
+                }
+                closedir(d);
+        }
+        (void)fs_write_atomic(AT_FDCWD, path, s->bpf, s->bpf_len * sizeof(struct sock_filter),
+                              0600, NULL);
+}
+
+int rt_seccomp_prepare(struct rt_seccomp *s, const char *state_root, struct err *e)
+{
+        if (!s || s->bpf)
+                return 0;
+        _cleanup_free_ char *dir = NULL, *path = NULL;
+        if (state_root) {
+                _cleanup_free_ char *key = cache_key(s);
+                dir = xasprintf("%s/" CACHE_DIR, state_root);
+                path = xasprintf("%s/%s", dir, key);
+                if (cache_read(path, s))
+                        return 0;
+        }
+        int r = compile(s, &s->bpf, &s->bpf_len, e);
+        if (r < 0)
+                return r;
+        if (path)
+                cache_write(dir, path, s);
+        return 0;
+}
+
+/* seccomp(2) with the filter's flags, as libseccomp's seccomp_load() would
+ * call it: TSYNC with a listener needs TSYNC_ESRCH (the listener fd is
+ * the return value then). */
+static int load_program(const struct rt_seccomp *s, const struct sock_filter *f, size_t n,
+                        struct err *e)
+{
+        unsigned long fl = 0;
+        if (s->flags & SC_FLAG_TSYNC)
+                fl |= SECCOMP_FILTER_FLAG_TSYNC;
+        if (s->flags & SC_FLAG_LOG)
+                fl |= SECCOMP_FILTER_FLAG_LOG;
+        if (s->flags & SC_FLAG_SPEC_ALLOW)
+                fl |= SECCOMP_FILTER_FLAG_SPEC_ALLOW;
+        if (s->flags & SC_FLAG_WAIT_KILLABLE_RECV)
+                fl |= SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV;
+        if (s->notify) {
+                fl |= SECCOMP_FILTER_FLAG_NEW_LISTENER;
+                if (fl & SECCOMP_FILTER_FLAG_TSYNC)
+                        fl |= SECCOMP_FILTER_FLAG_TSYNC_ESRCH;
+        }
+        struct sock_fprog prog = {.len = (unsigned short)n, .filter = (struct sock_filter *)f};
+        long r = syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, fl, &prog);
+        if (r < 0) {
+                if (errno == EACCES || errno == EPERM)
+                        return err_errno(e, "loading the seccomp filter (without no_new_privs "
+                                            "it needs CAP_SYS_ADMIN)");
+                return err_errno(e, "loading the seccomp filter");
+        }
+        return s->notify ? (int)r : 0;
+}
+
+int rt_seccomp_load_notify(const struct rt_seccomp *s, int *ret_fd, struct err *e)
+{
+        _cleanup_free_ struct sock_filter *own = NULL;
+        const struct sock_filter *f = s->bpf;
+        size_t n = s->bpf_len;
+        int r;
+        if (!f) {
+                if ((r = compile(s, &own, &n, e)) < 0)
+                        return r;
+                f = own;
+        }
+        if ((r = load_program(s, f, n, e)) < 0)
+                return r;
+        *ret_fd = s->notify ? r : -1;
         return 0;
 }
 

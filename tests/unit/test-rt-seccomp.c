@@ -7,6 +7,7 @@
  */
 #include "unit.h"
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <linux/capability.h>
 #include <linux/seccomp.h>
@@ -18,8 +19,10 @@
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/un.h>
+#include <sys/utsname.h>
 #include <sys/wait.h>
 
 #include "rt-internal.h"
@@ -620,6 +623,119 @@ static void test_podman_profile(void **state)
 }
 
 /* ------------------------------------------------------------------------
+ * rt_seccomp_prepare: compiled in the parent, cached in the state root.
+ * ------------------------------------------------------------------------ */
+
+#define DENY_ONE(sys, err)                                                                       \
+        "{\"defaultAction\": \"SCMP_ACT_ALLOW\", \"syscalls\": [{\"names\": [\"" sys   \
+        "\"], \"action\": \"SCMP_ACT_ERRNO\", \"errnoRet\": " err "}]}"
+
+static void child_getcwd_denied(void *arg)
+{
+        load(arg);
+        char buf[64];
+        struct utsname u;
+        CHECK_ERRNO(syscall(SYS_getcwd, buf, sizeof(buf)), 91);
+        CHECK(syscall(SYS_uname, &u) >= 0, "uname denied: %d", errno);
+}
+
+static void child_uname_denied(void *arg)
+{
+        load(arg);
+        char buf[64];
+        CHECK_ERRNO(syscall(SYS_uname, NULL), 92);
+        CHECK(syscall(SYS_getcwd, buf, sizeof(buf)) >= 0, "getcwd denied: %d", errno);
+}
+
+/* The one file in dir/.seccomp (its path), failing if there are others. */
+static char *cache_file(const char *dir, size_t *ret_size)
+{
+        _cleanup_free_ char *cdir = xasprintf("%s/.seccomp", dir);
+        DIR *d = opendir(cdir);
+        assert_non_null(d);
+        char *found = NULL;
+        struct dirent *de;
+        while ((de = readdir(d))) {
+                if (de->d_name[0] == '.')
+                        continue;
+                assert_null(found);
+                assert_true(digest_is_hex64(de->d_name));
+                found = xasprintf("%s/%s", cdir, de->d_name);
+        }
+        closedir(d);
+        assert_non_null(found);
+        struct stat st;
+        assert_int_equal(stat(found, &st), 0);
+        assert_int_equal(st.st_mode & 0777, 0600);
+        *ret_size = (size_t)st.st_size;
+        return found;
+}
+
+static void test_prepare_cache(void **state)
+{
+        (void)state;
+        _cleanup_free_ char *dir = unit_tmpdir();
+        struct err e = {0};
+
+        /* Compiled and stored: the prepared program is what loads. */
+        struct rt_seccomp *a = parse_ok(DENY_ONE("getcwd", "91"));
+        assert_int_equal(rt_seccomp_prepare(a, dir, &e), 0);
+        expect_child_ok(child_getcwd_denied, a);
+        size_t size;
+        _cleanup_free_ char *path = cache_file(dir, &size);
+        assert_true(size > 0 && size % 8 == 0);
+
+        /* Another filter's program put in its place is what a second
+         * prepare of the same filter loads: the cache is read, not
+         * recompiled. */
+        struct rt_seccomp *b = parse_ok(DENY_ONE("uname", "92"));
+        assert_int_equal(rt_seccomp_prepare(b, NULL, &e), 0);
+        {
+                struct rt_seccomp *b2 = parse_ok(DENY_ONE("uname", "92"));
+                _cleanup_free_ char *odir = unit_tmpdir();
+                assert_int_equal(rt_seccomp_prepare(b2, odir, &e), 0);
+                size_t osize;
+                _cleanup_free_ char *opath = cache_file(odir, &osize);
+                assert_int_equal(rename(opath, path), 0);
+                unit_rmtree(odir);
+                rt_seccomp_free(b2);
+        }
+        struct rt_seccomp *a2 = parse_ok(DENY_ONE("getcwd", "91"));
+        assert_int_equal(rt_seccomp_prepare(a2, dir, &e), 0);
+        expect_child_ok(child_uname_denied, a2);
+        rt_seccomp_free(a2);
+
+        /* A file that is not whole instructions is compiled again and
+         * replaced. */
+        assert_int_equal(fs_write_atomic(AT_FDCWD, path, "1234567", 7, 0600, &e), 0);
+        a2 = parse_ok(DENY_ONE("getcwd", "91"));
+        assert_int_equal(rt_seccomp_prepare(a2, dir, &e), 0);
+        expect_child_ok(child_getcwd_denied, a2);
+        rt_seccomp_free(a2);
+        free(cache_file(dir, &size));
+        assert_true(size > 7 && size % 8 == 0);
+
+        /* Bounded: a new program past the limit empties the cache. */
+        for (int i = 0; i < 40; i++) {
+                _cleanup_free_ char *f = xasprintf("%s/.seccomp/%064d", dir, i);
+                assert_int_equal(fs_write_atomic(AT_FDCWD, f, "", 0, 0600, &e), 0);
+        }
+        struct rt_seccomp *b3 = parse_ok(DENY_ONE("uname", "92"));
+        assert_int_equal(rt_seccomp_prepare(b3, dir, &e), 0);
+        expect_child_ok(child_uname_denied, b3);
+        free(cache_file(dir, &size));
+        rt_seccomp_free(b3);
+
+        /* Unprepared filters still compile at load. */
+        rt_seccomp_free(a);
+        a = parse_ok(DENY_ONE("getcwd", "91"));
+        expect_child_ok(child_getcwd_denied, a);
+        rt_seccomp_free(a);
+        rt_seccomp_free(b);
+        unit_rmtree(dir);
+}
+
+/* ------------------------------------------------------------------------
  * SCMP_ACT_NOTIFY: the listener gets the state and the fd, and answers.
  * ------------------------------------------------------------------------ */
 
@@ -800,6 +916,7 @@ int main(void)
                 cmocka_unit_test(test_flags_arches_load),
                 cmocka_unit_test(test_load_needs_cap_or_nnp),
                 cmocka_unit_test(test_podman_profile),
+                cmocka_unit_test(test_prepare_cache),
                 cmocka_unit_test(test_notify),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
