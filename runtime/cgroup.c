@@ -399,6 +399,52 @@ int rt_cgroup_enter(const struct rt_cgroup *cg, pid_t pid, struct err *e)
         return 0;
 }
 
+int rt_cgroup_join_open(const struct rt_cgroup *cg, struct rt_cg_join *j, struct err *e)
+{
+        *j = (struct rt_cg_join)RT_CG_JOIN_INIT;
+        if (!cg->active || (cg->sd && !cg->sd->started))
+                return err_set(e, ENOTSUP, "the cgroup is joined by pid");
+        j->tasks = xcalloc(cg->n_dirs, sizeof(*j->tasks));
+        for (size_t i = 0; i < cg->n_dirs; i++) {
+                const struct rt_cg_dir *d = &cg->dirs[i];
+                int fd;
+                if (d->v2) {
+                        if (j->v2 >= 0)
+                                continue;
+                        fd = j->v2 = open(d->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+                } else {
+                        _cleanup_free_ char *p = xasprintf("%s/tasks", d->dir);
+                        fd = j->tasks[j->n_tasks] = open(p, O_WRONLY | O_CLOEXEC);
+                        if (fd >= 0)
+                                j->n_tasks++;
+                }
+                if (fd < 0) {
+                        int r = err_errno(e, "open '%s'", d->dir);
+                        rt_cgroup_join_close(j);
+                        return r;
+                }
+        }
+        return 0;
+}
+
+int rt_cgroup_join_self(const struct rt_cg_join *j, struct err *e)
+{
+        for (size_t i = 0; i < j->n_tasks; i++)
+                if (write(j->tasks[i], "0", 1) != 1)
+                        return err_errno(e, "joining the container's cgroup");
+        return 0;
+}
+
+void rt_cgroup_join_close(struct rt_cg_join *j)
+{
+        for (size_t i = 0; i < j->n_tasks; i++)
+                close(j->tasks[i]);
+        free(j->tasks);
+        if (j->v2 >= 0)
+                close(j->v2);
+        *j = (struct rt_cg_join)RT_CG_JOIN_INIT;
+}
+
 /* systemd makes the unit with pid in it; then the hierarchies systemd does
  * not manage (v1 cpuset, freezer, ...) get their directory from us, pid
  * joins every one, and the resources go through cgroupfs as without

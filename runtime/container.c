@@ -289,15 +289,34 @@ static int create_run(struct create *cr, struct err *e)
         int sync = cr->sync[0];
         struct rt_sync_msg m;
 
-        pid_t child = rt_clone(joins ? 0 : flags);
-        if (child < 0)
+        /* The init joins its cgroup itself where it can (rt_cg_join):
+         * not through a stage-1 child, nor from a new user namespace. */
+        struct rt_cg_join join = RT_CG_JOIN_INIT;
+        bool self_join = !joins && !(flags & CLONE_NEWUSER) &&
+                         rt_cgroup_join_open(cr->c->cgroup, &join, NULL) == 0;
+        pid_t child = -1;
+        if (self_join) {
+                a.cg_join = &join;
+                child = join.v2 >= 0 ? rt_clone_into(flags, join.v2) : rt_clone(flags);
+                if (child < 0) {
+                        log_debug("clone into the cgroup: %s; joining it by pid", strerror(errno));
+                        self_join = false;
+                        a.cg_join = NULL;
+                }
+        }
+        if (!self_join)
+                child = rt_clone(joins ? 0 : flags);
+        if (child < 0) {
+                rt_cgroup_join_close(&join);
                 return err_errno(e, "clone");
+        }
         if (child == 0) {
                 close(sync);
                 if (joins)
                         rt_init_stage1(&a, flags);
                 rt_init_main(&a);
         }
+        rt_cgroup_join_close(&join);
         close(cr->sync[1]);
         cr->sync[1] = -1;
         if (joins) {
@@ -329,7 +348,7 @@ static int create_run(struct create *cr, struct err *e)
                         return -EPERM;
         }
         cr->c->pid = cr->pid;
-        if (rt_cgroup_enter(cr->c->cgroup, cr->pid, e) < 0)
+        if (!self_join && rt_cgroup_enter(cr->c->cgroup, cr->pid, e) < 0)
                 return err_wrap(e, "moving the init into its cgroup");
         if (rt_sync_send(sync, RT_SYNC_GO, cr->pid, e) < 0)
                 return -EIO;

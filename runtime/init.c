@@ -248,6 +248,10 @@ static int init_setup(const struct rt_init_args *a, struct child_fds *f, pid_t h
 _noreturn_ void rt_init_main(const struct rt_init_args *a)
 {
         struct err e = {0};
+        /* Before anything else (and before the fds are sorted out, which
+         * closes the tasks files): the container's cgroup. */
+        if (a->cg_join && rt_cgroup_join_self(a->cg_join, &e) < 0)
+                rt_sync_fail(a->sync_fd, &e);
         struct child_fds f;
         child_fds_init(&f, a);
         child_fds_setup(&f, a->io);
@@ -309,6 +313,10 @@ _noreturn_ void rt_init_stage1(const struct rt_init_args *a, unsigned long clone
          * joins, makes the user namespace, then clones the init, as a child
          * of the rt_create() caller (CLONE_PARENT) which must reap it. */
         struct err e = {0};
+        /* Before anything else (and before the fds are sorted out, which
+         * closes the tasks files): the container's cgroup. */
+        if (a->cg_join && rt_cgroup_join_self(a->cg_join, &e) < 0)
+                rt_sync_fail(a->sync_fd, &e);
         struct child_fds f;
         child_fds_init(&f, a);
         child_fds_setup(&f, a->io);

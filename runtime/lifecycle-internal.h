@@ -192,6 +192,10 @@ bool rt_ns_differs(pid_t pid, enum rt_ns_type t);
 /* Raw clone with fork semantics (SIGCHLD to the parent, or with
  * CLONE_PARENT to ours); returns 0 in the child. */
 pid_t rt_clone(unsigned long flags);
+/* The same through clone3(2), born in the cgroup v2 directory cgroup_fd
+ * (CLONE_INTO_CGROUP); -1 with errno when the kernel (or a seccomp filter
+ * around us) refuses, and the caller clones without it. */
+pid_t rt_clone_into(unsigned long flags, int cgroup_fd);
 
 /* ------------------------------------------------------------------------
  * idmap.c: uid and gid maps of a new user namespace
@@ -224,6 +228,7 @@ struct rt_init_args {
         bool new_userns;         /* the init's user namespace is new */
         bool stage1;             /* an intermediate child did the joins and the user ns */
         bool hooks_in_parent;    /* prestart/createRuntime hooks: ask the parent */
+        const struct rt_cg_join *cg_join; /* join the cgroup first (NULL: the parent does) */
 };
 
 /* child: set up the container and exec its process; never returns. */

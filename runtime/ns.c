@@ -9,6 +9,7 @@
 #include <linux/nsfs.h>
 #include <sched.h>
 #include <signal.h>
+#include <stdint.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -128,4 +129,28 @@ pid_t rt_clone(unsigned long flags)
          * cannot pass CLONE_NEW* or CLONE_PARENT. Every architecture berth
          * builds for takes (flags, stack, ...) first, and zeros elsewhere. */
         return (pid_t)syscall(SYS_clone, flags | SIGCHLD, 0, 0, 0, 0);
+}
+
+#ifndef CLONE_INTO_CGROUP
+#define CLONE_INTO_CGROUP 0x200000000ULL
+#endif
+
+pid_t rt_clone_into(unsigned long flags, int cgroup_fd)
+{
+#ifdef SYS_clone3
+        /* struct clone_args up to .cgroup (CLONE_ARGS_SIZE_VER2); without a
+         * stack, fork semantics as rt_clone(). */
+        struct {
+                uint64_t flags, pidfd, child_tid, parent_tid, exit_signal, stack, stack_size,
+                        tls, set_tid, set_tid_size, cgroup;
+        } args = {.flags = (uint64_t)flags | CLONE_INTO_CGROUP,
+                  .exit_signal = SIGCHLD,
+                  .cgroup = (uint64_t)cgroup_fd};
+        return (pid_t)syscall(SYS_clone3, &args, sizeof(args));
+#else
+        (void)flags;
+        (void)cgroup_fd;
+        errno = ENOSYS;
+        return -1;
+#endif
 }

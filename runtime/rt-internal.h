@@ -228,6 +228,26 @@ struct rt_cgroup;
 int rt_cgroup_create(const struct rt_cgroup_opts *o, struct rt_cgroup **ret, struct err *e);
 /* Move pid into the container's cgroup(s). */
 int rt_cgroup_enter(const struct rt_cgroup *cg, pid_t pid, struct err *e);
+/* A new process can join the cgroup itself, which is much cheaper on v1:
+ * a write of another pid to cgroup.procs takes the kernel's global
+ * threadgroup lock for writing (an RCU grace period, 10-16 ms here),
+ * while a thread writing "0" to a v1 hierarchy's `tasks` file moves only
+ * itself and skips that lock (a single-threaded child is then wholly
+ * moved). The v2 directory is joined at birth with clone3's
+ * CLONE_INTO_CGROUP. The parent opens the files before the clone:
+ * rt_cgroup_join_open() fails (ENOTSUP) where the cgroup cannot be joined
+ * this way (inactive, or a systemd unit that is made with the pid), and
+ * the caller then uses rt_cgroup_enter(). */
+struct rt_cg_join {
+        int *tasks; /* the v1 hierarchies' tasks files, O_WRONLY */
+        size_t n_tasks;
+        int v2; /* the v2 directory for CLONE_INTO_CGROUP, or -1 */
+};
+#define RT_CG_JOIN_INIT {.tasks = NULL, .n_tasks = 0, .v2 = -1}
+int rt_cgroup_join_open(const struct rt_cgroup *cg, struct rt_cg_join *j, struct err *e);
+/* child, single-threaded, first thing: join every v1 hierarchy. */
+int rt_cgroup_join_self(const struct rt_cg_join *j, struct err *e);
+void rt_cgroup_join_close(struct rt_cg_join *j);
 /* Apply resources again (update). */
 int rt_cgroup_apply(const struct rt_cgroup *cg, const struct rt_resources *r, struct err *e);
 /* Freeze/thaw through the freezer; fails clearly when there is no usable freezer. */

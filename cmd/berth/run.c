@@ -14,6 +14,7 @@ static int run_run(struct berth_ctx *ctx, void *opts, char **args)
                 return print_error(&e);
         _cleanup_strv_ char **argv = create_cli_argv();
         o.create_command = argv;
+        o.keep_mounted = true;
         struct config *cfg;
         struct store *s;
         if (ctx_config(ctx, &cfg, &e) < 0 || ctx_store(ctx, &s, &e) < 0)

@@ -183,7 +183,8 @@ static int fill_container(struct store *s, const struct config *cfg,
                           const char *created, struct err *e)
 {
         /* The rootfs is mounted while the spec is built (users and groups
-         * come from its /etc), then released until start. */
+         * come from its /etc), then released until start, or kept for it
+         * (run) with R/mounted saying so, as start leaves it. */
         _cleanup_free_ char *rootfs = NULL;
         int r = store_container_mount(s, c->id, &rootfs, e);
         if (r < 0)
@@ -205,8 +206,11 @@ static int fill_container(struct store *s, const struct config *cfg,
         r = ctr_opts_set_container(s, cfg, co, c, rootfs, e);
         if (r == 0)
                 r = ctr_spec_build(&co->spec, imgcfg, cfg, &spec, e);
+        _cleanup_free_ char *marker = ctr_rpath(c, "mounted");
+        bool kept = r == 0 && o->keep_mounted &&
+                    fs_write_atomic(AT_FDCWD, marker, rootfs, strlen(rootfs), 0600, NULL) == 0;
         struct err ue = {0};
-        if (store_container_unmount(s, c->id, false, &ue) < 0)
+        if (!kept && store_container_unmount(s, c->id, false, &ue) < 0)
                 log_debug("%s", ue.msg);
         err_done(&ue);
         if (r < 0)

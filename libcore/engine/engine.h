@@ -216,6 +216,7 @@ struct container_create_opts {
         const char *detach_keys;
         const char *cgroup_parent;
         const char *cgroups;
+        bool keep_mounted; /* run: the rootfs stays mounted for the start that follows */
 };
 
 /* Create a container (record, rw layer, berth.json, config.json). Allocates

@@ -38,6 +38,28 @@ cg_value() {
         [ -z "$d" ] || grep -qx "$pid" "$d/cgroup.procs" || die "pid $pid is not in $d"
 }
 
+@test "cgroups: the init and an exec'd process are in the container's cgroup in every hierarchy" {
+        skip_if_rootless "no cgroup is delegated to users here"
+        # The init joins its v1 hierarchies itself and is born in the v2 one
+        # (clone3 CLONE_INTO_CGROUP): every line of its /proc/PID/cgroup,
+        # the unified one too, names the container's cgroup, and so do those
+        # of a process it starts.
+        payload sleep 100
+        rt_start_bg c1
+        pid=$(rt_pid c1)
+        run cat "/proc/$pid/cgroup"
+        local n=${#lines[@]} line
+        [ "$n" -gt 0 ] || die "no cgroup lines"
+        for line in "${lines[@]}"; do
+                [[ $line == *":/$RT_CGPARENT/c1" ]] || die "not in the container's cgroup: $line"
+        done
+        run_rt exec c1 cat /proc/self/cgroup
+        assert_equal "${#lines[@]}" "$n" "lines of an exec'd process"
+        for line in "${lines[@]}"; do
+                [[ $line == *":/$RT_CGPARENT/c1" ]] || die "exec not in the container's cgroup: $line"
+        done
+}
+
 @test "cgroups: update changes the limits of a running container" {
         skip_if_rootless "no cgroup is delegated to users here"
         cfg '.linux.resources.memory = {limit: 67108864} | .linux.resources.pids = {limit: 50}'
