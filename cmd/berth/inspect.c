@@ -59,6 +59,15 @@ static int inspect_as(struct berth_ctx *ctx, struct inspect_cli *o, char **args,
                                 err_move(&ie, &ve);
                         err_done(&ve);
                 }
+                if (r < 0 && ie.code == ENOENT && kind != 'v') {
+                        /* podman's texts for a name nothing has */
+                        _cleanup_free_ char *msg =
+                                kind == 'a'   ? xasprintf("no such object: \"%s\"", *a)
+                                : kind == 'c' ? xasprintf("no such container %s", *a)
+                                              : xstrdup(ie.msg);
+                        err_done(&ie);
+                        err_set(&ie, ENOENT, "inspecting object: %s", msg);
+                }
                 if (r < 0) {
                         /* podman prints what it found, then the errors, and exits 125. */
                         fprintf(stderr, "Error: %s\n", ie.msg);

@@ -100,6 +100,26 @@ pid_t ctr_monitor_alive(const struct ctr *c)
 /* What the runtime says about the container: 1 running, 2 paused, 3
  * created, 0 gone or stopped. Falls back to the pid when the runtime has no
  * state (an external runtime, or already deleted). */
+/* Whether pid's freezer cgroup is frozen: the state of a container that an
+ * external runtime runs (its state files are its own; runc, like the
+ * runtime library, keeps "paused" in the freezer alone). */
+static bool pid_frozen(pid_t pid)
+{
+        _cleanup_free_ char *dir = NULL, *buf = NULL;
+        bool v2 = false;
+        size_t len;
+        if (ctr_cgroup_dir(pid, "freezer", &dir, &v2, NULL) == 0) {
+                _cleanup_free_ char *f = xasprintf("%s/freezer.state", dir);
+                return fs_read_file(AT_FDCWD, f, 64, &buf, &len, NULL) == 0 &&
+                       str_has_prefix(buf, "FROZEN");
+        }
+        free(steal_pointer(&dir));
+        if (ctr_cgroup_dir(pid, NULL, &dir, &v2, NULL) < 0)
+                return false;
+        _cleanup_free_ char *f = xasprintf("%s/cgroup.freeze", dir);
+        return fs_read_file(AT_FDCWD, f, 64, &buf, &len, NULL) == 0 && buf[0] == '1';
+}
+
 static int runtime_status(struct store *s, const char *id, pid_t pid)
 {
         _cleanup_free_ char *root = ctr_runtime_root(s);
@@ -128,7 +148,7 @@ static int runtime_status(struct store *s, const char *id, pid_t pid)
                 rt_ctx_done(&ctx);
         }
         if (res < 0)
-                res = pid_alive(pid) ? 1 : 0;
+                res = !pid_alive(pid) ? 0 : pid_frozen(pid) ? 2 : 1;
         /* A zombie init has ended: the runtime's signal-0 check still sees
          * it until the monitor reaps it, and an exec into it fails. */
         else if (res > 0 && pid > 0 && !pid_alive(pid))

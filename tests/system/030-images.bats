@@ -208,6 +208,11 @@ berth_first_id() {
         echo "$output" | jq -e '.[0] | .Id and .RootFS.Layers[0] and .GraphDriver.Name and
                 (.RepoTags == ["localhost/insp:latest"]) and .Comment == "msg"' >/dev/null ||
                 die "unexpected inspect output: $output"
+        # podman's texts: inspect, image inspect and container inspect.
         run_berth 125 inspect insp nosuch
-        assert_output --partial "nosuch: image not known"
+        assert_output --partial 'Error: inspecting object: no such object: "nosuch"'
+        run_berth 125 image inspect nosuch
+        assert_output --partial "Error: inspecting object: nosuch: image not known"
+        run_berth 125 container inspect nosuch
+        assert_output --partial "Error: inspecting object: no such container nosuch"
 }

@@ -107,10 +107,10 @@ three() {
         run_berth inspect --format '{{.RepoTags}}' bb
         assert_output "[localhost/bb:latest]"
         run_berth 125 inspect --type container bb
-        assert_output --partial 'no container with name or ID "bb" found'
+        assert_output --partial "inspecting object: no such container bb"
         # podman prints the (empty) list, then the error.
         run_berth 125 container inspect nosuch
-        assert_line --index 0 'Error: no container with name or ID "nosuch" found: no such container'
+        assert_line --index 0 "Error: inspecting object: no such container nosuch"
         assert_line --index 1 '[]'
 }
 

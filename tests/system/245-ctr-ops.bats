@@ -183,6 +183,28 @@ count_above() {
         refute_line r2
 }
 
+@test "pause: a container that runc runs: Paused from its freezer, unpause, rm -f" {
+        skip_if_rootless "no cgroups for rootless containers on this host"
+        require_cmd runc
+        # runc's state files are its own: berth reads the freezer.
+        run_berth run "${CGP[@]}" -d --runtime runc --name x1 $IMG \
+                sh -c 'trap "exit 3" TERM; while :; do sleep 0.1; done'
+        run_berth pause x1
+        run_berth ps --format '{{.Names}} {{.Status}}'
+        assert_output "x1 Paused"
+        run_berth inspect --format '{{.State.Status}} {{.State.Paused}}' x1
+        assert_output "paused true"
+        run_berth unpause x1
+        run_berth inspect --format '{{.State.Status}} {{.State.Paused}}' x1
+        assert_output "running false"
+        run_berth pause x1
+        start=$SECONDS
+        run_berth rm -f -t 30 x1
+        [ $((SECONDS - start)) -lt 10 ] || die "rm -f of a paused runc container waited"
+        run_berth ps -a --format '{{.Names}}'
+        refute_line x1
+}
+
 @test "stats: rootless on a cgroup v1 host fails as podman does" {
         skip_if_root "root has cgroups"
         cgroup_v1_host || skip "cgroup v2 host"

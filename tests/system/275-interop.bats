@@ -98,7 +98,7 @@ teardown() {
                 run_berth 125 start "$n"
                 assert_output --partial "no container with name or ID \"$n\" found"
                 run_berth 125 container inspect "$n"
-                assert_line "Error: no container with name or ID \"$n\" found: no such container"
+                assert_line "Error: inspecting object: no such container $n"
                 run_berth 125 inspect --format '{{.Id}}' "$n"
                 assert_output --partial "$n"
         done
