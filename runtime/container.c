@@ -167,7 +167,7 @@ static int create_prepare(struct create *cr, const char *rootfs, struct err *e)
         /* The spec as created: start, exec and delete read it back. */
         _cleanup_free_ char *text = json_generate(spec->doc, JSON_GEN_NEWLINE);
         _cleanup_free_ char *cfg = xasprintf("%s/%s", c->dir, RT_CONFIG_FILE);
-        if (fs_write_atomic(AT_FDCWD, cfg, text, strlen(text), 0600, e) < 0)
+        if (fs_write_atomic_volatile(AT_FDCWD, cfg, text, strlen(text), 0600, e) < 0)
                 return -EIO;
 
         struct rt_cgroup_opts co = {
@@ -186,7 +186,7 @@ static int create_prepare(struct create *cr, const char *rootfs, struct err *e)
         _cleanup_json_ struct json *cgj = rt_cgroup_to_json(c->cgroup);
         _cleanup_free_ char *cgtext = json_generate(cgj, JSON_GEN_NEWLINE);
         _cleanup_free_ char *cgpath = xasprintf("%s/%s", c->dir, RT_CGROUP_FILE);
-        if (fs_write_atomic(AT_FDCWD, cgpath, cgtext, strlen(cgtext), 0600, e) < 0)
+        if (fs_write_atomic_volatile(AT_FDCWD, cgpath, cgtext, strlen(cgtext), 0600, e) < 0)
                 return -EIO;
 
         /* Anyone may write the fifo: the init opens it after it became the

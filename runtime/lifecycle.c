@@ -276,7 +276,7 @@ static int save_resources(const struct rt_container *c, const struct json *resou
                 return err_wrap(e, "the merged linux.resources");
         rt_resources_free(check);
         _cleanup_free_ char *text = json_generate(doc, JSON_GEN_NEWLINE);
-        return fs_write_atomic(AT_FDCWD, path, text, strlen(text), 0600, e);
+        return fs_write_atomic_volatile(AT_FDCWD, path, text, strlen(text), 0600, e);
 }
 
 int rt_update(const struct rt_ctx *ctx, const char *id, const struct json *resources, struct err *e)

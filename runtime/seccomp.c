@@ -598,7 +598,7 @@ static void cache_write(const char *dir, const char *path, const struct rt_secco
                 }
                 closedir(d);
         }
-        (void)fs_write_atomic(AT_FDCWD, path, s->bpf, s->bpf_len * sizeof(struct sock_filter),
+        (void)fs_write_atomic_volatile(AT_FDCWD, path, s->bpf, s->bpf_len * sizeof(struct sock_filter),
                               0600, NULL);
 }
 

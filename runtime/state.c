@@ -297,7 +297,7 @@ int rt_container_save(const struct rt_container *c, struct err *e)
         json_object_set(j, "cgroup", rt_cgroup_to_json(c->cgroup));
         _cleanup_free_ char *text = json_generate(j, JSON_GEN_NEWLINE);
         _cleanup_free_ char *path = xasprintf("%s/%s", c->dir, RT_STATE_FILE);
-        return fs_write_atomic(AT_FDCWD, path, text, strlen(text), 0644, e);
+        return fs_write_atomic_volatile(AT_FDCWD, path, text, strlen(text), 0644, e);
 }
 
 int rt_proc_stat(pid_t pid, uint64_t *ret_start_time, char *ret_state)

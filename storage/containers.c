@@ -176,9 +176,19 @@ int store_container_create(struct store *s, const struct container_spec *spec, s
          * in between leaves a record without them, which a delete handles,
          * never directories that no record names. */
         if ((r = make_userdata(s, id, e)) < 0) {
+                /* A delete of the new record (by name, from another
+                 * process) can come in between: say so, not which mkdir
+                 * it made fail. */
                 struct err de = {0};
-                (void)store_container_delete(s, id, &de);
+                bool gone = store_container_delete(s, id, &de) < 0 && de.code == ENOENT;
                 err_done(&de);
+                if (gone) {
+                        err_done(e);
+                        return err_set(e, ECANCELED,
+                                       "creating container '%s': it was removed by another "
+                                       "command meanwhile",
+                                       id);
+                }
                 return err_wrap(e, "creating container '%s'", id);
         }
         if (ret)

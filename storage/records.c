@@ -168,7 +168,9 @@ int records_save(struct records *r, struct err *e)
 {
         /* Go's encoder: compact, HTML characters escaped, no newline. */
         _cleanup_free_ char *text = json_generate(r->arr, JSON_GEN_ESCAPE_HTML);
-        int ret = fs_write_atomic(AT_FDCWD, r->path, text, strlen(text), 0600, e);
+        int ret = r->volatile_state
+                          ? fs_write_atomic_volatile(AT_FDCWD, r->path, text, strlen(text), 0600, e)
+                          : fs_write_atomic(AT_FDCWD, r->path, text, strlen(text), 0600, e);
         if (ret < 0)
                 return ret;
         struct stat st;

@@ -24,6 +24,7 @@ struct records {
         struct stat st;        /* file identity when last loaded or saved */
         bool have_st;
         bool dirty; /* modified in memory since the last save */
+        bool volatile_state; /* in the runroot (mountpoints.json): saved without fsync */
 };
 
 int records_init(struct records *r, const char *path, const char *lock_path, bool check_mtime,

@@ -405,6 +405,7 @@ static int store_open_records(struct store *s, struct err *e)
                 if (r < 0)
                         return r;
         }
+        s->mounts.volatile_state = true;
         _cleanup_free_ char *sl = xasprintf("%s/storage.lock", g);
         return lockfile_open(sl, false, &s->storage_lock, e);
 }

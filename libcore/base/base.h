@@ -362,6 +362,12 @@ int fs_read_file(int dirfd, const char *path, size_t max_size, char **ret_buf, s
  * fsync it, fchmod to mode, rename over path, fsync the directory. */
 int fs_write_atomic(int dirfd, const char *path, const void *buf, size_t len, mode_t mode,
                     struct err *e);
+/* The same without the fsyncs, for state under a runroot or a runtime's
+ * state root (a tmpfs, gone at reboot): readers still see the old or the
+ * new file whole, nothing needs it durable (containers/storage's NoSync
+ * for its volatile files, runc's state.json). */
+int fs_write_atomic_volatile(int dirfd, const char *path, const void *buf, size_t len,
+                             mode_t mode, struct err *e);
 /* mkdir -p with mode for created components; existing dirs are fine. */
 int fs_mkdir_p(const char *path, mode_t mode, struct err *e);
 /* True if path exists (lstat). */

@@ -111,8 +111,8 @@ static void random_suffix(char out[7])
         out[6] = '\0';
 }
 
-int fs_write_atomic(int dirfd, const char *path, const void *buf, size_t len, mode_t mode,
-                    struct err *e)
+static int write_atomic(int dirfd, const char *path, const void *buf, size_t len, mode_t mode,
+                        bool durable, struct err *e)
 {
         const char *slash = strrchr(path, '/');
         const char *name = slash ? slash + 1 : path;
@@ -163,7 +163,7 @@ int fs_write_atomic(int dirfd, const char *path, const void *buf, size_t len, mo
                 r = err_errno(e, "chmod '%s'", path);
                 goto fail;
         }
-        if (fsync(fd) < 0) {
+        if (durable && fsync(fd) < 0) {
                 r = err_errno(e, "fsync '%s'", path);
                 goto fail;
         }
@@ -177,13 +177,25 @@ int fs_write_atomic(int dirfd, const char *path, const void *buf, size_t len, mo
         }
         /* Some file systems cannot fsync a directory (EINVAL); the rename has
          * happened, only its durability is then up to the file system. */
-        if (fsync(dfd) < 0 && errno != EINVAL && errno != EROFS)
+        if (durable && fsync(dfd) < 0 && errno != EINVAL && errno != EROFS)
                 return err_errno(e, "fsync directory of '%s'", path);
         return 0;
 
 fail:
         (void)unlinkat(dfd, tmp, 0);
         return r;
+}
+
+int fs_write_atomic(int dirfd, const char *path, const void *buf, size_t len, mode_t mode,
+                    struct err *e)
+{
+        return write_atomic(dirfd, path, buf, len, mode, true, e);
+}
+
+int fs_write_atomic_volatile(int dirfd, const char *path, const void *buf, size_t len,
+                             mode_t mode, struct err *e)
+{
+        return write_atomic(dirfd, path, buf, len, mode, false, e);
 }
 
 /* mkdir one component; an existing directory (or symlink to one) is fine. */

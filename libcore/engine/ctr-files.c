@@ -16,7 +16,7 @@ static int write_file(const struct ctr *c, const char *name, const char *data, s
 {
         _cleanup_free_ char *p = ctr_rpath(c, name);
         /* 0644: the container's users read them. */
-        int r = fs_write_atomic(AT_FDCWD, p, data, strlen(data), 0644, e);
+        int r = fs_write_atomic_volatile(AT_FDCWD, p, data, strlen(data), 0644, e);
         return r < 0 ? err_wrap(e, "writing the container's %s", name) : 0;
 }
 

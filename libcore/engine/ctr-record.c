@@ -264,27 +264,42 @@ int ctr_record_create(struct store *s, const struct container_spec *spec, struct
                       struct lockfile **ret_lock, struct err *e)
 {
         _cleanup_json_ struct json *rec = NULL;
-        int r = store_container_create(s, spec, &rec, e);
-        if (r < 0) {
+        int r;
+        for (int attempt = 0;; attempt++) {
+                r = store_container_create(s, spec, &rec, e);
+                if (r >= 0)
+                        break;
                 /* Taken between the caller's check and the record: podman's
-                 * text, with the container that has the name now. */
+                 * text, with the container that has the name now. If that
+                 * one is gone already, the name is free: try again. */
                 _cleanup_json_ struct json *all = NULL;
                 const char *name = spec->names ? spec->names[0] : NULL;
-                if (e && e->code == EEXIST && name && store_containers(s, &all, NULL) == 0) {
-                        for (size_t i = 0; i < all->arr.len; i++) {
-                                if (!record_has_name(all->arr.items[i], name))
-                                        continue;
-                                err_done(e);
-                                return err_set(
-                                        e, EEXIST,
-                                        "creating container storage: the container name \"%s\" "
-                                        "is already in use by %s. You have to remove that "
-                                        "container to be able to reuse that name: that name is "
-                                        "already in use",
-                                        name, json_object_get_string(all->arr.items[i], "id"));
-                        }
+                if (e && e->code == ECANCELED && name) {
+                        err_done(e);
+                        return err_set(e, ENOENT,
+                                       "container \"%s\" was removed by another command while "
+                                       "it was being created: no such container",
+                                       name);
                 }
-                return r;
+                if (!e || e->code != EEXIST || !name || store_containers(s, &all, NULL) < 0)
+                        return r;
+                bool held = false;
+                for (size_t i = 0; i < all->arr.len; i++) {
+                        if (!record_has_name(all->arr.items[i], name))
+                                continue;
+                        held = true;
+                        err_done(e);
+                        r = err_set(e, EEXIST,
+                                    "creating container storage: the container name \"%s\" "
+                                    "is already in use by %s. You have to remove that "
+                                    "container to be able to reuse that name: that name is "
+                                    "already in use",
+                                    name, json_object_get_string(all->arr.items[i], "id"));
+                        break;
+                }
+                if (held || attempt >= 3)
+                        return r;
+                err_done(e);
         }
         /* The lock is taken at once, before anything of berth's exists in
          * G: a command that finds the record (rm -f of the same name) waits

@@ -266,7 +266,7 @@ static int mount_rootfs(struct store *s, const struct ctr *c, struct err *e)
                 path = NULL;
                 if ((r = store_container_mount(s, c->id, &path, e)) < 0)
                         return r;
-                if ((r = fs_write_atomic(AT_FDCWD, marker, path, strlen(path), 0600, e)) < 0) {
+                if ((r = fs_write_atomic_volatile(AT_FDCWD, marker, path, strlen(path), 0600, e)) < 0) {
                         (void)store_container_unmount(s, c->id, false, NULL);
                         return r;
                 }
@@ -360,6 +360,25 @@ void ctr_proxy_signal(int sig, void *data)
         ctr_state_done(&st);
 }
 
+/* A start that failed for want of config.json may have raced a removal:
+ * rm deletes the directories before the record, and the run directory
+ * (where the lock lives) first, so a start waiting for the lock can get a
+ * fresh one meanwhile. Then the record goes within moments. */
+static bool removed_meanwhile(struct store *s, const struct ctr *c)
+{
+        _cleanup_free_ char *cfgp = ctr_gpath(c, "config.json");
+        if (fs_exists(cfgp))
+                return false;
+        for (int i = 0; i < 200; i++) {
+                _cleanup_(ctr_freep) struct ctr *now = NULL;
+                if (ctr_lookup(s, c->id, &now, NULL) == -ENOENT)
+                        return true;
+                struct timespec ts = {0, 10 * 1000000L};
+                nanosleep(&ts, NULL);
+        }
+        return false;
+}
+
 int engine_container_start(struct store *s, const struct config *cfg, const char *name,
                            const struct container_start_opts *o, int *ret_exit_code,
                            bool *ret_detached, struct err *e)
@@ -394,6 +413,13 @@ int engine_container_start(struct store *s, const struct config *cfg, const char
                 if (r < 0) {
                         *ret_exit_code = code;
                         lockfile_free(steal_pointer(&lk));
+                        if (removed_meanwhile(s, c)) {
+                                err_done(e);
+                                return err_set(e, ENOENT,
+                                               "no container with name or ID \"%s\" found: no "
+                                               "such container",
+                                               name);
+                        }
                         if (ctr_cfg_bool(c, "remove")) {
                                 struct container_rm_opts ro = {.force = true, .timeout = 0};
                                 struct err re = {0};

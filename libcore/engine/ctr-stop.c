@@ -47,7 +47,7 @@ int engine_container_stop(struct store *s, const char *name, int64_t timeout, ch
         }
         /* The restart policy unless-stopped reads this. */
         _cleanup_free_ char *marker = ctr_rpath(c, "stopped-by-user");
-        (void)fs_write_atomic(AT_FDCWD, marker, "", 0, 0600, NULL);
+        (void)fs_write_atomic_volatile(AT_FDCWD, marker, "", 0, 0600, NULL);
         if (timeout < 0)
                 timeout = ctr_cfg_int(c, "stop_timeout", 10);
         int sig = (int)ctr_cfg_int(c, "stop_signal", SIGTERM);
@@ -126,7 +126,7 @@ int engine_container_kill(struct store *s, const char *name, const char *signal,
         }
         if (sig == SIGKILL || sig == SIGTERM) {
                 _cleanup_free_ char *marker = ctr_rpath(c, "stopped-by-user");
-                (void)fs_write_atomic(AT_FDCWD, marker, "", 0, 0600, NULL);
+                (void)fs_write_atomic_volatile(AT_FDCWD, marker, "", 0, 0600, NULL);
         }
         r = ctr_signal(s, c, &st, sig, false, e);
         ctr_state_done(&st);

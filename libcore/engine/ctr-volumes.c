@@ -172,7 +172,7 @@ int ctr_volumes_prepare(struct store *s, const struct ctr *c, const char *rootfs
         if (mounted.len) {
                 _cleanup_free_ char *p = ctr_rpath(c, "volumes-mounted");
                 struct err we = {0};
-                if (fs_write_atomic(AT_FDCWD, p, mounted.buf, mounted.len, 0600, &we) < 0)
+                if (fs_write_atomic_volatile(AT_FDCWD, p, mounted.buf, mounted.len, 0600, &we) < 0)
                         log_warn("%s", we.msg);
                 err_done(&we);
         }

@@ -160,7 +160,7 @@ static void sync_close(struct mon *m)
 static void write_state_file(struct mon *m, const char *name, const char *text)
 {
         struct err e = {0};
-        if (fs_write_atomic(m->rundir_fd, name, text, strlen(text), 0644, &e) < 0)
+        if (fs_write_atomic_volatile(m->rundir_fd, name, text, strlen(text), 0644, &e) < 0)
                 log_warn("writing %s: %s", name, e.msg);
         err_done(&e);
 }
@@ -695,7 +695,7 @@ static int setup(struct mon *m, int *ret_sigfd, struct err *e)
                 return err_errno(e, "open the run directory '%s'", m->o.rundir);
         char pid[16];
         snprintf(pid, sizeof(pid), "%d", (int)getpid());
-        if (fs_write_atomic(m->rundir_fd, "monitor.pid", pid, strlen(pid), 0644, e) < 0)
+        if (fs_write_atomic_volatile(m->rundir_fd, "monitor.pid", pid, strlen(pid), 0644, e) < 0)
                 return -EIO;
         unlinkat(m->rundir_fd, "exit.json", 0);
         unlinkat(m->rundir_fd, "started.json", 0);

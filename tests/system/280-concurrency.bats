@@ -80,6 +80,8 @@ classify() {
         $4 ~ /[Ll]ock|database|timed out|did not answer|EOF|[Pp]anic|corrupt|[Pp]arse|half-made/ { print; next }
         $2 ~ /^shared/ && ($1 == 125 || ($1 == 1 && $3 ~ /^rm /)) &&
                 $4 ~ /^Error: no container with name or ID "[0-9a-z]+" found: no such container$/ { next }
+        $2 == "shared" && $1 == 125 && $3 ~ /^container inspect / &&
+                $4 ~ /^Error: inspecting object: no such container [0-9a-z]+$/ { next }
         $2 == "shared" && $1 == 125 && $3 ~ /^kill / &&
                 $4 ~ /^Error: can only kill running containers\. [0-9a-f]+ is in state (exited|created): container state improper$/ { next }
         $2 == "shared" && $1 == 125 && $3 ~ /^exec / &&

@@ -189,6 +189,35 @@ static void test_write_atomic(void **state)
         unit_rmtree(tmp);
 }
 
+/* The volatile variant: the same file, mode and atomic replacement, and
+ * its failures are reported the same way. */
+static void test_write_atomic_volatile(void **state)
+{
+        (void)state;
+        _cleanup_free_ char *tmp = unit_tmpdir();
+        _cleanup_free_ char *p = xasprintf("%s/state.json", tmp);
+        struct err e = {0};
+        assert_int_equal(fs_write_atomic_volatile(AT_FDCWD, p, "{\"a\":1}", 7, 0644, &e), 0);
+        struct stat st;
+        assert_int_equal(stat(p, &st), 0);
+        assert_int_equal(st.st_mode & 07777, 0644);
+        ino_t first = st.st_ino;
+        assert_int_equal(fs_write_atomic_volatile(AT_FDCWD, p, "[]", 2, 0600, &e), 0);
+        assert_int_equal(stat(p, &st), 0);
+        assert_true(st.st_ino != first);
+        assert_int_equal(st.st_mode & 07777, 0600);
+        char *buf = NULL;
+        assert_int_equal(fs_read_file(AT_FDCWD, p, 0, &buf, NULL, &e), 0);
+        assert_string_equal(buf, "[]");
+        free(buf);
+        assert_int_equal(count_entries(tmp), 1);
+        _cleanup_free_ char *missing = xasprintf("%s/nodir/x", tmp);
+        assert_int_equal(fs_write_atomic_volatile(AT_FDCWD, missing, "x", 1, 0644, &e), -ENOENT);
+        assert_non_null(strstr(e.msg, "nodir"));
+        err_done(&e);
+        unit_rmtree(tmp);
+}
+
 /* A name near NAME_MAX still gets a temp file (the temp name is cut). */
 static void test_write_atomic_long_name(void **state)
 {
@@ -779,6 +808,7 @@ int main(void)
                 cmocka_unit_test(test_read_file),
                 cmocka_unit_test(test_read_file_proc),
                 cmocka_unit_test(test_read_file_large),
+                cmocka_unit_test(test_write_atomic_volatile),
                 cmocka_unit_test(test_write_atomic),
                 cmocka_unit_test(test_write_atomic_long_name),
                 cmocka_unit_test(test_write_atomic_failures),
