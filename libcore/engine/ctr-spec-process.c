@@ -57,6 +57,11 @@ static const char *const cap_names[] = {
         "CHECKPOINT_RESTORE",
 };
 
+const char *ctr_cap_name(unsigned nr)
+{
+        return nr < ARRAY_SIZE(cap_names) ? cap_names[nr] : NULL;
+}
+
 /* podman 4.3.1's compiled-in default_capabilities (its vendored
  * containers/common), used when containers.conf sets none: measured here
  * with a containers.conf that leaves the list out. */

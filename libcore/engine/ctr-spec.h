@@ -179,6 +179,9 @@ int ctr_spec_build(const struct ctr_spec_opts *o, const struct json *image_confi
 /* Allocates: a capability set as podman computes it (sorted "CAP_X" names). */
 int ctr_caps_compute(const struct ctr_spec_opts *o, const struct config *conf, char ***ret_bounding,
                      struct err *e);
+/* A capability's name without "CAP_" by number ("CHOWN" for 0), NULL
+ * past the ones this berth knows. */
+const char *ctr_cap_name(unsigned nr);
 /* The capability bounding set mask of this process (CapBnd). */
 uint64_t ctr_caps_host_bounding(void);
 /* Allocates: normalise one capability name ("net_admin" -> "CAP_NET_ADMIN",

@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "ctr-internal.h"
+#include "ctr-spec.h"
 #include "runtime.h"
 
 #define TOP_MAX_DESCRIPTORS 64
@@ -357,50 +358,6 @@ static int proc_load(pid_t pid, struct proc *p)
 
 /* ---------------------------------------------------------------- texts */
 
-static const char *const cap_names[] = {
-        "CHOWN",
-        "DAC_OVERRIDE",
-        "DAC_READ_SEARCH",
-        "FOWNER",
-        "FSETID",
-        "KILL",
-        "SETGID",
-        "SETUID",
-        "SETPCAP",
-        "LINUX_IMMUTABLE",
-        "NET_BIND_SERVICE",
-        "NET_BROADCAST",
-        "NET_ADMIN",
-        "NET_RAW",
-        "IPC_LOCK",
-        "IPC_OWNER",
-        "SYS_MODULE",
-        "SYS_RAWIO",
-        "SYS_CHROOT",
-        "SYS_PTRACE",
-        "SYS_PACCT",
-        "SYS_ADMIN",
-        "SYS_BOOT",
-        "SYS_NICE",
-        "SYS_RESOURCE",
-        "SYS_TIME",
-        "SYS_TTY_CONFIG",
-        "MKNOD",
-        "LEASE",
-        "AUDIT_WRITE",
-        "AUDIT_CONTROL",
-        "SETFCAP",
-        "MAC_OVERRIDE",
-        "MAC_ADMIN",
-        "SYSLOG",
-        "WAKE_ALARM",
-        "BLOCK_SUSPEND",
-        "AUDIT_READ",
-        "PERFMON",
-        "BPF",
-        "CHECKPOINT_RESTORE",
-};
-
 static int cmp_str(const void *a, const void *b)
 {
         return strcmp(*(char *const *)a, *(char *const *)b);
@@ -418,8 +375,8 @@ static char *caps_text(uint64_t mask, unsigned last_cap)
         char **v = NULL;
         for (unsigned i = 0; i < 64; i++)
                 if (mask & (1ULL << i))
-                        strv_push(&v, i < ARRAY_SIZE(cap_names) ? xstrdup(cap_names[i])
-                                                                : xasprintf("CAP_%u", i));
+                        strv_push(&v, ctr_cap_name(i) ? xstrdup(ctr_cap_name(i))
+                                                      : xasprintf("CAP_%u", i));
         qsort(v, strv_length(v), sizeof(*v), cmp_str);
         char *s = strv_join(v, ",");
         strv_free(v);
