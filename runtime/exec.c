@@ -6,7 +6,9 @@
  * not share (user first; /proc/<pid>/ns/), then clones the process with
  * CLONE_PARENT: a pid namespace joined with setns takes only the children
  * made afterwards, and the process must be our caller's child so that it
- * can reap it. We put it in the container's cgroup before it goes on. It
+ * can reap it. The first child joins the container's cgroup before the
+ * namespaces (see rt_cg_join), so the process is born in it; where that
+ * cannot be, we move it there before it goes on. It
  * then takes the container's root -- through /proc/<pid>/root, which is
  * right after pivot_root and after chroot (--no-pivot) alike -- and becomes
  * the process: stdio or terminal, rlimits, user, capabilities, the
@@ -31,6 +33,7 @@ struct exec_child {
         const char *id;
         bool setgroups_ok;
         bool paused; /* the container is frozen (the caller allows exec anyway) */
+        const struct rt_cg_join *cg_join; /* stage 1 joins the cgroup (NULL: the parent) */
         int sync, root, console;
         int ns[RT_NS_COUNT];
 };
@@ -95,6 +98,10 @@ static _noreturn_ void exec_child_main(struct exec_child *x)
 static _noreturn_ void exec_stage1(struct exec_child *x)
 {
         struct err e = {0};
+        /* With the host's credentials still, and before the fds are sorted
+         * out: the process it clones is then born in the cgroup. */
+        if (x->cg_join && rt_cgroup_join_self(x->cg_join, &e) < 0)
+                rt_sync_fail(x->sync, &e);
         exec_fds_setup(x);
         rt_sync_log_to(&x->sync); /* not to the stderr the process gets */
         if (rt_ns_join(x->ns, false, &e) < 0)
@@ -152,13 +159,33 @@ static int exec_run(struct rt_container *c, struct exec_child *x, int sync, pid_
                     struct err *e)
 {
         struct rt_sync_msg m;
-        pid_t stage1 = rt_clone(0);
-        if (stage1 < 0)
+        /* Stage 1 joins the cgroup itself (rt_cg_join: the kernel's cheap
+         * path), born in the v2 one; the process it clones is then in
+         * it. Into a frozen cgroup the process would freeze before its
+         * exec: then the parent moves it after the exec, as before. */
+        struct rt_cg_join join = RT_CG_JOIN_INIT;
+        bool self_join = !x->paused && rt_cgroup_join_open(c->cgroup, &join, NULL) == 0;
+        pid_t stage1 = -1;
+        if (self_join) {
+                x->cg_join = &join;
+                stage1 = join.v2 >= 0 ? rt_clone_into(0, join.v2) : rt_clone(0);
+                if (stage1 < 0) {
+                        log_debug("clone into the cgroup: %s; joining it by pid", strerror(errno));
+                        self_join = false;
+                        x->cg_join = NULL;
+                }
+        }
+        if (!self_join)
+                stage1 = rt_clone(0);
+        if (stage1 < 0) {
+                rt_cgroup_join_close(&join);
                 return err_errno(e, "fork");
+        }
         if (stage1 == 0) {
                 close(sync);
                 exec_stage1(x);
         }
+        rt_cgroup_join_close(&join);
         close(x->sync);
         x->sync = -1;
         int r = rt_sync_recv(sync, &m, NULL);
@@ -173,7 +200,7 @@ static int exec_run(struct rt_container *c, struct exec_child *x, int sync, pid_
         bool ready = false;
         /* Into a frozen cgroup the process would freeze before its exec, and
          * we would wait for it forever: then it goes in after the exec. */
-        r = x->paused ? 0 : rt_cgroup_enter(c->cgroup, pid, e);
+        r = x->paused || self_join ? 0 : rt_cgroup_enter(c->cgroup, pid, e);
         if (r < 0)
                 err_wrap(e, "moving the process into the container's cgroup");
         if (r >= 0)

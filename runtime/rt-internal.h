@@ -245,7 +245,8 @@ struct rt_cg_join {
 };
 #define RT_CG_JOIN_INIT {.tasks = NULL, .n_tasks = 0, .v2 = -1}
 int rt_cgroup_join_open(const struct rt_cgroup *cg, struct rt_cg_join *j, struct err *e);
-/* child, single-threaded, first thing: join every v1 hierarchy. */
+/* child, single-threaded, first thing (the init; exec's first child, whose
+ * clone then is born in the cgroup): join every v1 hierarchy. */
 int rt_cgroup_join_self(const struct rt_cg_join *j, struct err *e);
 void rt_cgroup_join_close(struct rt_cg_join *j);
 /* Apply resources again (update). */

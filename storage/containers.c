@@ -182,7 +182,9 @@ int store_container_create(struct store *s, const struct container_spec *spec, s
                 struct err de = {0};
                 bool gone = store_container_delete(s, id, &de) < 0 && de.code == ENOENT;
                 err_done(&de);
-                if (gone) {
+                /* Nothing but a delete removes a directory mkdir -p has
+                 * just made. */
+                if (gone || r == -ENOENT) {
                         err_done(e);
                         return err_set(e, ECANCELED,
                                        "creating container '%s': it was removed by another "

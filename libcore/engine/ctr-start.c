@@ -296,6 +296,21 @@ static int prepare_run_dir(const struct ctr *c, const struct config *cfg, struct
                                    cfg->user.rootless, e);
 }
 
+/* The previous run's monitor deletes the runtime's state of its container
+ * after it wrote exit.json, which is when a stop returns: a create of the
+ * same ID before that would be deleted under the new monitor (restart saw
+ * "the container exited before it was started"). Wait for that delete,
+ * while that monitor lives, and boundedly. */
+static void wait_previous_run(struct store *s, const struct ctr *c)
+{
+        _cleanup_free_ char *root = ctr_runtime_root(s);
+        _cleanup_free_ char *dir = xasprintf("%s/%s", root, c->id);
+        for (int i = 0; i < 500 && fs_exists(dir) && ctr_monitor_alive(c) > 0; i++) {
+                struct timespec ts = {0, 10 * 1000000L};
+                nanosleep(&ts, NULL);
+        }
+}
+
 static int start_locked(struct store *s, const struct config *cfg, const struct ctr *c,
                         const struct container_start_opts *o, int *ret_attach_fd, int *ret_code,
                         struct err *e)
@@ -305,6 +320,7 @@ static int start_locked(struct store *s, const struct config *cfg, const struct 
         int r = find_monitor(&monitor, e);
         if (r < 0)
                 return r;
+        wait_previous_run(s, c);
         if ((r = prepare_run_dir(c, cfg, e)) < 0 || (r = mount_rootfs(s, c, e)) < 0)
                 return r;
         /* The last run's runtime state, if its exit command has not run yet. */
