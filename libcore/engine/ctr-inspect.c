@@ -315,7 +315,12 @@ int engine_container_inspect(struct store *s, const char *name, struct json **re
                 rootfs = NULL;
         json_object_set_string(j, "Rootfs", "");
         json_object_set_string(j, "Pod", "");
-        json_object_set(j, "ResolvConfPath", json_new_string_take(ctr_rpath(c, "resolv.conf")));
+        /* podman: no resolv.conf (and an empty path) without a network. */
+        const char *netmode = ctr_cfg_string(c, "network");
+        json_object_set(j, "ResolvConfPath",
+                        !netmode || STREQ(netmode, "none")
+                                ? json_new_string("")
+                                : json_new_string_take(ctr_rpath(c, "resolv.conf")));
         json_object_set(j, "HostnamePath", json_new_string_take(ctr_rpath(c, "hostname")));
         json_object_set(j, "HostsPath", json_new_string_take(ctr_rpath(c, "hosts")));
         json_object_set_string(j, "StaticDir", c->gdir);

@@ -53,12 +53,21 @@ hosts_expected() {
         assert_equal "$output" "$(hosts_expected hh nn)" "/etc/hosts"
         run_berth run --rm "${CGP[@]}" --network none --hostname hh $IMG cat /etc/hostname
         assert_output "hh"
+        # inspect says so as podman's does: no ResolvConfPath without a network.
+        run_berth create "${CGP[@]}" --network none --name rp $IMG true
+        run_berth inspect --format '{{.ResolvConfPath}}|{{.HostConfig.NetworkMode}}' rp
+        assert_output "|none"
+        run_berth rm rp
 }
 
 @test "run --network host: the host's /etc/resolv.conf" {
         [ -r /etc/resolv.conf ] || skip "this host has no /etc/resolv.conf"
         run_berth run --rm "${CGP[@]}" --network host $IMG cat /etc/resolv.conf
         assert_equal "$output" "$(cat /etc/resolv.conf)" "/etc/resolv.conf"
+        run_berth create "${CGP[@]}" --network host --name rp $IMG true
+        run_berth inspect --format '{{.ResolvConfPath}}' rp
+        assert_output --regexp '/userdata/resolv\.conf$'
+        run_berth rm rp
 }
 
 @test "run --network none: the same /etc/hosts and resolv.conf as podman" {
