@@ -257,8 +257,13 @@ int rt_init_check_program(const struct rt_process *p, struct err *e)
         if (!name || !*name)
                 return err_set(e, EINVAL, "process.args: empty");
         if (strchr(name, '/')) {
-                if (access(name, F_OK) < 0)
+                /* As runc's lookup: a directory or a file without an
+                 * execute bit fails now too, not at its exec after start. */
+                struct stat st;
+                if (stat(name, &st) < 0)
                         return err_errno(e, "exec: \"%s\"", name);
+                if (S_ISDIR(st.st_mode) || !(st.st_mode & 0111))
+                        return err_errnum(e, EACCES, "exec: \"%s\"", name);
                 return 0;
         }
         const char *path = NULL;

@@ -61,6 +61,20 @@ bad_config() {
         assert_equal "$output" "" "containers left after the failure"
 }
 
+@test "errors: a directory or a file without an execute bit fails create, as runc's" {
+        payload exit 0
+        local prog
+        for prog in /etc /etc/passwd; do
+                cfg ".process.args = [\"$prog\"]"
+                run_rt '?' create --bundle "$RT_BUNDLE" c1
+                [ "$status" -ne 0 ] || die "create with $prog as the program succeeded"
+                assert_output --partial "$prog"
+                assert_output --partial "ermission denied"
+                run_rt list -q
+                assert_equal "$output" "" "containers left after the failure"
+        done
+}
+
 @test "errors: berth-runtime names the mount that failed" {
         skip_unless_berth "the wording of the error"
         cfg '.mounts += [{destination: "/x", type: "tmpfs", source: "tmpfs", options: ["size=nonsense"]}]'
