@@ -365,7 +365,15 @@ ctr_setup() {
 ctr_teardown() {
         "$BERTH" rm -a -f -t 0 >/dev/null 2>&1 || true
         if [ -n "${BERTH_CG_PARENT:-}" ]; then
-                rmdir /sys/fs/cgroup/*/"$BERTH_CG_PARENT" 2>/dev/null || true
+                # Depth first: podman leaves its conmon cgroup under the
+                # parent it is given, busy for a moment while conmon ends.
+                local i
+                for i in $(seq 50); do
+                        find /sys/fs/cgroup/*/"${BERTH_CG_PARENT#/}" -depth -type d \
+                                -exec rmdir {} + 2>/dev/null || true
+                        ls -d /sys/fs/cgroup/*/"${BERTH_CG_PARENT#/}" >/dev/null 2>&1 || break
+                        sleep 0.1
+                done
         fi
         berth_test_teardown
 }
