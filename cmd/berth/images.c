@@ -59,17 +59,10 @@ static int run_images(struct berth_ctx *ctx, void *opts_, char **args)
                 const char *dflt = o->digests ? engine_images_table_digests : engine_images_table;
                 const char *fmt = o->format;
                 /* --noheading: the same columns without the table header. */
-                _cleanup_free_ char *plain = NULL;
-                if (o->noheading) {
-                        const char *src = fmt && *fmt ? fmt : dflt;
-                        if (str_has_prefix(src, "table"))
-                                src += 5;
-                        while (*src == ' ')
-                                src++;
-                        plain = xstrdup(*src ? src : dflt + 6);
-                        fmt = plain;
-                }
-                r = report_render(fmt, dflt, rows, true, headers, &out, &e);
+                if (o->noheading)
+                        r = report_render_noheading(fmt, dflt, rows, true, headers, &out, &e);
+                else
+                        r = report_render(fmt, dflt, rows, true, headers, &out, &e);
         }
         return print_report(r, &out, &e);
 }

@@ -72,17 +72,10 @@ static int run_ps(struct berth_ctx *ctx, void *opts, char **args)
                 _cleanup_free_ char *dflt = o->size ? xasprintf("%s\t{{.Size}}", engine_ps_table)
                                                     : xstrdup(engine_ps_table);
                 const char *fmt = o->format;
-                _cleanup_free_ char *plain = NULL;
-                if (o->noheading) {
-                        const char *src = fmt && *fmt ? fmt : dflt;
-                        if (str_has_prefix(src, "table"))
-                                src += 5;
-                        while (*src == ' ')
-                                src++;
-                        plain = xstrdup(*src ? src : dflt + 6);
-                        fmt = plain;
-                }
-                r = report_render(fmt, dflt, rows, true, headers, &out, &e);
+                if (o->noheading)
+                        r = report_render_noheading(fmt, dflt, rows, true, headers, &out, &e);
+                else
+                        r = report_render(fmt, dflt, rows, true, headers, &out, &e);
         }
         return print_report(r, &out, &e);
 }

@@ -137,17 +137,11 @@ static int run_ls(struct berth_ctx *ctx, void *opts_, char **args)
                 _cleanup_json_ struct json *rows = engine_volumes_rows(items);
                 _cleanup_json_ struct json *headers = engine_volumes_headers();
                 const char *fmt = o->format;
-                _cleanup_free_ char *plain = NULL;
-                if (o->noheading) {
-                        const char *src = fmt && *fmt ? fmt : engine_volumes_table;
-                        if (str_has_prefix(src, "table"))
-                                src += 5;
-                        while (*src == ' ')
-                                src++;
-                        plain = xstrdup(*src ? src : engine_volumes_table + 6);
-                        fmt = plain;
-                }
-                r = report_render(fmt, engine_volumes_table, rows, true, headers, &out, &e);
+                if (o->noheading)
+                        r = report_render_noheading(fmt, engine_volumes_table, rows, true, headers,
+                                                    &out, &e);
+                else
+                        r = report_render(fmt, engine_volumes_table, rows, true, headers, &out, &e);
         }
         return print_report(r, &out, &e);
 }

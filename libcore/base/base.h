@@ -674,6 +674,11 @@ DEFINE_CLEANUP_FUNC(struct tabw *, tabw_free)
  * format, or a bare "table", uses dflt. */
 int report_render(const char *format, const char *dflt, const struct json *data, bool list,
                   const struct json *headers, struct sbuf *out, struct err *e);
+/* The same without a table format's header row (--noheading): the columns
+ * stay aligned. */
+int report_render_noheading(const char *format, const char *dflt, const struct json *data,
+                            bool list, const struct json *headers, struct sbuf *out,
+                            struct err *e);
 /* Allocates: a size as docker and podman print it ("2.13 MB", decimal units). */
 char *report_human_size(int64_t bytes);
 /* Allocates: how long ago, as podman prints it ("About a minute ago", "3 days ago"). */

@@ -23,8 +23,8 @@ static int render_items(const struct tmpl *t, const struct json *data, bool list
         return 0;
 }
 
-int report_render(const char *format, const char *dflt, const struct json *data, bool list,
-                  const struct json *headers, struct sbuf *out, struct err *e)
+static int render(const char *format, const char *dflt, const struct json *data, bool list,
+                  const struct json *headers, bool heading, struct sbuf *out, struct err *e)
 {
         if (list && data->type != JSON_ARRAY)
                 return err_set(e, EINVAL, "report: expected a list of items");
@@ -41,7 +41,7 @@ int report_render(const char *format, const char *dflt, const struct json *data,
         if (r < 0)
                 return r;
         struct sbuf raw = {0};
-        if (tmpl_is_table(t)) {
+        if (heading && tmpl_is_table(t)) {
                 size_t before = raw.len;
                 r = tmpl_exec_header(t, headers, &raw, e);
                 if (r == 0 && (raw.len == before || raw.buf[raw.len - 1] != '\n'))
@@ -59,6 +59,19 @@ int report_render(const char *format, const char *dflt, const struct json *data,
         _cleanup_free_ char *aligned = tabw_flush(w);
         sbuf_append(out, aligned);
         return 0;
+}
+
+int report_render(const char *format, const char *dflt, const struct json *data, bool list,
+                  const struct json *headers, struct sbuf *out, struct err *e)
+{
+        return render(format, dflt, data, list, headers, true, out, e);
+}
+
+int report_render_noheading(const char *format, const char *dflt, const struct json *data,
+                            bool list, const struct json *headers, struct sbuf *out,
+                            struct err *e)
+{
+        return render(format, dflt, data, list, headers, false, out, e);
 }
 
 static bool yaml_needs_quotes(const char *s)

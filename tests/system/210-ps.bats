@@ -54,6 +54,18 @@ three() {
         assert_output "$(printf 'up\nex')"
         run_berth ps -a --noheading --format '{{.Names}}'
         assert_output "$(printf 'up\nex\ncr')"
+        # A table without its header keeps its columns aligned (podman's
+        # tabwriter), the same rows as with the header.
+        run_berth ps -a --format 'table {{.Names}} {{.Status}}'
+        local with=$output
+        run_berth ps -a --noheading --format 'table {{.Names}} {{.Status}}'
+        assert_equal "${#lines[@]}" 3 "rows"
+        assert_line --index 0 --regexp '^up +Up '
+        assert_line --index 2 --regexp '^cr +Created$'
+        assert_equal "$output" "$(tail -n +2 <<<"$with")" "rows without the header"
+        run_berth ps -a --noheading
+        assert_line --index 0 --regexp '^[0-9a-f]{12}  localhost/bb:latest  sleep 100 +'
+        refute_output --partial "CONTAINER ID"
         run_berth ps --size
         assert_line --index 0 --regexp 'NAMES +SIZE$'
         assert_line --index 1 --regexp '[0-9.]+[kM]?B \(virtual [0-9.]+[kM]?B\)$'
