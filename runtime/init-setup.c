@@ -103,6 +103,12 @@ int rt_init_stdio(const struct rt_io *io, const struct rt_process *p, int consol
                 if (rt_console_setup(console_fd, p->console_height, p->console_width, e) < 0)
                         return -EIO;
         } else {
+                /* A session of its own, as with a terminal (runc's init
+                 * calls setsid too): the container's process is its
+                 * session and process group leader, not a member of the
+                 * caller's, which lies outside its pid namespace. */
+                if (setsid() < 0 && getsid(0) != getpid())
+                        return err_errno(e, "setsid");
                 /* Copy the sources out of the way first, so that a source that
                  * is itself 0, 1 or 2 is not clobbered by an earlier dup2. */
                 int tmp[3] = {-1, -1, -1};

@@ -265,3 +265,14 @@ brun() {
         run_berth volume ls -q
         assert_output "$(printf 'vol1\nvol2')"
 }
+
+@test "run and exec: the process leads a session and process group of its own, as runc's" {
+        # pid, process group and session of the container's init...
+        run_berth run --rm "${CGP[@]}" $IMG sh -c 'cut -d" " -f1,5,6 /proc/1/stat'
+        assert_output "1 1 1"
+        # ...and of an exec'd process (its own pid each time).
+        run_berth run -d "${CGP[@]}" --name sid $IMG sleep 100
+        run_berth exec sid sh -c 'read -r p _ _ _ g s _ </proc/self/stat; [ "$p" = "$g" ] && [ "$p" = "$s" ] && echo leader'
+        assert_output "leader"
+        run_berth rm -f -t 0 sid
+}
