@@ -441,6 +441,6 @@ if [ "$with_user" = 1 ]; then
         run grep "^$demo_user:" /etc/subuid /etc/subgid
         run_steps
 fi
-note "What berth cannot do yet: exec/attach, build, pull/push. The walkthrough's buildah bud"
+note "What berth cannot do yet: build, pull/push. The walkthrough's buildah bud"
 note "and buildah from/run/commit arrive with the registry and build steps."
 note "demo done"
