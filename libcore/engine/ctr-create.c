@@ -221,6 +221,10 @@ static int fill_container(struct store *s, const struct config *cfg,
                                      cfg->user.rootless, e)) < 0)
                 return r;
         _cleanup_json_ struct json *b = berth_record(o, co, c->id, c->name, created, img, imgcfg);
+        /* The runtime is the container's, as podman's OCIRuntime: a later
+         * start or restart under another configuration keeps it. */
+        json_object_set_string(b, "runtime",
+                               cfg->runtime && *cfg->runtime ? cfg->runtime : "berth");
         /* ps shows the command of every container: a copy here spares it
          * parsing each config.json (the seccomp profile makes it ~10 KB). */
         const struct json *args = json_get_path(spec, "process.args");

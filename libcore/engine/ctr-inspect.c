@@ -325,7 +325,8 @@ int engine_container_inspect(struct store *s, const char *name, struct json **re
         json_object_set(j, "HostsPath", json_new_string_take(ctr_rpath(c, "hosts")));
         json_object_set_string(j, "StaticDir", c->gdir);
         json_object_set(j, "OCIConfigPath", json_new_string_take(ctr_gpath(c, "config.json")));
-        json_object_set_string(j, "OCIRuntime", "berth");
+        const char *runtime = ctr_cfg_string(c, "runtime");
+        json_object_set_string(j, "OCIRuntime", runtime && *runtime ? runtime : "berth");
         json_object_set(j, "ConmonPidFile", json_new_string_take(ctr_rpath(c, "monitor.pid")));
         json_object_set_string(j, "PidFile", "");
         json_object_set_string(j, "Name", c->name);

@@ -85,9 +85,14 @@ static char **monitor_argv(struct store *s, const struct config *cfg, const stru
         add2(&a, "--rundir", c->rdir);
         _cleanup_free_ char *rtroot = ctr_runtime_root(s);
         add2(&a, "--runtime-root", rtroot);
-        if (cfg->runtime && *cfg->runtime && !STREQ(cfg->runtime, "berth")) {
-                _cleanup_free_ char *rt = host_find_program(cfg->runtime);
-                add2(&a, "--runtime", rt ? rt : cfg->runtime);
+        /* Containers made before berth recorded it run with the one
+         * configured now. */
+        const char *runtime = ctr_cfg_string(c, "runtime");
+        if (!runtime || !*runtime)
+                runtime = cfg->runtime;
+        if (runtime && *runtime && !STREQ(runtime, "berth")) {
+                _cleanup_free_ char *rt = host_find_program(runtime);
+                add2(&a, "--runtime", rt ? rt : runtime);
         }
         const char *ld = ctr_cfg_string(c, "log_driver");
         add2(&a, "--log-driver", ld ? ld : "k8s-file");

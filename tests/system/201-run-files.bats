@@ -115,3 +115,21 @@ EOF
         run_berth start -a u
         assert_output "$(printf 'unlimited\nunlimited')"
 }
+
+@test "the runtime is the container's: start keeps the one it was created with, inspect names it" {
+        require_cmd runc
+        run_berth create "${CGP[@]}" --runtime runc --name rt1 $IMG sleep 100
+        local id=$output run
+        run_berth inspect --format '{{.OCIRuntime}}' rt1
+        assert_output "runc"
+        # started without --runtime: still runc, whose state it is
+        run_berth start rt1
+        run=$("$BERTH" info --format '{{.Store.RunRoot}}')
+        run_cmd runc --root "$run/berth-runtime" state "$id"
+        assert_output --partial '"status": "running"'
+        run_berth rm -f -t 0 rt1
+        run_berth create "${CGP[@]}" --name rt2 $IMG true
+        run_berth inspect --format '{{.OCIRuntime}}' rt2
+        assert_output "berth"
+        run_berth rm rt2
+}
