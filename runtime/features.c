@@ -5,9 +5,9 @@
  * offers. Only supportedFlags asks libseccomp what it can do.
  */
 #include <limits.h>
-#include <seccomp.h>
 
 #include "rt-internal.h"
+#include "seccomp-dl.h"
 
 #define OCI_VERSION_MIN "1.0.0"
 #define OCI_VERSION_MAX "1.2.0"
@@ -88,15 +88,18 @@ static struct json *enabled(bool on)
         return o;
 }
 
-static struct json *seccomp_features(void)
+/* lib: libseccomp, NULL when it cannot be loaded (no filter can be made) */
+static struct json *seccomp_features(const struct seccomp_dl *lib)
 {
         struct json *sc = json_new_object();
-        json_object_set_bool(sc, "enabled", true);
+        json_object_set_bool(sc, "enabled", lib != NULL);
+        if (!lib)
+                return sc;
         json_object_set(sc, "actions", strings(seccomp_actions, ARRAY_SIZE(seccomp_actions)));
         json_object_set(sc, "operators", strings(seccomp_operators, ARRAY_SIZE(seccomp_operators)));
         json_object_set(sc, "archs", strings(seccomp_archs, ARRAY_SIZE(seccomp_archs)));
         struct json *known = json_new_array(), *supported = json_new_array();
-        unsigned api = seccomp_api_get();
+        unsigned api = lib->seccomp_api_get();
         for (size_t i = 0; i < ARRAY_SIZE(seccomp_flags); i++) {
                 json_array_append(known, json_new_string(seccomp_flags[i].name));
                 if (api >= seccomp_flags[i].api)
@@ -107,7 +110,7 @@ static struct json *seccomp_features(void)
         return sc;
 }
 
-static struct json *linux_features(void)
+static struct json *linux_features(const struct seccomp_dl *lib)
 {
         struct json *lx = json_new_object();
         struct json *ns = json_new_array();
@@ -131,7 +134,7 @@ static struct json *linux_features(void)
         json_object_set_bool(cg, "rdma", true);
         json_object_set(lx, "cgroup", cg);
 
-        json_object_set(lx, "seccomp", seccomp_features());
+        json_object_set(lx, "seccomp", seccomp_features(lib));
         json_object_set(lx, "apparmor", enabled(true));
         json_object_set(lx, "selinux", enabled(true));
         /* mount-opts.c refuses uidMappings/gidMappings on mounts. */
@@ -143,6 +146,11 @@ static struct json *linux_features(void)
 
 struct json *rt_features(void)
 {
+        const struct seccomp_dl *lib = NULL;
+        struct err e = {0};
+        if (seccomp_dl_get(&lib, &e) < 0)
+                log_debug("features: %s", e.msg);
+        err_done(&e);
         struct json *f = json_new_object();
         json_object_set_string(f, "ociVersionMin", OCI_VERSION_MIN);
         json_object_set_string(f, "ociVersionMax", OCI_VERSION_MAX);
@@ -151,12 +159,13 @@ struct json *rt_features(void)
                 json_array_append(hooks, json_new_string(rt_hook_kind_to_string(k)));
         json_object_set(f, "hooks", hooks);
         json_object_set(f, "mountOptions", strings(mount_options, ARRAY_SIZE(mount_options)));
-        json_object_set(f, "linux", linux_features());
+        json_object_set(f, "linux", linux_features(lib));
 
         struct json *ann = json_new_object();
-        const struct scmp_version *v = seccomp_version();
-        char *sv = xasprintf("%u.%u.%u", v->major, v->minor, v->micro);
-        json_object_set(ann, "io.github.seccomp.libseccomp.version", json_new_string_take(sv));
+        char *sv = rt_libseccomp_version();
+        if (sv)
+                json_object_set(ann, "io.github.seccomp.libseccomp.version",
+                                json_new_string_take(sv));
         json_object_set_string(ann, "org.berth.runtime.version", BERTH_VERSION);
         json_object_set(f, "annotations", ann);
         return f;

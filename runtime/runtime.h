@@ -139,5 +139,8 @@ int rt_exec(const struct rt_ctx *ctx, const char *id, const struct rt_exec_opts 
 
 /* The `features` document (runtime-spec features.md); allocated. */
 struct json *rt_features(void);
+/* Allocates: the version of libseccomp ("2.5.4"), or NULL when it cannot
+ * be loaded. */
+char *rt_libseccomp_version(void);
 /* "KILL", "SIGKILL" or "9" to a signal number. */
 int rt_signal_from_string(const char *s, int *ret, struct err *e);

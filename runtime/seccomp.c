@@ -8,7 +8,8 @@
  * Compiling podman's default profile takes libseccomp about 10 ms of CPU,
  * more than the rest of a container's setup; the program depends only on
  * the parsed filter and on libseccomp, so it is cached in the state root
- * (<root>/.seccomp/<sha256 of both>, a name no container ID can take) and
+ * (<root>/.seccomp/<hash of both>-<length>, a name no container ID can
+ * take; the entry holds its whole key, so a hit is an exact match) and
  * later containers with the same filter read it back. The cache is the
  * caller's own (the state root is), bounded to CACHE_MAX entries, and a
  * file that is not a whole program is compiled again and replaced.
@@ -35,7 +36,6 @@
 #include <fcntl.h>
 #include <linux/filter.h>
 #include <linux/seccomp.h>
-#include <seccomp.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
@@ -45,6 +45,7 @@
 #include <unistd.h>
 
 #include "rt-internal.h"
+#include "seccomp-dl.h"
 
 #define WHERE "linux.seccomp"
 #define MAX_ARGS 64      /* conditions per rule */
@@ -83,6 +84,7 @@ enum {
 };
 
 struct rt_seccomp {
+        const struct seccomp_dl *lib; /* libseccomp, loaded by the parse */
         uint32_t default_action;
         uint32_t *arches;
         size_t n_arches;
@@ -313,7 +315,8 @@ static int arg_parse(const struct json *j, const char *where, struct sc_arg *ret
 
 /* One entry of syscalls[]; *ret is left empty (n_nrs 0) when no name is
  * known here, and the caller drops it. */
-static int rule_parse(const struct json *j, size_t pos, struct sc_rule *ret, struct err *e)
+static int rule_parse(const struct seccomp_dl *lib, const struct json *j, size_t pos,
+                      struct sc_rule *ret, struct err *e)
 {
         _cleanup_free_ char *where = xasprintf(WHERE ".syscalls[%zu]", pos);
         _cleanup_strv_ char **names = NULL;
@@ -343,7 +346,7 @@ static int rule_parse(const struct json *j, size_t pos, struct sc_rule *ret, str
         }
         rule.nrs = xcalloc(strv_length(names), sizeof(int));
         for (size_t i = 0; names[i]; i++) {
-                int nr = seccomp_syscall_resolve_name(names[i]);
+                int nr = lib->seccomp_syscall_resolve_name(names[i]);
                 if (nr == __NR_SCMP_ERROR) {
                         log_debug("seccomp: skipping syscall '%s' unknown to libseccomp", names[i]);
                         continue;
@@ -364,7 +367,7 @@ static int rules_parse(const struct json *j, struct rt_seccomp *s, struct err *e
         s->rules = xcalloc(list->arr.len, sizeof(struct sc_rule));
         for (size_t i = 0; i < list->arr.len; i++) {
                 struct sc_rule rule;
-                if ((r = rule_parse(list->arr.items[i], i, &rule, e)) < 0)
+                if ((r = rule_parse(s->lib, list->arr.items[i], i, &rule, e)) < 0)
                         return r;
                 if (rule.action == s->default_action || rule.n_nrs == 0) {
                         log_debug("seccomp: dropping syscalls[%zu]: %s", i,
@@ -380,6 +383,19 @@ static int rules_parse(const struct json *j, struct rt_seccomp *s, struct err *e
         return 0;
 }
 
+char *rt_libseccomp_version(void)
+{
+        const struct seccomp_dl *lib;
+        struct err e = {0};
+        if (seccomp_dl_get(&lib, &e) < 0) {
+                log_debug("%s", e.msg);
+                err_done(&e);
+                return NULL;
+        }
+        const struct scmp_version *v = lib->seccomp_version();
+        return v ? xasprintf("%u.%u.%u", v->major, v->minor, v->micro) : NULL;
+}
+
 int rt_seccomp_parse(const struct json *j, struct rt_seccomp **ret, struct err *e)
 {
         _cleanup_(rt_seccomp_freep) struct rt_seccomp *s = xcalloc(1, sizeof(*s));
@@ -387,6 +403,8 @@ int rt_seccomp_parse(const struct json *j, struct rt_seccomp **ret, struct err *
         if (!j || j->type != JSON_OBJECT)
                 return err_set(e, EINVAL, WHERE ": expected an object, got %s",
                                j ? json_type_to_string(j->type) : "nothing");
+        if (seccomp_dl_get(&s->lib, e) < 0)
+                return err_wrap(e, WHERE);
         if ((r = action_parse(j, WHERE, "defaultAction", "defaultErrnoRet", &s->default_action,
                               e)) < 0 ||
             (r = arches_parse(j, s, e)) < 0 || (r = flags_parse(j, s, e)) < 0 ||
@@ -422,7 +440,8 @@ bool rt_seccomp_uses_notify(const struct rt_seccomp *s)
 }
 
 /* Add one rule (per syscall number), split by argument as the header says. */
-static int rule_add(scmp_filter_ctx ctx, const struct sc_rule *rule, struct err *e)
+static int rule_add(const struct seccomp_dl *lib, scmp_filter_ctx ctx, const struct sc_rule *rule,
+                    struct err *e)
 {
         struct scmp_arg_cmp cmps[MAX_ARGS];
         bool split = false;
@@ -438,12 +457,12 @@ static int rule_add(scmp_filter_ctx ctx, const struct sc_rule *rule, struct err 
         for (size_t k = 0; k < rule->n_nrs; k++) {
                 int r;
                 if (!split) {
-                        r = seccomp_rule_add_array(ctx, rule->action, rule->nrs[k],
+                        r = lib->seccomp_rule_add_array(ctx, rule->action, rule->nrs[k],
                                                    (unsigned)rule->n_args, cmps);
                 } else {
                         r = 0;
                         for (size_t i = 0; i < rule->n_args && r >= 0; i++)
-                                r = seccomp_rule_add_array(ctx, rule->action, rule->nrs[k], 1,
+                                r = lib->seccomp_rule_add_array(ctx, rule->action, rule->nrs[k], 1,
                                                            &cmps[i]);
                 }
                 if (r < 0)
@@ -453,10 +472,10 @@ static int rule_add(scmp_filter_ctx ctx, const struct sc_rule *rule, struct err 
         return 0;
 }
 
-static int set_attr(scmp_filter_ctx ctx, enum scmp_filter_attr attr, uint32_t v, const char *what,
-                    struct err *e)
+static int set_attr(const struct rt_seccomp *s, scmp_filter_ctx ctx, enum scmp_filter_attr attr,
+                    uint32_t v, const char *what, struct err *e)
 {
-        int r = seccomp_attr_set(ctx, attr, v);
+        int r = s->lib->seccomp_attr_set(ctx, attr, v);
         if (r < 0)
                 return err_errnum(e, r, "seccomp: setting %s", what);
         return 0;
@@ -466,31 +485,31 @@ static int build(const struct rt_seccomp *s, scmp_filter_ctx ctx, struct err *e)
 {
         int r;
         /* The kernel's errno from seccomp_load(), not a blanket ECANCELED. */
-        if ((r = set_attr(ctx, SCMP_FLTATR_CTL_NNP, 0, "no_new_privs off", e)) < 0 ||
-            (r = set_attr(ctx, SCMP_FLTATR_API_SYSRAWRC, 1, "raw return codes", e)) < 0)
+        if ((r = set_attr(s, ctx, SCMP_FLTATR_CTL_NNP, 0, "no_new_privs off", e)) < 0 ||
+            (r = set_attr(s, ctx, SCMP_FLTATR_API_SYSRAWRC, 1, "raw return codes", e)) < 0)
                 return r;
         for (size_t i = 0; i < s->n_arches; i++) {
-                r = seccomp_arch_add(ctx, s->arches[i]);
+                r = s->lib->seccomp_arch_add(ctx, s->arches[i]);
                 if (r < 0 && r != -EEXIST)
                         return err_errnum(e, r, "seccomp: adding architecture %#x", s->arches[i]);
         }
         if ((s->flags & SC_FLAG_TSYNC) &&
-            (r = set_attr(ctx, SCMP_FLTATR_CTL_TSYNC, 1, "SECCOMP_FILTER_FLAG_TSYNC", e)) < 0)
+            (r = set_attr(s, ctx, SCMP_FLTATR_CTL_TSYNC, 1, "SECCOMP_FILTER_FLAG_TSYNC", e)) < 0)
                 return r;
         if ((s->flags & SC_FLAG_LOG) &&
-            (r = set_attr(ctx, SCMP_FLTATR_CTL_LOG, 1, "SECCOMP_FILTER_FLAG_LOG", e)) < 0)
+            (r = set_attr(s, ctx, SCMP_FLTATR_CTL_LOG, 1, "SECCOMP_FILTER_FLAG_LOG", e)) < 0)
                 return r;
         if ((s->flags & SC_FLAG_SPEC_ALLOW) &&
-            (r = set_attr(ctx, SCMP_FLTATR_CTL_SSB, 1, "SECCOMP_FILTER_FLAG_SPEC_ALLOW", e)) < 0)
+            (r = set_attr(s, ctx, SCMP_FLTATR_CTL_SSB, 1, "SECCOMP_FILTER_FLAG_SPEC_ALLOW", e)) < 0)
                 return r;
 #if HAVE_WAITKILL
         if ((s->flags & SC_FLAG_WAIT_KILLABLE_RECV) &&
-            (r = set_attr(ctx, SCMP_FLTATR_CTL_WAITKILL, 1,
+            (r = set_attr(s, ctx, SCMP_FLTATR_CTL_WAITKILL, 1,
                           "SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV", e)) < 0)
                 return r;
 #endif
         for (size_t i = 0; i < s->n_rules; i++)
-                if ((r = rule_add(ctx, &s->rules[i], e)) < 0)
+                if ((r = rule_add(s->lib, ctx, &s->rules[i], e)) < 0)
                         return r;
         return 0;
 }
@@ -499,7 +518,7 @@ static int build(const struct rt_seccomp *s, scmp_filter_ctx ctx, struct err *e)
 static int compile(const struct rt_seccomp *s, struct sock_filter **ret, size_t *ret_len,
                    struct err *e)
 {
-        scmp_filter_ctx ctx = seccomp_init(s->default_action);
+        scmp_filter_ctx ctx = s->lib->seccomp_init(s->default_action);
         if (!ctx)
                 return err_set(e, EINVAL,
                                "seccomp: cannot create a filter with default action "
@@ -509,9 +528,9 @@ static int compile(const struct rt_seccomp *s, struct sock_filter **ret, size_t 
         _cleanup_close_ int fd = -1;
         if (r >= 0 && (fd = memfd_create("berth-seccomp", MFD_CLOEXEC)) < 0)
                 r = err_errno(e, "seccomp: memfd_create");
-        if (r >= 0 && (r = seccomp_export_bpf(ctx, fd)) < 0)
+        if (r >= 0 && (r = s->lib->seccomp_export_bpf(ctx, fd)) < 0)
                 err_errnum(e, r, "seccomp: compiling the filter");
-        seccomp_release(ctx);
+        s->lib->seccomp_release(ctx);
         if (r < 0)
                 return r;
         struct stat st;
@@ -533,54 +552,76 @@ static int compile(const struct rt_seccomp *s, struct sock_filter **ret, size_t 
 }
 
 /* The cache key: the parsed filter (what the program is made from) and the
- * libseccomp that compiles it, with the kernel API level it detected. */
-static char *cache_key(const struct rt_seccomp *s)
+ * libseccomp that compiles it, with the kernel API level it detected, as
+ * bytes. The entry is named by a 64-bit FNV-1a of the key and holds the
+ * key itself before the program: a hit is a byte-for-byte match, so no
+ * hash has to be trusted (and the monitor, which runs this, needs no
+ * libcrypto). */
+static void put(struct sbuf *k, const void *p, size_t n)
 {
-        _cleanup_(digester_freep) struct digester *d = digester_new();
-        const struct scmp_version *v = seccomp_version();
-        unsigned hdr[5] = {1 /* format */, v ? v->major : 0, v ? v->minor : 0,
-                           v ? v->micro : 0, seccomp_api_get()};
-        digester_update(d, hdr, sizeof(hdr));
-        digester_update(d, &s->default_action, sizeof(s->default_action));
-        digester_update(d, &s->n_arches, sizeof(s->n_arches));
-        digester_update(d, s->arches, s->n_arches * sizeof(*s->arches));
-        digester_update(d, &s->n_rules, sizeof(s->n_rules));
-        for (size_t i = 0; i < s->n_rules; i++) {
-                const struct sc_rule *r = &s->rules[i];
-                digester_update(d, &r->action, sizeof(r->action));
-                digester_update(d, &r->n_nrs, sizeof(r->n_nrs));
-                digester_update(d, r->nrs, r->n_nrs * sizeof(*r->nrs));
-                digester_update(d, &r->n_args, sizeof(r->n_args));
-                for (size_t k = 0; k < r->n_args; k++) {
-                        const struct sc_arg *a = &r->args[k];
-                        uint64_t f[4] = {a->index, a->value, a->value_two, (uint64_t)a->op};
-                        digester_update(d, f, sizeof(f));
-                }
-        }
-        char *dg = digester_final(d);
-        char *key = xstrdup(dg + strlen("sha256:"));
-        free(dg);
-        return key;
+        sbuf_append_len(k, (const char *)p, n);
 }
 
-static bool cache_read(const char *path, struct rt_seccomp *s)
+static void cache_key(const struct rt_seccomp *s, struct sbuf *k)
+{
+        const struct scmp_version *v = s->lib->seccomp_version();
+        unsigned hdr[5] = {1 /* format */, v ? v->major : 0, v ? v->minor : 0,
+                           v ? v->micro : 0, s->lib->seccomp_api_get()};
+        put(k, hdr, sizeof(hdr));
+        put(k, &s->default_action, sizeof(s->default_action));
+        put(k, &s->n_arches, sizeof(s->n_arches));
+        put(k, s->arches, s->n_arches * sizeof(*s->arches));
+        put(k, &s->n_rules, sizeof(s->n_rules));
+        for (size_t i = 0; i < s->n_rules; i++) {
+                const struct sc_rule *r = &s->rules[i];
+                put(k, &r->action, sizeof(r->action));
+                put(k, &r->n_nrs, sizeof(r->n_nrs));
+                put(k, r->nrs, r->n_nrs * sizeof(*r->nrs));
+                put(k, &r->n_args, sizeof(r->n_args));
+                for (size_t j = 0; j < r->n_args; j++) {
+                        const struct sc_arg *a = &r->args[j];
+                        uint64_t f[4] = {a->index, a->value, a->value_two, (uint64_t)a->op};
+                        put(k, f, sizeof(f));
+                }
+        }
+}
+
+static char *cache_name(const struct sbuf *k)
+{
+        uint64_t h = 1469598103934665603ULL; /* FNV-1a */
+        for (size_t i = 0; i < k->len; i++)
+                h = (h ^ (unsigned char)k->buf[i]) * 1099511628211ULL;
+        return xasprintf("%016llx-%zu", (unsigned long long)h, k->len);
+}
+
+/* An entry: the key's length (a size_t), the key, the program. */
+static bool cache_read(const char *path, const struct sbuf *k, struct rt_seccomp *s)
 {
         _cleanup_free_ char *buf = NULL;
-        size_t len;
-        if (fs_read_file(AT_FDCWD, path, BPF_MAXINSNS * sizeof(struct sock_filter), &buf, &len,
-                         NULL) < 0)
+        size_t len, klen;
+        if (fs_read_file(AT_FDCWD, path,
+                         sizeof(klen) + k->len + BPF_MAXINSNS * sizeof(struct sock_filter), &buf,
+                         &len, NULL) < 0)
                 return false;
+        if (len < sizeof(klen))
+                return false;
+        memcpy(&klen, buf, sizeof(klen));
+        if (klen != k->len || len - sizeof(klen) < klen ||
+            memcmp(buf + sizeof(klen), k->buf, klen) != 0)
+                return false;
+        len -= sizeof(klen) + klen;
         if (len == 0 || len % sizeof(struct sock_filter))
                 return false;
         s->bpf = xmalloc(len);
-        memcpy(s->bpf, buf, len);
+        memcpy(s->bpf, buf + sizeof(klen) + klen, len);
         s->bpf_len = len / sizeof(struct sock_filter);
         return true;
 }
 
 /* Store the program; a cache over CACHE_MAX entries is emptied first.
  * Failures only cost the next container a compile. */
-static void cache_write(const char *dir, const char *path, const struct rt_seccomp *s)
+static void cache_write(const char *dir, const char *path, const struct sbuf *k,
+                        const struct rt_seccomp *s)
 {
         if (fs_mkdir_p(dir, 0700, NULL) < 0)
                 return;
@@ -598,8 +639,12 @@ static void cache_write(const char *dir, const char *path, const struct rt_secco
                 }
                 closedir(d);
         }
-        (void)fs_write_atomic_volatile(AT_FDCWD, path, s->bpf, s->bpf_len * sizeof(struct sock_filter),
-                              0600, NULL);
+        struct sbuf entry = {0};
+        put(&entry, &k->len, sizeof(k->len));
+        put(&entry, k->buf, k->len);
+        put(&entry, s->bpf, s->bpf_len * sizeof(struct sock_filter));
+        (void)fs_write_atomic_volatile(AT_FDCWD, path, entry.buf, entry.len, 0600, NULL);
+        sbuf_done(&entry);
 }
 
 int rt_seccomp_prepare(struct rt_seccomp *s, const char *state_root, struct err *e)
@@ -607,19 +652,22 @@ int rt_seccomp_prepare(struct rt_seccomp *s, const char *state_root, struct err 
         if (!s || s->bpf)
                 return 0;
         _cleanup_free_ char *dir = NULL, *path = NULL;
+        struct sbuf key = {0};
         if (state_root) {
-                _cleanup_free_ char *key = cache_key(s);
+                cache_key(s, &key);
+                _cleanup_free_ char *name = cache_name(&key);
                 dir = xasprintf("%s/" CACHE_DIR, state_root);
-                path = xasprintf("%s/%s", dir, key);
-                if (cache_read(path, s))
+                path = xasprintf("%s/%s", dir, name);
+                if (cache_read(path, &key, s)) {
+                        sbuf_done(&key);
                         return 0;
+                }
         }
         int r = compile(s, &s->bpf, &s->bpf_len, e);
-        if (r < 0)
-                return r;
-        if (path)
-                cache_write(dir, path, s);
-        return 0;
+        if (r == 0 && path)
+                cache_write(dir, path, &key, s);
+        sbuf_done(&key);
+        return r;
 }
 
 /* seccomp(2) with the filter's flags, as libseccomp's seccomp_load() would

@@ -7,7 +7,6 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <seccomp.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -72,12 +71,12 @@ int rtcli_ctx(struct rtcli *c, const struct rt_ctx **ret, struct err *e)
 
 static void print_version(void)
 {
-        const struct scmp_version *v = seccomp_version();
+        _cleanup_free_ char *v = rt_libseccomp_version();
         printf("berth-runtime version %s\n", BERTH_VERSION);
         printf("commit: %s\n", *BERTH_GIT_COMMIT ? BERTH_GIT_COMMIT : "unknown");
         printf("spec: %s\n", RUNTIME_SPEC_VERSION);
         if (v)
-                printf("libseccomp: %u.%u.%u\n", v->major, v->minor, v->micro);
+                printf("libseccomp: %s\n", v);
 }
 
 static void print_main_help(void)

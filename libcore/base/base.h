@@ -143,6 +143,44 @@ char *strv_join(char *const *v, const char *sep);
 /* Allocates: s split at each character of seps; empty fields kept. */
 char **strv_split(const char *s, const char *seps);
 
+/* A shared library loaded with dlopen on first use (dl.c): its table of
+ * function pointers (the struct's members, in the order of symbols) is
+ * filled, or errbuf says what is missing and which package provides it. */
+struct dl_lib {
+        const char *name;        /* "libarchive", for messages */
+        const char *soname;      /* "libarchive.so.13" */
+        const char *package;     /* the Debian package that installs it */
+        const char *min_version; /* the oldest version with every symbol */
+        const char *const *symbols;
+        size_t n_symbols;
+};
+bool dl_load_table(const struct dl_lib *lib, void *table, char *errbuf, size_t errlen);
+#define DL_SYMBOL_NAME(name) #name,
+/* Defines `int GETTER(const struct TABLE **ret, struct err *e)`: the table
+ * of the functions FUNCS (an X-macro) loaded once (pthread_once) from
+ * SONAME, or ENOPKG with the reason. Needs <errno.h> and <pthread.h>. */
+#define DL_DEFINE_GETTER(GETTER, TABLE, FUNCS, NAME, SONAME, PACKAGE, MIN_VERSION)                 \
+        static struct TABLE GETTER##_table;                                                        \
+        static char GETTER##_error[512];                                                           \
+        static bool GETTER##_ok;                                                                   \
+        static pthread_once_t GETTER##_once = PTHREAD_ONCE_INIT;                                   \
+        static void GETTER##_load(void)                                                            \
+        {                                                                                          \
+                static const char *const symbols[] = {FUNCS(DL_SYMBOL_NAME)};                      \
+                static const struct dl_lib lib = {NAME,    SONAME,  PACKAGE,                       \
+                                                  MIN_VERSION, symbols, ARRAY_SIZE(symbols)};     \
+                GETTER##_ok = dl_load_table(&lib, &GETTER##_table, GETTER##_error,                 \
+                                            sizeof(GETTER##_error));                               \
+        }                                                                                          \
+        int GETTER(const struct TABLE **ret, struct err *e)                                        \
+        {                                                                                          \
+                pthread_once(&GETTER##_once, GETTER##_load);                                       \
+                if (!GETTER##_ok)                                                                  \
+                        return err_set(e, ENOPKG, "%s", GETTER##_error);                           \
+                *ret = &GETTER##_table;                                                            \
+                return 0;                                                                          \
+        }
+
 /* Growable string buffer; buf is always NUL-terminated once used. */
 struct sbuf {
         char *buf;

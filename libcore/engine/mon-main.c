@@ -371,6 +371,7 @@ static void restart(struct mon *m)
         m->restarts++;
         m->state = ST_RUNNING;
         write_started(m);
+        malloc_trim(0);
 }
 
 static void start(struct mon *m)
@@ -394,6 +395,7 @@ static void start(struct mon *m)
         write_started(m);
         sync_pid(m, "started", m->pid);
         sync_close(m);
+        malloc_trim(0); /* what starting it parsed is freed: give the pages back */
 }
 
 static void on_sync_readable(struct mon *m)

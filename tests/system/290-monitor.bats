@@ -95,6 +95,15 @@ sh_payload() {
         cfg '.process.args = ["/bin/sh", "-c", $s]' --arg s "$1"
 }
 
+@test "monitor: links only libc and yajl (its memory is a target)" {
+        # libcrypto alone doubled a monitor's private memory; libseccomp is loaded
+        # only to compile a filter (bench/README.md)
+        run_cmd readelf -d "$MONITOR"
+        local needed
+        needed=$(printf '%s\n' "$output" | sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p' | sort | tr '\n' ' ')
+        [ "$needed" = "libc.so.6 libyajl.so.2 " ] || die "berth-monitor needs: $needed"
+}
+
 @test "monitor: created and started on the sync fd, k8s-file log, exit code, state removed" {
         payload echo hello -- exit 3
         mon_run c1

@@ -659,7 +659,12 @@ static char *cache_file(const char *dir, size_t *ret_size)
                 if (de->d_name[0] == '.')
                         continue;
                 assert_null(found);
-                assert_true(digest_is_hex64(de->d_name));
+                /* <16 hex digits of the key's hash>-<the key's length> */
+                size_t hex = strspn(de->d_name, "0123456789abcdef");
+                assert_int_equal(hex, 16);
+                assert_int_equal(de->d_name[16], '-');
+                assert_true(de->d_name[17] >= '1' && de->d_name[17] <= '9');
+                assert_int_equal(strspn(de->d_name + 17, "0123456789"), strlen(de->d_name + 17));
                 found = xasprintf("%s/%s", cdir, de->d_name);
         }
         closedir(d);
@@ -685,29 +690,56 @@ static void test_prepare_cache(void **state)
         _cleanup_free_ char *path = cache_file(dir, &size);
         assert_true(size > 0 && size % 8 == 0);
 
-        /* Another filter's program put in its place is what a second
-         * prepare of the same filter loads: the cache is read, not
-         * recompiled. */
+        /* An entry is its key's length (a size_t), the key, the program.
+         * Another filter's program behind this filter's key is what a
+         * second prepare of the same filter loads: the cache is read, not
+         * recompiled. Another filter's whole entry under this name is not:
+         * its key differs, so the filter is compiled again. */
         struct rt_seccomp *b = parse_ok(DENY_ONE("uname", "92"));
         assert_int_equal(rt_seccomp_prepare(b, NULL, &e), 0);
+        _cleanup_free_ char *entry_a = NULL, *entry_b = NULL;
+        size_t len_a, len_b, klen_a, klen_b;
+        assert_int_equal(fs_read_file(AT_FDCWD, path, 1 << 20, &entry_a, &len_a, &e), 0);
         {
                 struct rt_seccomp *b2 = parse_ok(DENY_ONE("uname", "92"));
                 _cleanup_free_ char *odir = unit_tmpdir();
                 assert_int_equal(rt_seccomp_prepare(b2, odir, &e), 0);
                 size_t osize;
                 _cleanup_free_ char *opath = cache_file(odir, &osize);
+                assert_int_equal(fs_read_file(AT_FDCWD, opath, 1 << 20, &entry_b, &len_b, &e), 0);
                 assert_int_equal(rename(opath, path), 0);
                 unit_rmtree(odir);
                 rt_seccomp_free(b2);
         }
+        memcpy(&klen_a, entry_a, sizeof(size_t));
+        memcpy(&klen_b, entry_b, sizeof(size_t));
+        assert_true(sizeof(size_t) + klen_a < len_a && sizeof(size_t) + klen_b < len_b);
         struct rt_seccomp *a2 = parse_ok(DENY_ONE("getcwd", "91"));
+        assert_int_equal(rt_seccomp_prepare(a2, dir, &e), 0);
+        expect_child_ok(child_getcwd_denied, a2);
+        rt_seccomp_free(a2);
+        {
+                struct sbuf spliced = {0};
+                sbuf_append_len(&spliced, entry_a, sizeof(size_t) + klen_a);
+                sbuf_append_len(&spliced, entry_b + sizeof(size_t) + klen_b,
+                                len_b - sizeof(size_t) - klen_b);
+                assert_int_equal(fs_write_atomic(AT_FDCWD, path, spliced.buf, spliced.len, 0600, &e),
+                                 0);
+                sbuf_done(&spliced);
+        }
+        a2 = parse_ok(DENY_ONE("getcwd", "91"));
         assert_int_equal(rt_seccomp_prepare(a2, dir, &e), 0);
         expect_child_ok(child_uname_denied, a2);
         rt_seccomp_free(a2);
 
         /* A file that is not whole instructions is compiled again and
-         * replaced. */
+         * replaced: a short one, and this filter's key with a program cut. */
         assert_int_equal(fs_write_atomic(AT_FDCWD, path, "1234567", 7, 0600, &e), 0);
+        a2 = parse_ok(DENY_ONE("getcwd", "91"));
+        assert_int_equal(rt_seccomp_prepare(a2, dir, &e), 0);
+        expect_child_ok(child_getcwd_denied, a2);
+        rt_seccomp_free(a2);
+        assert_int_equal(fs_write_atomic(AT_FDCWD, path, entry_a, len_a - 3, 0600, &e), 0);
         a2 = parse_ok(DENY_ONE("getcwd", "91"));
         assert_int_equal(rt_seccomp_prepare(a2, dir, &e), 0);
         expect_child_ok(child_getcwd_denied, a2);
