@@ -171,26 +171,16 @@ static int remove_tree(const char *dir, int depth, struct err *e)
         }
 }
 
-/* Remove d's directory (if this runtime made it) and the parents it made,
- * as long as they are empty. */
+/* Remove d's directory if this runtime made it. The parents it made stay,
+ * as runc and crun leave them: they are shared (a parent such as
+ * /berth_parent holds every container of an engine), and removing one the
+ * moment it is empty made the next container create it again, nine
+ * hierarchies at a time, racing with creates beside it. */
 static int remove_dir(const struct rt_cg_dir *d, struct err *e)
 {
         if (!d->created)
                 return 0;
-        int r = remove_tree(d->dir, 0, e);
-        if (r < 0)
-                return r;
-        size_t cl = strlen(d->created);
-        _cleanup_free_ char *p = xstrdup(d->dir);
-        for (;;) {
-                char *slash = strrchr(p, '/');
-                if (!slash || (size_t)(slash - p) < cl)
-                        break;
-                *slash = '\0';
-                if (rmdir(p) < 0 && errno != ENOENT)
-                        break; /* not empty: someone else's now */
-        }
-        return 0;
+        return remove_tree(d->dir, 0, e);
 }
 
 static int destroy_dirs(const struct rt_cgroup *cg, struct err *e)
