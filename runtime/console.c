@@ -58,28 +58,9 @@ int rt_console_socket_connect(const char *path, int *ret_fd, struct err *e)
  * receivers use it at most as a label). */
 static int send_fd(int sockfd, int fd, const char *name, struct err *e)
 {
-        union {
-                char buf[CMSG_SPACE(sizeof(int))];
-                struct cmsghdr align;
-        } u;
-        memset(&u, 0, sizeof(u));
-        struct iovec iov = {.iov_base = (void *)name, .iov_len = strlen(name)};
-        struct msghdr msg = {
-                .msg_iov = &iov,
-                .msg_iovlen = 1,
-                .msg_control = u.buf,
-                .msg_controllen = sizeof(u.buf),
-        };
-        struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
-        c->cmsg_level = SOL_SOCKET;
-        c->cmsg_type = SCM_RIGHTS;
-        c->cmsg_len = CMSG_LEN(sizeof(int));
-        memcpy(CMSG_DATA(c), &fd, sizeof(int));
-        ssize_t n;
-        while ((n = sendmsg(sockfd, &msg, MSG_NOSIGNAL)) < 0 && errno == EINTR)
-                ;
+        ssize_t n = fs_send_fd(sockfd, name, strlen(name), fd);
         if (n < 0)
-                return err_errno(e, "send the terminal to the console socket");
+                return err_errnum(e, (int)n, "send the terminal to the console socket");
         return 0;
 }
 

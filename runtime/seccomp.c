@@ -732,30 +732,10 @@ int rt_seccomp_load(const struct rt_seccomp *s, struct err *e)
  * several calls if the fds come with the first). */
 static int send_with_fd(int sock, const char *buf, size_t len, int fd)
 {
-        bool fd_sent = false;
-        while (len > 0 || !fd_sent) {
-                struct iovec iov = {.iov_base = (void *)buf, .iov_len = len};
-                union {
-                        struct cmsghdr h;
-                        char buf[CMSG_SPACE(sizeof(int))];
-                } c = {0};
-                struct msghdr m = {.msg_iov = &iov, .msg_iovlen = 1};
-                if (!fd_sent) {
-                        m.msg_control = c.buf;
-                        m.msg_controllen = sizeof(c.buf);
-                        struct cmsghdr *cm = CMSG_FIRSTHDR(&m);
-                        cm->cmsg_level = SOL_SOCKET;
-                        cm->cmsg_type = SCM_RIGHTS;
-                        cm->cmsg_len = CMSG_LEN(sizeof(int));
-                        memcpy(CMSG_DATA(cm), &fd, sizeof(int));
-                }
-                ssize_t n = sendmsg(sock, &m, MSG_NOSIGNAL);
-                if (n < 0) {
-                        if (errno == EINTR)
-                                continue;
-                        return -errno;
-                }
-                fd_sent = true;
+        for (bool first = true; len > 0 || first; first = false) {
+                ssize_t n = fs_send_fd(sock, buf, len, first ? fd : -1);
+                if (n < 0)
+                        return (int)n;
                 buf += n;
                 len -= (size_t)n;
         }

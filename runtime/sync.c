@@ -48,26 +48,9 @@ int rt_sync_send(int fd, enum rt_sync_type type, int64_t val, struct err *e)
 int rt_sync_send_fd(int sock, enum rt_sync_type type, int fd, struct err *e)
 {
         struct rt_sync_msg m = {.type = type};
-        struct iovec iov = {.iov_base = &m, .iov_len = offsetof(struct rt_sync_msg, text) + 1};
-        union {
-                struct cmsghdr h;
-                char buf[CMSG_SPACE(sizeof(int))];
-        } c = {0};
-        struct msghdr mh = {.msg_iov = &iov,
-                            .msg_iovlen = 1,
-                            .msg_control = c.buf,
-                            .msg_controllen = sizeof(c.buf)};
-        struct cmsghdr *cm = CMSG_FIRSTHDR(&mh);
-        cm->cmsg_level = SOL_SOCKET;
-        cm->cmsg_type = SCM_RIGHTS;
-        cm->cmsg_len = CMSG_LEN(sizeof(int));
-        memcpy(CMSG_DATA(cm), &fd, sizeof(int));
-        ssize_t n;
-        do
-                n = sendmsg(sock, &mh, MSG_NOSIGNAL);
-        while (n < 0 && errno == EINTR);
+        ssize_t n = fs_send_fd(sock, &m, offsetof(struct rt_sync_msg, text) + 1, fd);
         if (n < 0)
-                return err_errno(e, "sync: send");
+                return err_errnum(e, (int)n, "sync: send");
         return 0;
 }
 

@@ -26,39 +26,13 @@ int rtcli_tty_socketpair(int *ret_ours, int *ret_theirs, struct err *e)
 
 int rtcli_tty_recv_master(int sock, int *ret_master, struct err *e)
 {
-        struct pollfd p = {.fd = sock, .events = POLLIN};
-        int r;
-        while ((r = poll(&p, 1, TTY_RECV_TIMEOUT_MS)) < 0 && errno == EINTR)
-                ;
-        if (r < 0)
-                return err_errno(e, "wait for the container's terminal");
-        if (r == 0)
-                return err_set(e, ETIMEDOUT, "the container did not send its terminal");
-
-        char name[256];
-        union {
-                char buf[CMSG_SPACE(sizeof(int))];
-                struct cmsghdr align;
-        } u;
-        memset(&u, 0, sizeof(u));
-        struct iovec iov = {.iov_base = name, .iov_len = sizeof(name)};
-        struct msghdr msg = {
-                .msg_iov = &iov,
-                .msg_iovlen = 1,
-                .msg_control = u.buf,
-                .msg_controllen = sizeof(u.buf),
-        };
-        ssize_t n;
-        while ((n = recvmsg(sock, &msg, MSG_CMSG_CLOEXEC)) < 0 && errno == EINTR)
-                ;
-        if (n < 0)
-                return err_errno(e, "receive the container's terminal");
-        struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
-        if (n == 0 || !c || c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS ||
-            c->cmsg_len != CMSG_LEN(sizeof(int)))
-                return err_set(e, EPROTO, "the container did not send its terminal");
-        int fd;
-        memcpy(&fd, CMSG_DATA(c), sizeof(fd));
-        *ret_master = fd;
+        struct err e2 = {0};
+        if (fs_recv_fd(sock, TTY_RECV_TIMEOUT_MS, ret_master, &e2) < 0) {
+                int code = e2.code;
+                err_done(&e2);
+                return code == ETIMEDOUT || code == EPROTO
+                               ? err_set(e, code, "the container did not send its terminal")
+                               : err_errnum(e, code, "receive the container's terminal");
+        }
         return 0;
 }

@@ -424,6 +424,14 @@ int fs_open_in_root_walk(int rootfd, const char *path, int flags, mode_t mode, s
 /* Receive one fd sent with SCM_RIGHTS on a unix socket (O_CLOEXEC), waiting
  * at most timeout_ms: ETIMEDOUT then, EPROTO for a message without one. */
 int fs_recv_fd(int sock, int timeout_ms, int *ret_fd, struct err *e);
+/* One recvmsg (EINTR retried) of at most len bytes into buf; the fd that
+ * came with it in *ret_fd (close-on-exec), -1 if none. Returns the bytes
+ * received (0 at EOF) or -errno. */
+ssize_t fs_recv_with_fd(int sock, void *buf, size_t len, int *ret_fd);
+/* Send len bytes of data with fd attached (SCM_RIGHTS; fd < 0: none) in one
+ * sendmsg, retried on EINTR, without SIGPIPE. Returns the bytes sent or
+ * -errno. Async-signal-safe (no allocation): a forked child may call it. */
+ssize_t fs_send_fd(int sock, const void *data, size_t len, int fd);
 
 /* ------------------------------------------------------------------------
  * File locks compatible with containers/storage: fcntl whole-file locks,
