@@ -85,8 +85,8 @@ struct ctr_state {
 };
 
 /* The pid of the container's live berth-monitor (R/monitor.pid, checked by
- * its command line: the monitor re-executes itself through /proc/self/exe,
- * so /proc/PID/comm reads "exe"), 0 when there is none. */
+ * its command line, so a reused pid is not taken for it), 0 when there is
+ * none. */
 pid_t ctr_monitor_alive(const struct ctr *c);
 /* Derive the state from the files in R and the runtime's state; never
  * blocks on a process. */

@@ -10,6 +10,7 @@
 #include <limits.h>
 #include <poll.h>
 #include <signal.h>
+#include <spawn.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
@@ -134,7 +135,9 @@ static char **monitor_argv(struct store *s, const struct config *cfg, const stru
         return a;
 }
 
-/* Read one line from the sync fd; NULL at EOF or timeout (ret_timeout). */
+/* Read one line from the sync fd (a socket); NULL at EOF or timeout. What
+ * follows the line stays in the socket (peeked, then taken up to the
+ * newline), so whole lines are read at once, not byte by byte. */
 static char *sync_read_line(int fd, struct err *e)
 {
         struct sbuf b = {0};
@@ -149,8 +152,8 @@ static char *sync_read_line(int fd, struct err *e)
                                 SYNC_TIMEOUT_MS / 1000);
                         return NULL;
                 }
-                char c;
-                ssize_t k = read(fd, &c, 1);
+                char buf[512];
+                ssize_t k = recv(fd, buf, sizeof(buf), MSG_PEEK);
                 if (k < 0 && errno == EINTR)
                         continue;
                 if (k <= 0) {
@@ -158,14 +161,23 @@ static char *sync_read_line(int fd, struct err *e)
                         err_set(e, EPIPE, "berth-monitor exited without reporting");
                         return NULL;
                 }
-                if (c == '\n')
-                        return sbuf_steal(&b);
-                if (b.len >= SYNC_LINE_MAX) {
+                char *nl = memchr(buf, '\n', (size_t)k);
+                size_t take = nl ? (size_t)(nl - buf) + 1 : (size_t)k;
+                if (recv(fd, buf, take, 0) != (ssize_t)take) {
+                        sbuf_done(&b);
+                        err_set(e, EPIPE, "berth-monitor exited without reporting");
+                        return NULL;
+                }
+                if (b.len + take > SYNC_LINE_MAX) {
                         sbuf_done(&b);
                         err_set(e, EMSGSIZE, "berth-monitor sent an overlong line");
                         return NULL;
                 }
-                sbuf_putc(&b, c);
+                if (nl) {
+                        sbuf_append_len(&b, buf, take - 1);
+                        return sbuf_steal(&b);
+                }
+                sbuf_append_len(&b, buf, take);
         }
 }
 
@@ -216,45 +228,44 @@ static int sync_expect(int fd, const char *key, pid_t *ret_pid, int *ret_code, s
         return 0;
 }
 
-/* Fork and exec the monitor with the sync socket as fd 3; it detaches at
- * once, so its first process is reaped here. */
+/* Start the monitor with the sync socket as fd 3, in a session of its own
+ * (so it needs no detaching forks and no terminal signal of ours reaches
+ * it), with posix_spawn: no copy of berth's page tables. It outlives us as
+ * our child until we exit. */
 static int spawn_monitor(char *const *argv, int *ret_sync, struct err *e)
 {
         int sv[2];
         if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
                 return err_errno(e, "socketpair");
-        pid_t pid = fork();
-        if (pid < 0) {
-                int r = err_errno(e, "fork");
-                close(sv[0]);
+        _cleanup_close_ int ours = sv[0], theirs = sv[1];
+        if (theirs == 3) { /* a dup2 onto itself would keep FD_CLOEXEC */
+                theirs = fcntl(sv[1], F_DUPFD_CLOEXEC, 4);
                 close(sv[1]);
-                return r;
+                if (theirs < 0)
+                        return err_errno(e, "fcntl");
         }
-        if (pid == 0) {
-                int null = open("/dev/null", O_RDWR);
-                if (null < 0 || dup2(sv[1], 3) < 0)
-                        _exit(127);
-                dup2(null, 0);
-                dup2(null, 1);
-                /* The monitor outlives berth: its stderr must not be berth's
-                 * terminal. Errors come over the sync fd; debug keeps it. */
-                if (log_get_level() < LOG_DEBUG)
-                        dup2(null, 2);
-                sigset_t none;
-                sigemptyset(&none);
-                sigprocmask(SIG_SETMASK, &none, NULL);
-                execv(argv[0], argv);
-                _exit(127);
-        }
-        close(sv[1]);
-        int status;
-        while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-                ;
-        if (WIFEXITED(status) && WEXITSTATUS(status) == 127) {
-                close(sv[0]);
-                return err_set(e, ENOEXEC, "cannot run berth-monitor '%s'", argv[0]);
-        }
-        *ret_sync = sv[0];
+        posix_spawn_file_actions_t fa;
+        posix_spawnattr_t at;
+        posix_spawn_file_actions_init(&fa);
+        posix_spawnattr_init(&at);
+        posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDWR, 0);
+        posix_spawn_file_actions_adddup2(&fa, 0, 1);
+        /* The monitor outlives berth: its stderr must not be berth's
+         * terminal. Errors come over the sync fd; debug keeps it. */
+        if (log_get_level() < LOG_DEBUG)
+                posix_spawn_file_actions_adddup2(&fa, 0, 2);
+        posix_spawn_file_actions_adddup2(&fa, theirs, 3);
+        sigset_t none;
+        sigemptyset(&none);
+        posix_spawnattr_setsigmask(&at, &none);
+        posix_spawnattr_setflags(&at, POSIX_SPAWN_SETSID | POSIX_SPAWN_SETSIGMASK);
+        pid_t pid;
+        int r = posix_spawn(&pid, argv[0], &fa, &at, argv, environ);
+        posix_spawn_file_actions_destroy(&fa);
+        posix_spawnattr_destroy(&at);
+        if (r != 0)
+                return err_errnum(e, -r, "cannot run berth-monitor '%s'", argv[0]);
+        *ret_sync = TAKE_FD(ours);
         return 0;
 }
 
@@ -466,8 +477,11 @@ int engine_container_start(struct store *s, const struct config *cfg, const char
         };
         int exit_code = -1;
         bool detached = false;
-        r = ctr_attach_relay(afd, &ao, &exit_code, &detached, e);
-        close(afd);
+        /* Closed only when done here: with --rm the monitor skips its exit
+         * command (container cleanup --rm) once this end closes and the
+         * container is gone, and runs it if we die before removing it. */
+        _cleanup_close_ int attach_fd = afd;
+        r = ctr_attach_relay(attach_fd, &ao, &exit_code, &detached, e);
         if (r < 0)
                 return r;
         if (detached) {

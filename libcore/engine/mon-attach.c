@@ -12,6 +12,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <time.h>
 
 #include "mon-internal.h"
 
@@ -108,12 +109,47 @@ void mon_attach_broadcast(struct mon_attach *a, unsigned char type, const char *
         } while (off < len);
 }
 
-void mon_attach_close(struct mon_attach *a, int rundir_fd, int exit_code)
+void mon_attach_send_exit(struct mon_attach *a, int exit_code)
 {
         char code[16];
         int n = snprintf(code, sizeof(code), "%d", exit_code);
+        mon_attach_broadcast(a, MONITOR_PKT_EXIT, code, (size_t)n);
+}
+
+void mon_attach_linger(struct mon_attach *a, int timeout_ms)
+{
+        struct timespec t0;
+        clock_gettime(CLOCK_MONOTONIC, &t0);
+        while (a->n > 0) {
+                struct timespec t;
+                clock_gettime(CLOCK_MONOTONIC, &t);
+                int64_t left = timeout_ms - ((int64_t)(t.tv_sec - t0.tv_sec) * 1000 +
+                                             (t.tv_nsec - t0.tv_nsec) / 1000000);
+                if (left <= 0)
+                        return;
+                struct pollfd p[ATTACH_MAX_CLIENTS];
+                for (size_t i = 0; i < a->n; i++)
+                        p[i] = (struct pollfd){.fd = a->clients[i].fd, .events = POLLIN};
+                int r = poll(p, a->n, (int)left);
+                if (r < 0 && errno != EINTR)
+                        return;
+                /* From the last down: a drop swap-removes. What a client
+                 * sends now (stdin) has nowhere to go. */
+                for (size_t i = a->n; r > 0 && i-- > 0;) {
+                        if (!p[i].revents)
+                                continue;
+                        char buf[MONITOR_PKT_MAX];
+                        if ((p[i].revents & (POLLHUP | POLLERR)) ||
+                            recv(a->clients[i].fd, buf, sizeof(buf), MSG_DONTWAIT) == 0)
+                                mon_attach_drop(a, i);
+                }
+        }
+}
+
+void mon_attach_close(struct mon_attach *a, int rundir_fd, int exit_code)
+{
         if (exit_code >= 0)
-                mon_attach_broadcast(a, MONITOR_PKT_EXIT, code, (size_t)n);
+                mon_attach_send_exit(a, exit_code);
         while (a->n > 0)
                 mon_attach_drop(a, a->n - 1);
         free(a->clients);

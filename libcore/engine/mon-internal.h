@@ -17,9 +17,9 @@
  * Single-threaded: everything happens in one poll loop. Memory is kept small
  * on purpose (the issue caps it at half of conmon's private memory): no
  * large static buffers, one read buffer on the stack, clients and log state
- * allocated as they come, and a re-exec of itself after the create (the
- * hidden --resume option carries the init's pid and the fds), so the
- * long-lived process does not keep what creating the container used.
+ * allocated as they come, and the create runs in a forked helper (the
+ * init becomes the monitor's child when the helper exits), so the
+ * long-lived process never holds what creating the container used.
  */
 #pragma once
 
@@ -74,7 +74,6 @@ struct mon_opts {
         int64_t restart_max; /* on-failure:N, 0: no limit */
         char **exit_argv;    /* exit command and its args, NULL: none */
         int sync_fd;
-        char *resume; /* internal: the state passed to our own re-exec */
 };
 
 /* Parse argv (without the program name handling of cli_parse's caller)
@@ -128,7 +127,12 @@ void mon_attach_accept(struct mon_attach *a);
 void mon_attach_broadcast(struct mon_attach *a, unsigned char type, const char *buf, size_t len);
 /* Drop client i (swap-removes it). */
 void mon_attach_drop(struct mon_attach *a, size_t i);
-/* Send the exit packet, close every client and the listener, unlink the socket. */
+/* Send the exit packet to every client. */
+void mon_attach_send_exit(struct mon_attach *a, int exit_code);
+/* Wait, at most timeout_ms, until every client has closed its end. */
+void mon_attach_linger(struct mon_attach *a, int timeout_ms);
+/* Send the exit packet (exit_code >= 0), close every client and the
+ * listener, unlink the socket. */
 void mon_attach_close(struct mon_attach *a, int rundir_fd, int exit_code);
 
 /* ---------------------------------------------------------------- io */

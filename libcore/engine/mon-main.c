@@ -1,11 +1,11 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * berth-monitor's life (monitor.h is the contract with berth): detach,
- * become a child subreaper, create the container, re-execute itself (the
- * same process, lean again; see reexec()), talk over the sync fd, then one
- * poll loop until the container is done for good: output to the log and
- * the attach clients, stdin from them, the init's exit, restarts,
- * exit.json, and finally the exit command.
+ * become a child subreaper, create the container (in a forked helper, see
+ * mon-runtime.c), talk over the sync fd, then one poll loop until the
+ * container is done for good: output to the log and the attach clients,
+ * stdin from them, the init's exit, restarts, exit.json, and finally the
+ * exit command.
  *
  * Signals come through a self-pipe written by handlers (not signalfd): a
  * blocked mask or an ignored disposition would be inherited by the
@@ -35,6 +35,7 @@
 #define RESTART_BACKOFF_MS 100
 #define RESTART_BACKOFF_MAX_MS 10000
 #define EXIT_COMMAND_WAIT_S 300
+#define CLIENT_LINGER_S 10
 #define MAX_POLL (8 + 64)
 
 enum mon_state {
@@ -300,23 +301,40 @@ static void run_exit_command(struct mon *m)
         log_warn("exit command still running after %d s; leaving it", EXIT_COMMAND_WAIT_S);
 }
 
-/* The container is done for good: its runtime state goes, clients get the
- * exit code, then the exit command runs and the monitor exits. */
+/* The storage removed the container's run directory (rm, run --rm). */
+static bool container_removed(const struct mon *m)
+{
+        struct stat st;
+        return fstat(m->rundir_fd, &st) == 0 && st.st_nlink == 0;
+}
+
+/* The container is done for good: clients get the exit code, its runtime
+ * state goes, then the exit command runs and the monitor exits.
+ *
+ * Clients first: `run --rm` in the foreground removes the container on
+ * receiving the code, beside this delete rather than after it. Such a
+ * client keeps its end open until it is done; once every client has gone
+ * (or CLIENT_LINGER_S passed), a container already removed needs no exit
+ * command, and one still there (its remover was killed) gets it. */
 _noreturn_ static void finish(struct mon *m, bool deleted)
 {
+        if (m->exited)
+                mon_attach_send_exit(&m->at, m->exit_code);
         struct err e = {0};
         if (!deleted && mon_rt_delete(&m->rt, &e) < 0)
                 log_warn("deleting the container: %s", e.msg);
         err_done(&e);
-        mon_attach_close(&m->at, m->rundir_fd, m->exited ? m->exit_code : -1);
         sync_close(m);
         mon_log_free(m->log);
         m->log = NULL;
         mon_io_done(&m->io);
         mon_rt_done(&m->rt);
+        mon_attach_linger(&m->at, CLIENT_LINGER_S * 1000);
+        mon_attach_close(&m->at, m->rundir_fd, -1);
         if (unlinkat(m->rundir_fd, "monitor.pid", 0) < 0 && errno != ENOENT)
                 log_debug("remove monitor.pid: %m");
-        run_exit_command(m);
+        if (!container_removed(m))
+                run_exit_command(m);
         _exit(0);
 }
 
@@ -576,97 +594,15 @@ _noreturn_ static void loop(struct mon *m, int sigfd)
 
 /* ---------------------------------------------------------------- startup */
 
-#define RESUME_FDS 9
-
-/* The fds that live on across the re-exec, in the order of --resume. */
-static void resume_fds(struct mon *m, int *v[RESUME_FDS])
-{
-        int *fds[RESUME_FDS] = {&m->sync_fd,  &m->at.listen_fd, &m->io.out_r,
-                                &m->io.err_r, &m->io.out_w,     &m->io.err_w,
-                                &m->io.in_w,  &m->io.devnull,   &m->rundir_fd};
-        memcpy(v, fds, sizeof(fds));
-}
-
-/* Start over as a fresh image of ourselves, keeping the container (our
- * child stays our child across execve) and the fds. Creating a container
- * ran most of the runtime library and left the heap fragmented and the
- * stack deep; the process that then waits for the container's whole life
- * is better without that: its heap, stack and mapped pages are only what
- * the loop uses. Returns only if the exec failed (the monitor then goes on
- * as it is). */
-static void reexec(struct mon *m, int argc, char *const *argv)
-{
-        int *fds[RESUME_FDS];
-        resume_fds(m, fds);
-        struct sbuf st = {0};
-        sbuf_printf(&st, "%d", (int)m->pid);
-        for (int i = 0; i < RESUME_FDS; i++) {
-                sbuf_printf(&st, ":%d", *fds[i]);
-                if (*fds[i] >= 0)
-                        fcntl(*fds[i], F_SETFD, 0);
-        }
-        char **nargv = NULL;
-        for (int i = 0; i < argc; i++)
-                strv_add(&nargv, argv[i]);
-        strv_add(&nargv, "--resume");
-        strv_push(&nargv, sbuf_steal(&st));
-        execv("/proc/self/exe", nargv);
-        log_debug("re-exec: %m");
-        for (int i = 0; i < RESUME_FDS; i++)
-                if (*fds[i] >= 0)
-                        fcntl(*fds[i], F_SETFD, FD_CLOEXEC);
-        strv_free(nargv);
-}
-
-/* The re-executed monitor: take the container and fds back, reopen the log. */
-static int resume(struct mon *m, int *ret_sigfd, struct err *e)
-{
-        int *fds[RESUME_FDS], vals[RESUME_FDS];
-        resume_fds(m, fds);
-        const char *p = m->o.resume;
-        char *end;
-        long pid = strtol(p, &end, 10);
-        bool ok = end != p && pid > 0 && pid <= INT_MAX;
-        for (int i = 0; ok && i < RESUME_FDS; i++) {
-                p = end;
-                long fd = *p == ':' ? strtol(p + 1, &end, 10) : -2;
-                ok = end != p + 1 && fd >= -1 && fd <= INT_MAX &&
-                     (fd < 0 || fcntl((int)fd, F_GETFD) >= 0);
-                vals[i] = (int)fd;
-        }
-        /* only our own child: a bad state must not make us kill a stranger */
-        siginfo_t si = {0};
-        if (!ok || *end || vals[RESUME_FDS - 1] < 0 ||
-            waitid(P_PID, (id_t)pid, &si, WEXITED | WNOHANG | WNOWAIT) < 0)
-                return err_set(e, EINVAL, "--resume: bad state '%s'", m->o.resume);
-        m->pid = (pid_t)pid;
-        for (int i = 0; i < RESUME_FDS; i++) {
-                *fds[i] = vals[i];
-                if (vals[i] >= 0)
-                        fcntl(vals[i], F_SETFD, FD_CLOEXEC);
-        }
-        if (signals_setup(ret_sigfd, e) < 0)
-                return -EIO;
-        if (mon_log_open(m->o.log_driver, m->o.log_path, m->o.log_max_size, m->o.log_max_file,
-                         m->o.id, &m->log, e) < 0)
-                return -EIO;
-        m->rt = (struct mon_rt){
-                .id = m->o.id,
-                .bundle = m->o.bundle,
-                .runtime = m->o.runtime,
-                .runtime_root = m->o.runtime_root,
-                .rundir_fd = m->rundir_fd,
-                .rundir = m->o.rundir,
-        };
-        if (mon_rt_init(&m->rt, e) < 0)
-                return -EIO;
-        find_oom_file(m);
-        return 0;
-}
-
-/* Leave berth: fork, setsid, fork again; only the grandchild returns. */
+/* Leave the starter: fork, setsid, fork again; only the grandchild
+ * returns. berth starts the monitor as a session leader of its own
+ * (posix_spawn with POSIX_SPAWN_SETSID, saving the two forks); the monitor
+ * opens no terminal (a pty master comes over a socket), so it never gets a
+ * controlling one. Anything else that starts it gets the classic detach. */
 static int detach(struct err *e)
 {
+        if (getsid(0) == getpid())
+                return 0;
         pid_t p = fork();
         if (p < 0)
                 return err_errno(e, "fork");
@@ -725,9 +661,6 @@ int engine_monitor_main(int argc, char *const *argv)
 {
         struct mon m = {.rundir_fd = -1, .sync_fd = -1, .at = {.listen_fd = -1}};
         struct err e = {0};
-        /* Re-executed through /proc/self/exe, the kernel names us "exe":
-         * keep the name ps, pgrep and `logs -f` look for. */
-        (void)prctl(PR_SET_NAME, "berth-monitor", 0, 0, 0);
         (void)log_level_from_env();
         if (mon_opts_parse(argc - 1, argv + 1, &m.o, &e) < 0) {
                 fprintf(stderr, "berth-monitor: %s\n", e.msg);
@@ -742,28 +675,15 @@ int engine_monitor_main(int argc, char *const *argv)
         }
         mon_io_init(&m.io, m.o.tty, m.o.stdin_open);
         int sigfd = -1;
-        int r = m.o.resume ? resume(&m, &sigfd, &e) : setup(&m, &sigfd, &e);
-        if (r < 0) {
+        if (setup(&m, &sigfd, &e) < 0) {
                 sync_error(&m, e.msg);
                 sync_close(&m);
-                if (m.pid > 0) { /* a resume that failed: the container must go */
-                        struct err e2 = {0};
-                        kill(m.pid, SIGKILL);
-                        if (m.rt.ctx_ready || m.rt.runtime)
-                                mon_rt_delete(&m.rt, &e2);
-                        err_done(&e2);
-                }
                 mon_attach_close(&m.at, m.rundir_fd, -1);
                 if (m.rundir_fd >= 0)
                         unlinkat(m.rundir_fd, "monitor.pid", 0);
                 _exit(1);
         }
-        if (!m.o.resume) {
-                reexec(&m, argc, argv);
-                malloc_trim(0); /* the exec failed: at least give the heap back */
-        }
         m.state = ST_CREATED;
-        reap(&m); /* an init that died during the exec sent a SIGCHLD nobody saw */
         sync_pid(&m, "created", m.pid);
         loop(&m, sigfd);
 }

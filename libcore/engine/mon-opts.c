@@ -13,7 +13,6 @@ struct raw_opts {
         char *restart, *exit_command;
         char **exit_args;
         char *sync_fd;
-        char *resume;
 };
 
 #define O(f) offsetof(struct raw_opts, f)
@@ -38,8 +37,6 @@ static const struct cli_option options[] = {
          "run this when the container is done"},
         {"exit-command-arg", 0, CLI_STRV, O(exit_args), "ARG", "an argument of the exit command"},
         {"sync-fd", 0, CLI_STRING, O(sync_fd), "N", "the fd berth talks to the monitor over"},
-        {"resume", 0, CLI_STRING, O(resume), "STATE", "internal: the monitor's own re-exec", NULL,
-         true},
         CLI_END,
 };
 
@@ -251,8 +248,6 @@ int mon_opts_parse(int argc, char *const *argv, struct mon_opts *o, struct err *
                 o->log_path = absolute(raw.log_path);
         else if (o->log_driver == MON_LOG_K8S_FILE || o->log_driver == MON_LOG_JSON_FILE)
                 o->log_path = xasprintf("%s/ctr.log", o->bundle);
-        if (raw.resume)
-                o->resume = xstrdup(raw.resume);
         o->tty = raw.tty;
         o->stdin_open = raw.stdin_open;
         r = 0;
@@ -270,7 +265,6 @@ void mon_opts_done(struct mon_opts *o)
         free(o->runtime_root);
         free(o->runtime);
         free(o->log_path);
-        free(o->resume);
         strv_free(o->exit_argv);
         *o = (struct mon_opts){.sync_fd = -1};
 }

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Creating, starting and deleting the container: through the runtime
- * library in-process (the monitor's own child is the container's init),
- * or with --runtime PATH through an external runc-compatible runtime
+ * library (create in a forked helper whose init becomes ours, start and
+ * delete in-process), or with --runtime PATH through an external runc-compatible runtime
  * (`PATH --root DIR create --bundle G --pid-file R/pidfile
  * [--console-socket SOCK] ID`, `start ID`, `delete --force ID`), whose init
  * becomes our child when the runtime exits since we are a subreaper.
@@ -43,7 +43,10 @@ void mon_rt_done(struct mon_rt *r)
         r->spec = NULL;
 }
 
-static int create_in_process(struct mon_rt *r, struct mon_io *io, pid_t *ret_pid, struct err *e)
+/* The runtime library's create, in the helper: the init's pid, and for a
+ * tty the pty master in *ret_master. */
+static int create_in_process(struct mon_rt *r, const struct mon_io *io, pid_t *ret_pid,
+                             int *ret_master, struct err *e)
 {
         _cleanup_close_ int sock = -1, peer = -1;
         struct rt_spec *spec = NULL;
@@ -67,19 +70,95 @@ static int create_in_process(struct mon_rt *r, struct mon_io *io, pid_t *ret_pid
         if (ret < 0)
                 return ret;
         if (io->tty) {
-                int master;
                 close(TAKE_FD(peer));
-                if (fs_recv_fd(sock, RECV_FD_WAIT_MS, &master, e) < 0) {
+                if (fs_recv_fd(sock, RECV_FD_WAIT_MS, ret_master, e) < 0) {
                         err_wrap(e, "receiving the container's terminal");
                         struct err e2 = {0};
                         rt_delete(&r->ctx, r->id, true, &e2);
                         err_done(&e2);
                         return -EIO;
                 }
-                mon_io_set_pty(io, master);
         }
         *ret_pid = pid;
         return 0;
+}
+
+/* The helper: creates, then reports "P<pid>" (with the pty master
+ * attached) or "E<message>" on sock, and exits. */
+_noreturn_ static void helper_main(struct mon_rt *r, const struct mon_io *io, int sock)
+{
+        /* The monitor's handlers write to its self-pipe: not ours. */
+        for (int sig = 1; sig < NSIG; sig++)
+                if (sig != SIGKILL && sig != SIGSTOP)
+                        (void)signal(sig, SIG_DFL);
+        struct err e = {0};
+        pid_t pid = 0;
+        int master = -1;
+        if (create_in_process(r, io, &pid, &master, &e) < 0) {
+                _cleanup_free_ char *text = xasprintf("E%s", e.msg ? e.msg : "create failed");
+                (void)fs_send_fd(sock, text, strlen(text), -1);
+                _exit(1);
+        }
+        char text[32];
+        snprintf(text, sizeof(text), "P%d", (int)pid);
+        (void)fs_send_fd(sock, text, strlen(text), master);
+        _exit(0);
+}
+
+/* Create through the runtime library in a forked helper, as an external
+ * runtime's create runs in its own process: the init is the helper's child
+ * and becomes ours (we are a subreaper) when the helper exits. The monitor
+ * itself then never runs the create: its heap, stack and mapped code stay
+ * what its loop uses, without re-executing itself. */
+static int create_forked(struct mon_rt *r, struct mon_io *io, pid_t *ret_pid, struct err *e)
+{
+        int sp[2];
+        if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sp) < 0)
+                return err_errno(e, "socketpair");
+        _cleanup_close_ int sock = sp[0];
+        pid_t h = fork();
+        if (h < 0) {
+                close(sp[1]);
+                return err_errno(e, "fork");
+        }
+        if (h == 0) {
+                close(sock);
+                helper_main(r, io, sp[1]);
+        }
+        close(sp[1]);
+        char text[RT_ERR_MAX + 2];
+        int master;
+        /* No timeout: the helper ends when the create does, or dies (EOF). */
+        ssize_t n = fs_recv_with_fd(sock, text, sizeof(text) - 1, &master);
+        int status;
+        while (waitpid(h, &status, 0) < 0 && errno == EINTR)
+                ;
+        text[n > 0 ? n : 0] = 0;
+        int64_t pid;
+        if (n > 1 && text[0] == 'P' && str_to_int64(text + 1, &pid) == 0 && pid > 0 &&
+            pid <= INT32_MAX) {
+                if (io->tty) {
+                        if (master < 0) {
+                                struct err e2 = {0};
+                                kill((pid_t)pid, SIGKILL);
+                                rt_delete(&r->ctx, r->id, true, &e2);
+                                err_done(&e2);
+                                return err_set(e, EPROTO, "the container's terminal was lost");
+                        }
+                        mon_io_set_pty(io, master);
+                }
+                *ret_pid = (pid_t)pid;
+                return 0;
+        }
+        if (master >= 0)
+                close(master);
+        if (n > 1 && text[0] == 'E')
+                return err_set(e, EIO, "%s", text + 1);
+        if (WIFSIGNALED(status))
+                return err_set(e, EIO, "creating the container: the helper was killed by signal %d",
+                               WTERMSIG(status));
+        return err_set(e, EIO, "creating the container: the helper exited with status %d",
+                       WIFEXITED(status) ? WEXITSTATUS(status) : -1);
 }
 
 /* Fork and exec the external runtime with argv and stdio fds; wait for it.
@@ -260,8 +339,7 @@ static int create_external(struct mon_rt *r, struct mon_io *io, pid_t *ret_pid, 
 
 int mon_rt_create(struct mon_rt *r, struct mon_io *io, pid_t *ret_pid, struct err *e)
 {
-        int ret = r->runtime ? create_external(r, io, ret_pid, e)
-                             : create_in_process(r, io, ret_pid, e);
+        int ret = r->runtime ? create_external(r, io, ret_pid, e) : create_forked(r, io, ret_pid, e);
         mon_io_after_create(io);
         return ret;
 }

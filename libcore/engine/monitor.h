@@ -35,9 +35,10 @@
  *                 [--exit-command PATH [--exit-command-arg ARG]...]
  *                 --sync-fd N
  *
- * with stdin/stdout/stderr on /dev/null. The monitor detaches (setsid, a
- * second fork so that berth can exit), becomes a child subreaper, creates
- * the container (rt_create, or `runtime create`), and writes one JSON line
+ * with stdin/stdout/stderr on /dev/null, in a session of its own (berth
+ * spawns it with POSIX_SPAWN_SETSID; started otherwise, it detaches with
+ * fork, setsid, fork). It becomes a child subreaper, creates the container
+ * (rt_create in a forked helper, or `runtime create`), and writes one JSON line
  * to the sync fd: {"created": <init host pid>} or {"error": "message"}.
  * berth then connects to R/attach if it attaches, and writes one byte to
  * the sync fd (any value) to say "start"; the monitor starts the container
@@ -54,11 +55,14 @@
  * Several clients may attach; stdin goes from any of them to the container.
  *
  * When the container ends the monitor writes R/exit.json, applies the
- * restart policy (while it lives), and otherwise deletes the container's
- * runtime state, sends the exit packet to attached clients, removes
- * R/attach and R/monitor.pid, runs the exit command (berth passes its own
- * binary and `container cleanup [--rm] ID` with the global options that
- * name the same store), waits for it (at most 5 minutes), then exits. A
+ * restart policy (while it lives), and otherwise sends the exit packet to
+ * attached clients, deletes the container's runtime state, waits (at most
+ * 10 s) until every client has closed its end, removes R/attach and
+ * R/monitor.pid, and runs the exit command (berth passes its own binary
+ * and `container cleanup [--rm] ID` with the global options that name the
+ * same store) unless the container was removed meanwhile (R is gone: a
+ * foreground `run --rm` removes it and closes its end after), waits for it
+ * (at most 5 minutes), then exits. A
  * container whose start failed is not restarted. A restart deletes the
  * container and creates and starts it again with the same stdio and log;
  * attached clients stay attached (the exit packet comes only at the end).

@@ -239,6 +239,36 @@ sh_payload() {
         assert_equal "$(cat "$marker")" "first|second arg"
 }
 
+@test "monitor: the exit command runs after the clients leave, unless they removed the container" {
+        payload echo done
+        local id r marker copts
+        for id in c1 c2; do
+                r=$(mon_rundir "$id")
+                marker=$BATS_TEST_TMPDIR/exit-command-$id
+                mkdir -p "$r"
+                # c1's client removes R before it closes (berth's run --rm);
+                # c2's only closes (berth run, or a run --rm killed first)
+                copts=(--attach "$r")
+                [ "$id" = c2 ] || copts+=(--rm-rundir)
+                mon_run "$id" "${copts[@]}" -- \
+                        --exit-command /bin/sh --exit-command-arg -c \
+                        --exit-command-arg 'echo ran >"$0"' --exit-command-arg "$marker"
+                assert_line "exit=0"
+        done
+        for _ in $(seq 50); do
+                [ -s "$BATS_TEST_TMPDIR/exit-command-c2" ] && break
+                sleep 0.1
+        done
+        assert_equal "$(cat "$BATS_TEST_TMPDIR/exit-command-c2")" ran
+        # c1's monitor has gone without running it
+        for _ in $(seq 50); do
+                pgrep -f -- "--id c1 " >/dev/null || break
+                sleep 0.1
+        done
+        ! pgrep -f -- "--id c1 " >/dev/null || die "c1's monitor is still there"
+        [ ! -e "$BATS_TEST_TMPDIR/exit-command-c1" ] || die "the exit command ran for a removed container"
+}
+
 @test "monitor: on-failure does not restart a container that exits 0; always stops at stopped-by-user" {
         payload exit 0
         mon_run c1 -- --restart on-failure
@@ -357,9 +387,6 @@ sh_payload() {
 @test "monitor: errors reach berth on the sync fd" {
         mon_run 1 c1 -- --restart sometimes
         assert_output --partial "error=--restart: invalid policy 'sometimes'"
-        # the internal re-exec state, forged: refused, and pid 1 is no child of ours
-        mon_run 1 c0 -- --resume "1:-1:-1:-1:-1:-1:-1:-1:-1:0"
-        assert_output --partial "error=--resume: bad state"
         # a create error: the bundle's process does not exist
         cfg '.process.args = ["/no/such/program"]'
         mon_run 1 c2

@@ -12,6 +12,9 @@
       --stdin TEXT         (with --attach) send TEXT as stdin, then stdin EOF
       --resize 'ROWS COLS' (with --attach) send a resize before the start byte
       --stderr FILE        the monitor's stderr goes to FILE (debugging)
+      --rm-rundir          (with --attach) after the exit packet remove RUNDIR,
+                           then close the attach socket, as a foreground
+                           `run --rm` does
   monitor-client.py follow LOG RUNDIR [--timeout S]
       Follow the log file LOG as `logs -f` does across rotations: read to
       EOF; when LOG is then another file, the open one is complete: go on
@@ -24,6 +27,7 @@
       without one, `timeout` after S seconds, default 20).
 """
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -104,11 +108,14 @@ def attached(s, stdin=None, timeout=20.0):
 
 
 def cmd_run(args):
-    opts = {"eof": False, "attach": None, "stdin": None, "resize": None, "stderr": None}
+    opts = {"eof": False, "attach": None, "stdin": None, "resize": None, "stderr": None,
+            "rm": False}
     while args and args[0] != "--":
         a = args.pop(0)
         if a == "--eof-before-start":
             opts["eof"] = True
+        elif a == "--rm-rundir":
+            opts["rm"] = True
         elif a in ("--attach", "--stdin", "--resize", "--stderr"):
             opts[a[2:]] = args.pop(0)
         else:
@@ -139,6 +146,9 @@ def cmd_run(args):
     ours.close()
     if s is not None and ok:
         attached(s, opts["stdin"])
+        if opts["rm"]:
+            shutil.rmtree(opts["attach"])
+        s.close()
     return 0 if ok else 1
 
 
