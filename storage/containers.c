@@ -47,6 +47,16 @@ static int mark_metadata(const char *metadata, char **ret, struct err *e)
         return 0;
 }
 
+/* A record flagged {"Volatile": true} (buildah's flag; berth's for a --rm
+ * container): its changes need not outlive a crash, and its layer is
+ * mounted with overlay's "volatile" (no syncs to the upper directory), as
+ * podman does for --rm. */
+static bool record_volatile(const struct json *c)
+{
+        const struct json *f = json_object_get(c, "flags");
+        return f && f->type == JSON_OBJECT && json_object_get_bool(f, "Volatile", false);
+}
+
 static int container_find(struct store *s, const char *ref, struct json **ret, struct err *e)
 {
         ssize_t i = records_lookup(s->containers.arr, ref);
@@ -137,6 +147,8 @@ static int container_create_locked(struct store *s, const struct container_spec 
                 json_object_set(c, "flags", json_copy(spec->flags));
         json_array_append(s->containers.arr, c);
         s->containers.dirty = true;
+        if (record_volatile(c))
+                s->containers.relaxed = s->layers.relaxed = true;
         *ret = json_copy(c);
         return 0;
 }
@@ -205,6 +217,7 @@ int container_delete_locked(struct store *s, const char *ref, struct err *e)
         if (r < 0)
                 return r;
         _cleanup_free_ char *id = xstrdup(json_object_get_string(c, "id"));
+        bool relaxed = record_volatile(c);
         const char *l = json_object_get_string(c, "layer");
         _cleanup_free_ char *layer = l && *l ? xstrdup(l) : NULL;
         /* The record goes last: until then a retry finds what is left. */
@@ -228,6 +241,10 @@ int container_delete_locked(struct store *s, const char *ref, struct err *e)
                 return r;
         records_remove_at(s->containers.arr, (size_t)records_find(s->containers.arr, id));
         s->containers.dirty = true;
+        /* The layer's "incomplete" mark was saved durably before its files
+         * went; what remains only says a --rm container is gone. */
+        if (relaxed)
+                s->containers.relaxed = s->layers.relaxed = true;
         return 0;
 }
 
@@ -258,7 +275,8 @@ static int container_mount_op(struct store *s, const char *ref, bool mount, bool
         r = container_find(s, ref, &c, e);
         if (r >= 0) {
                 _cleanup_free_ char *layer = xstrdup(json_object_get_string(c, "layer"));
-                r = mount ? mount_layer_locked(s, layer, false, ret_path, e)
+                unsigned flags = record_volatile(c) ? STORE_MOUNT_VOLATILE : 0;
+                r = mount ? mount_layer_locked(s, layer, flags, ret_path, e)
                           : unmount_layer_locked(s, layer, force, e);
         }
         int u = store_unlock(s, mask, r < 0 ? NULL : e);

@@ -407,7 +407,7 @@ static int run_program(char *const argv[], const char *cwd, struct err *e)
  * whose option string does not fit a page can still be mounted without
  * the chdir trick containers/storage uses (which a library cannot do). */
 static int mount_by_parts(char **lowers, const char *upper, const char *work, bool rootless,
-                          bool ro, const char *target, struct err *e)
+                          bool ro, bool vol, const char *target, struct err *e)
 {
         _cleanup_close_ int fsfd = fsopen("overlay", FSOPEN_CLOEXEC);
         if (fsfd < 0)
@@ -421,6 +421,8 @@ static int mount_by_parts(char **lowers, const char *upper, const char *work, bo
                 return err_errno(e, "mount '%s': upper/work dir", target);
         if (rootless && fsconfig(fsfd, FSCONFIG_SET_FLAG, "userxattr", NULL, 0) < 0)
                 return err_errno(e, "mount '%s': userxattr", target);
+        if (vol && fsconfig(fsfd, FSCONFIG_SET_FLAG, "volatile", NULL, 0) < 0)
+                return err_errno(e, "mount '%s': volatile", target);
         if (fsconfig(fsfd, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0)
                 return err_errno(e, "mount overlay on '%s'", target);
         _cleanup_close_ int mfd = fsmount(fsfd, FSMOUNT_CLOEXEC, ro ? MOUNT_ATTR_RDONLY : 0);
@@ -431,8 +433,12 @@ static int mount_by_parts(char **lowers, const char *upper, const char *work, bo
         return 0;
 }
 
-static int ovl_mount(struct store *s, const char *id, bool ro, char **ret_path, struct err *e)
+static int ovl_mount(struct store *s, const char *id, unsigned flags, char **ret_path,
+                     struct err *e)
 {
+        bool ro = flags & STORE_MOUNT_RO;
+        /* Native overlay only (fuse-overlayfs has no such option). */
+        bool vol = (flags & STORE_MOUNT_VOLATILE) && !ro && !s->mount_program;
         _cleanup_free_ char *dir = ovl_layer_dir(s, id);
         _cleanup_free_ char *lower_path = xasprintf("%s/lower", dir);
         _cleanup_free_ char *lower = NULL;
@@ -464,8 +470,9 @@ static int ovl_mount(struct store *s, const char *id, bool ro, char **ret_path, 
         _cleanup_free_ char *opts =
                 ro ? xasprintf("lowerdir=%s%s", lowerdir,
                                s->rootless && !s->mount_program ? ",userxattr" : "")
-                   : xasprintf("lowerdir=%s,upperdir=%s,workdir=%s%s", lowerdir, upper, work,
-                               s->rootless && !s->mount_program ? ",userxattr" : "");
+                   : xasprintf("lowerdir=%s,upperdir=%s,workdir=%s%s%s", lowerdir, upper, work,
+                               s->rootless && !s->mount_program ? ",userxattr" : "",
+                               vol ? ",volatile" : "");
 
         if ((r = ensure_home_private(s, e)) < 0)
                 return r;
@@ -477,6 +484,16 @@ static int ovl_mount(struct store *s, const char *id, bool ro, char **ret_path, 
         }
         if (mkdir(merged, 0700) < 0 && errno != EEXIST)
                 return err_errno(e, "create '%s'", merged);
+        /* A volatile mount leaves work/work/incompat/volatile, and overlay
+         * refuses the upper dir while it is there (it cannot know the last
+         * unmount was clean). Only --rm containers mount so, and a crash
+         * loses nothing of theirs worth keeping: clear it for the next
+         * mount (create, then start), as containers/storage does. */
+        if (vol) {
+                _cleanup_free_ char *incompat = xasprintf("%s/work/incompat", work);
+                if ((r = storage_rm_rf(AT_FDCWD, incompat, NULL, e)) < 0)
+                        return r;
+        }
 
         if (s->mount_program) {
                 char *argv[] = {s->mount_program, (char *)"-o", opts, merged, NULL};
@@ -486,7 +503,8 @@ static int ovl_mount(struct store *s, const char *id, bool ro, char **ret_path, 
                 if (r < 0)
                         r = err_errno(e, "mount overlay on '%s' (%s)", merged, opts);
         } else {
-                r = mount_by_parts(lowers, ro ? NULL : upper, work, s->rootless, ro, merged, e);
+                r = mount_by_parts(lowers, ro ? NULL : upper, work, s->rootless, ro, vol, merged,
+                                   e);
         }
         if (r < 0) {
                 (void)rmdir(merged);

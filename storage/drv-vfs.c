@@ -471,7 +471,8 @@ static int vfs_remove(struct store *s, const char *id, uint64_t *freed, struct e
         return 0;
 }
 
-static int vfs_mount(struct store *s, const char *id, bool ro, char **ret_path, struct err *e)
+static int vfs_mount(struct store *s, const char *id, unsigned flags, char **ret_path,
+                     struct err *e)
 {
         /* Nothing to mount: the layer's tree is its root filesystem. */
         _cleanup_free_ char *p = vfs_files_dir(s, id);

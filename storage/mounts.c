@@ -36,7 +36,8 @@ static bool still_mounted(struct store *s, const char *path)
         return storage_is_mountpoint(path);
 }
 
-int mount_layer_locked(struct store *s, const char *id, bool ro, char **ret_path, struct err *e)
+int mount_layer_locked(struct store *s, const char *id, unsigned flags, char **ret_path,
+                       struct err *e)
 {
         if (records_find(s->layers.arr, id) < 0)
                 return err_set(e, ENOENT, "mount layer '%s': layer not known", id);
@@ -48,7 +49,7 @@ int mount_layer_locked(struct store *s, const char *id, bool ro, char **ret_path
         if (count > 0 && path && *path && still_mounted(s, path)) {
                 mounted = xstrdup(path);
         } else {
-                int r = s->ops->mount(s, id, ro, &mounted, e);
+                int r = s->ops->mount(s, id, flags, &mounted, e);
                 if (r < 0)
                         return r;
         }
@@ -138,7 +139,7 @@ int store_layer_mount(struct store *s, const char *id, bool ro, char **ret_path,
         _cleanup_free_ char *path = NULL;
         r = layer_resolve(s, id, &lid, e);
         if (r >= 0)
-                r = mount_layer_locked(s, lid, ro, &path, e);
+                r = mount_layer_locked(s, lid, ro ? STORE_MOUNT_RO : 0, &path, e);
         int u = store_unlock(s, mask, r < 0 ? NULL : e);
         if (r >= 0)
                 r = u;

@@ -170,7 +170,9 @@ int records_save(struct records *r, struct err *e)
         _cleanup_free_ char *text = json_generate(r->arr, JSON_GEN_ESCAPE_HTML);
         int ret = r->volatile_state
                           ? fs_write_atomic_volatile(AT_FDCWD, r->path, text, strlen(text), 0600, e)
-                          : fs_write_atomic(AT_FDCWD, r->path, text, strlen(text), 0600, e);
+                  : r->relaxed ? fs_write_atomic_intact(AT_FDCWD, r->path, text, strlen(text), 0600, e)
+                               : fs_write_atomic(AT_FDCWD, r->path, text, strlen(text), 0600, e);
+        r->relaxed = false;
         if (ret < 0)
                 return ret;
         struct stat st;
@@ -187,6 +189,8 @@ int records_save(struct records *r, struct err *e)
 int records_unlock(struct records *r, struct err *e)
 {
         int ret = 0;
+        if (!r->dirty)
+                r->relaxed = false;
         if (r->dirty) {
                 ret = records_save(r, e);
                 if (ret < 0) {

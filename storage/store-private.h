@@ -25,6 +25,8 @@ struct records {
         bool have_st;
         bool dirty; /* modified in memory since the last save */
         bool volatile_state; /* in the runroot (mountpoints.json): saved without fsync */
+        bool relaxed; /* the next save need not outlive a crash (fs_write_atomic_intact):
+                         it only records a --rm container's coming or going */
 };
 
 int records_init(struct records *r, const char *path, const char *lock_path, bool check_mtime,
@@ -96,8 +98,10 @@ struct driver_ops {
         /* Allocates: the layer's directory in the driver home. */
         char *(*layer_dir)(const struct store *s, const char *id);
         /* With storage.lock and layers.lock held: mount (or just resolve)
-         * the layer; the path is what mountpoints.json records. */
-        int (*mount)(struct store *s, const char *id, bool ro, char **ret_path, struct err *e);
+         * the layer (flags: STORE_MOUNT_*); the path is what mountpoints.json
+         * records. */
+        int (*mount)(struct store *s, const char *id, unsigned flags, char **ret_path,
+                     struct err *e);
         int (*unmount)(struct store *s, const char *id, struct err *e);
         /* Undo driver-wide state once nothing is mounted (overlay: the
          * private self-bind of the home). */
@@ -247,7 +251,12 @@ int mount_release_all(struct store *s, const char *id, struct err *e);
 /* Mount count recorded for id (mountpoints lock held). */
 int64_t mount_count(struct store *s, const char *id);
 /* With the locks held: mount/unmount with counting (mounts.c). */
-int mount_layer_locked(struct store *s, const char *id, bool ro, char **ret_path, struct err *e);
+enum {
+        STORE_MOUNT_RO = 1 << 0,
+        STORE_MOUNT_VOLATILE = 1 << 1, /* overlay's "volatile": no syncs to the upper dir */
+};
+int mount_layer_locked(struct store *s, const char *id, unsigned flags, char **ret_path,
+                       struct err *e);
 int unmount_layer_locked(struct store *s, const char *id, bool force, struct err *e);
 
 /* With storage, layers, mountpoints, images and containers locked: delete

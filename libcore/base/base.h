@@ -400,6 +400,12 @@ int fs_read_file(int dirfd, const char *path, size_t max_size, char **ret_buf, s
  * fsync it, fchmod to mode, rename over path, fsync the directory. */
 int fs_write_atomic(int dirfd, const char *path, const void *buf, size_t len, mode_t mode,
                     struct err *e);
+/* The same without the directory's fsync: a crash leaves the old or the new
+ * content whole, but perhaps the old (containers/storage's AtomicWriteFile
+ * does no more). For a shared file whose change need not outlive a crash:
+ * the record of a --rm container. */
+int fs_write_atomic_intact(int dirfd, const char *path, const void *buf, size_t len, mode_t mode,
+                           struct err *e);
 /* The same without the fsyncs, for state under a runroot or a runtime's
  * state root (a tmpfs, gone at reboot): readers still see the old or the
  * new file whole, nothing needs it durable (containers/storage's NoSync

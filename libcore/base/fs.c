@@ -111,8 +111,14 @@ static void random_suffix(char out[7])
         out[6] = '\0';
 }
 
+/* How much of a replace survives a crash: VOLATILE nothing is synced;
+ * INTACT the file is synced before the rename (the old or the new content
+ * survives whole, which one is up to the file system); DURABLE the
+ * directory too (the new content survives). */
+enum { SYNC_VOLATILE, SYNC_INTACT, SYNC_DURABLE };
+
 static int write_atomic(int dirfd, const char *path, const void *buf, size_t len, mode_t mode,
-                        bool durable, struct err *e)
+                        int level, struct err *e)
 {
         const char *slash = strrchr(path, '/');
         const char *name = slash ? slash + 1 : path;
@@ -163,7 +169,7 @@ static int write_atomic(int dirfd, const char *path, const void *buf, size_t len
                 r = err_errno(e, "chmod '%s'", path);
                 goto fail;
         }
-        if (durable && fsync(fd) < 0) {
+        if (level >= SYNC_INTACT && fsync(fd) < 0) {
                 r = err_errno(e, "fsync '%s'", path);
                 goto fail;
         }
@@ -177,7 +183,7 @@ static int write_atomic(int dirfd, const char *path, const void *buf, size_t len
         }
         /* Some file systems cannot fsync a directory (EINVAL); the rename has
          * happened, only its durability is then up to the file system. */
-        if (durable && fsync(dfd) < 0 && errno != EINVAL && errno != EROFS)
+        if (level >= SYNC_DURABLE && fsync(dfd) < 0 && errno != EINVAL && errno != EROFS)
                 return err_errno(e, "fsync directory of '%s'", path);
         return 0;
 
@@ -189,13 +195,19 @@ fail:
 int fs_write_atomic(int dirfd, const char *path, const void *buf, size_t len, mode_t mode,
                     struct err *e)
 {
-        return write_atomic(dirfd, path, buf, len, mode, true, e);
+        return write_atomic(dirfd, path, buf, len, mode, SYNC_DURABLE, e);
+}
+
+int fs_write_atomic_intact(int dirfd, const char *path, const void *buf, size_t len, mode_t mode,
+                           struct err *e)
+{
+        return write_atomic(dirfd, path, buf, len, mode, SYNC_INTACT, e);
 }
 
 int fs_write_atomic_volatile(int dirfd, const char *path, const void *buf, size_t len,
                              mode_t mode, struct err *e)
 {
-        return write_atomic(dirfd, path, buf, len, mode, false, e);
+        return write_atomic(dirfd, path, buf, len, mode, SYNC_VOLATILE, e);
 }
 
 /* mkdir one component; an existing directory (or symlink to one) is fine. */

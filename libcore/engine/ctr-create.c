@@ -95,11 +95,15 @@ static int name_in_use(const struct json *all, const char *name, struct err *e)
         return 0;
 }
 
-static int write_json(const char *dir, const char *file, const struct json *j, struct err *e)
+/* A --rm container's files need not outlive a crash (it would be removed
+ * anyway): written without fsyncs. */
+static int write_json(const char *dir, const char *file, const struct json *j, bool volatile_,
+                      struct err *e)
 {
         _cleanup_free_ char *p = xasprintf("%s/%s", dir, file);
         _cleanup_free_ char *text = json_generate(j, JSON_GEN_NEWLINE);
-        return fs_write_atomic(AT_FDCWD, p, text, strlen(text), 0600, e);
+        return volatile_ ? fs_write_atomic_volatile(AT_FDCWD, p, text, strlen(text), 0600, e)
+                         : fs_write_atomic(AT_FDCWD, p, text, strlen(text), 0600, e);
 }
 
 /* berth.json: what later commands need and cannot read from config.json. */
@@ -208,7 +212,7 @@ static int fill_container(struct store *s, const struct config *cfg,
                 r = ctr_spec_build(&co->spec, imgcfg, cfg, &spec, e);
         _cleanup_free_ char *marker = ctr_rpath(c, "mounted");
         bool kept = r == 0 && o->keep_mounted &&
-                    fs_write_atomic(AT_FDCWD, marker, rootfs, strlen(rootfs), 0600, NULL) == 0;
+                    fs_write_atomic_volatile(AT_FDCWD, marker, rootfs, strlen(rootfs), 0600, NULL) == 0;
         struct err ue = {0};
         if (!kept && store_container_unmount(s, c->id, false, &ue) < 0)
                 log_debug("%s", ue.msg);
@@ -230,8 +234,8 @@ static int fill_container(struct store *s, const struct config *cfg,
         const struct json *args = json_get_path(spec, "process.args");
         json_object_set(b, "command",
                         args && args->type == JSON_ARRAY ? json_copy(args) : json_new_array());
-        if ((r = write_json(c->gdir, "config.json", spec, e)) < 0 ||
-            (r = write_json(c->gdir, "berth.json", b, e)) < 0)
+        if ((r = write_json(c->gdir, "config.json", spec, o->remove, e)) < 0 ||
+            (r = write_json(c->gdir, "berth.json", b, o->remove, e)) < 0)
                 return r;
         if (o->cidfile &&
             (r = fs_write_atomic(AT_FDCWD, o->cidfile, c->id, strlen(c->id), 0644, e)) < 0)
@@ -278,7 +282,14 @@ static int create_with(struct store *s, const struct config *cfg,
         _cleanup_free_ char *mdtext = json_generate(md, 0);
         json_free(md);
         char *names[] = {name, NULL};
-        struct container_spec cs = {.names = names, .image_id = image_id, .metadata = mdtext};
+        /* --rm: buildah's Volatile flag, so that the storage neither syncs
+         * the container's coming and going to disk nor its writes (overlay's
+         * "volatile", as podman mounts --rm containers). */
+        _cleanup_json_ struct json *flags = json_new_object();
+        if (o->remove)
+                json_object_set_bool(flags, "Volatile", true);
+        struct container_spec cs = {
+                .names = names, .image_id = image_id, .metadata = mdtext, .flags = flags};
         _cleanup_json_ struct json *rec = NULL;
         _cleanup_(lockfile_freep) struct lockfile *lk = NULL; /* held until berth.json exists */
         if ((r = ctr_record_create(s, &cs, &rec, &lk, e)) < 0) {

@@ -89,8 +89,17 @@ int engine_container_remove(struct store *s, const char *name, const struct cont
                 /* What the lock's holder wrote (berth.json of a create). */
                 _cleanup_(ctr_freep) struct ctr *now = NULL;
                 if ((r = ctr_lock_record(s, c, &lk, e)) < 0 ||
-                    (r = ctr_lookup(s, c->id, &now, e)) < 0)
+                    (r = ctr_lookup(s, c->id, &now, e)) < 0) {
+                        /* Stopped by us, then removed by its own exit
+                         * command (--rm): what was asked is done. */
+                        if (r == -ENOENT && attempt > 0 && ctr_cfg_bool(c, "remove")) {
+                                err_done(e);
+                                if (ret_id)
+                                        *ret_id = xstrdup(c->id);
+                                return 0;
+                        }
                         return r == -ENOENT ? gone(e, name) : r;
+                }
                 ctr_free(c);
                 c = steal_pointer(&now);
                 struct ctr_state st;

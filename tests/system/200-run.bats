@@ -87,6 +87,36 @@ brun() {
         refute_output --partial "$graph/"
 }
 
+@test "run --rm: the record is flagged Volatile and the layer mounted volatile, as podman's --rm" {
+        local graph driver id
+        graph=$("$BERTH" info --format '{{.Store.GraphRoot}}')
+        driver=$("$BERTH" info --format '{{.Store.GraphDriverName}}')
+        id=$("$BERTH" run "${CGP[@]}" -d --rm $IMG sleep 30)
+        run_cmd jq -c --arg id "$id" '.[] | select(.id == $id) | .flags' \
+                "$graph/$driver-containers/containers.json"
+        assert_output '{"Volatile":true}'
+        if [ "$driver" = overlay ] && ! grep -q '^mount_program' "${CONTAINERS_STORAGE_CONF:-/dev/null}" 2>/dev/null; then
+                run_berth exec "$id" grep ' / ' /proc/mounts
+                assert_output --regexp '(fsync=)?volatile'
+        fi
+        run_berth rm -f -t 0 "$id"
+        # without --rm: no flag, and a mount that syncs
+        id=$("$BERTH" run "${CGP[@]}" -d $IMG sleep 30)
+        run_cmd jq -c --arg id "$id" '.[] | select(.id == $id) | .flags // {}' \
+                "$graph/$driver-containers/containers.json"
+        refute_output --partial Volatile
+        run_berth exec "$id" grep ' / ' /proc/mounts
+        refute_output --partial volatile
+        run_berth rm -f -t 0 "$id"
+        # a volatile upper directory mounts again: create --rm mounts it to
+        # read the image's users, start mounts it again
+        id=$("$BERTH" create "${CGP[@]}" --rm $IMG echo again)
+        run_berth start -a "$id"
+        assert_output again
+        run_berth ps -a -q
+        assert_output ""
+}
+
 @test "run: --name must be unique, with podman's text; generated names are adjective_noun" {
         brun --name dup $IMG true
         brun 125 --name dup $IMG true
