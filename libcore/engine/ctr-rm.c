@@ -11,9 +11,19 @@
 #include "ctr-internal.h"
 #include "storage.h"
 
+/* An ended container whose monitor still lives: the monitor deletes the
+ * runtime's state itself once it has written exit.json (or already did);
+ * deleting it here too would only wait for its lock. */
+static bool monitor_deletes(const struct ctr *c)
+{
+        _cleanup_free_ char *ex = ctr_rpath(c, "exit.json");
+        return fs_exists(ex) && ctr_monitor_alive(c) > 0;
+}
+
 int ctr_cleanup_locked(struct store *s, const struct ctr *c, struct err *e)
 {
-        ctr_runtime_delete(s, c->id, true);
+        if (!monitor_deletes(c))
+                ctr_runtime_delete(s, c->id, true);
         ctr_volumes_release(s, c);
         _cleanup_free_ char *marker = ctr_rpath(c, "mounted");
         if (!fs_exists(marker))
