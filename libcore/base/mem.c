@@ -240,7 +240,8 @@ char **strv_split(const char *s, const char *seps)
 void sbuf_append_len(struct sbuf *b, const char *s, size_t n)
 {
         xgrow((void **)&b->buf, &b->cap, b->len + n + 1, 1);
-        memcpy(b->buf + b->len, s, n);
+        if (n) /* s may be NULL then, which memcpy does not allow */
+                memcpy(b->buf + b->len, s, n);
         b->len += n;
         b->buf[b->len] = '\0';
 }
