@@ -438,6 +438,12 @@ ssize_t fs_recv_with_fd(int sock, void *buf, size_t len, int *ret_fd);
  * sendmsg, retried on EINTR, without SIGPIPE. Returns the bytes sent or
  * -errno. Async-signal-safe (no allocation): a forked child may call it. */
 ssize_t fs_send_fd(int sock, const void *data, size_t len, int fd);
+/* A listening unix stream socket (non-blocking, close-on-exec) at dir/name,
+ * or at <new directory under /tmp>/sock when that path does not fit
+ * sun_path (*ret_tmpdir is then that directory, else NULL; the caller
+ * removes both). Returns the fd. */
+int fs_unix_listen(const char *dir, const char *name, char **ret_path, char **ret_tmpdir,
+                   struct err *e);
 
 /* ------------------------------------------------------------------------
  * File locks compatible with containers/storage: fcntl whole-file locks,

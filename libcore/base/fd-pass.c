@@ -1,11 +1,14 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* fd-pass.c: file descriptors passed over unix sockets with SCM_RIGHTS (a
  * console socket's terminal master, the runtime's sync messages, a
- * seccomp listener's fd). */
+ * seccomp listener's fd), and the listening sockets they come through. */
 #include <errno.h>
 #include <poll.h>
 #include <string.h>
+#include <stdlib.h>
 #include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
 
 #include "base.h"
 
@@ -77,4 +80,31 @@ ssize_t fs_send_fd(int sock, const void *data, size_t len, int fd)
         while ((n = sendmsg(sock, &msg, MSG_NOSIGNAL)) < 0 && errno == EINTR)
                 ;
         return n < 0 ? -errno : n;
+}
+
+int fs_unix_listen(const char *dir, const char *name, char **ret_path, char **ret_tmpdir,
+                   struct err *e)
+{
+        _cleanup_free_ char *path = xasprintf("%s/%s", dir, name);
+        _cleanup_free_ char *tmpdir = NULL;
+        struct sockaddr_un sa = {.sun_family = AF_UNIX};
+        if (strlen(path) >= sizeof(sa.sun_path)) {
+                tmpdir = xstrdup("/tmp/berth-sock.XXXXXX");
+                if (!mkdtemp(tmpdir))
+                        return err_errno(e, "mkdtemp");
+                free(path);
+                path = xasprintf("%s/sock", tmpdir);
+        }
+        memcpy(sa.sun_path, path, strlen(path) + 1);
+        unlink(path);
+        _cleanup_close_ int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+        if (fd < 0 || bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 || listen(fd, 1) < 0) {
+                int ret = err_errno(e, "socket '%s'", path);
+                if (tmpdir)
+                        rmdir(tmpdir);
+                return ret;
+        }
+        *ret_path = steal_pointer(&path);
+        *ret_tmpdir = steal_pointer(&tmpdir);
+        return TAKE_FD(fd);
 }

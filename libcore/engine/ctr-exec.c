@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * exec and attach. exec runs a process in a running container through the
- * runtime library in-process, as runc's exec does: the container's saved
+ * runtime library in-process (or an external runtime's exec, for a
+ * container one runs), as runc's exec does: the container's saved
  * process object with args, env, cwd, user, terminal and (--privileged)
  * capabilities replaced. berth is the new process's parent and returns its
  * exit code; with -t it relays a pty whose master the runtime sends over a
@@ -13,10 +14,12 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/prctl.h>
 #include <sys/random.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
@@ -404,6 +407,207 @@ static int exec_detached(const struct rt_ctx *ctx, const char *id, const struct 
         return 0;
 }
 
+/* Allocates: a 64-hex exec session id, as podman prints for exec -d. */
+static char *session_id(void)
+{
+        unsigned char rnd[32];
+        if (getrandom(rnd, sizeof(rnd), 0) != sizeof(rnd))
+                memset(rnd, 0, sizeof(rnd));
+        char hex[65];
+        for (size_t i = 0; i < 32; i++)
+                snprintf(hex + 2 * i, 3, "%02x", rnd[i]);
+        return xstrdup(hex);
+}
+
+/* A master that outlives berth (a detach, or exec -d -t): a helper in its
+ * own session keeps it open and drains it, so the process never blocks on
+ * a full terminal. */
+static void drain_detached(int master)
+{
+        pid_t h = fork();
+        if (h == 0) {
+                (void)setsid();
+                signal(SIGHUP, SIG_IGN);
+                if (fork() != 0)
+                        _exit(0);
+                int dn = open("/dev/null", O_RDWR | O_CLOEXEC);
+                for (int fd = 0; dn >= 0 && fd < 3; fd++)
+                        (void)dup2(dn, fd);
+                char b[4096];
+                while (read(master, b, sizeof(b)) > 0 || errno == EINTR)
+                        ;
+                _exit(0);
+        }
+        if (h > 0)
+                (void)wait_code(h);
+}
+
+/* The last error line of the runtime's JSON log (runc's --log-format json:
+ * {"level":"error","msg":"..."}), else its last line. */
+static char *runtime_log_error(const char *path)
+{
+        _cleanup_free_ char *buf = NULL;
+        if (fs_read_file(AT_FDCWD, path, 1u << 20, &buf, NULL, NULL) < 0)
+                return NULL;
+        char *msg = NULL;
+        _cleanup_strv_ char **lines = strv_split(buf, "\n");
+        for (char **l = lines; *l; l++) {
+                if (!**l)
+                        continue;
+                _cleanup_json_ struct json *j = NULL;
+                const char *m = NULL;
+                if (json_parse(*l, strlen(*l), &j, NULL) == 0 && j->type == JSON_OBJECT) {
+                        const char *lv = json_object_get_string(j, "level");
+                        if (lv && !STREQ(lv, "error") && !STREQ(lv, "fatal"))
+                                continue;
+                        m = json_object_get_string(j, "msg");
+                }
+                free(msg);
+                msg = xstrdup(m ? m : *l);
+        }
+        return msg;
+}
+
+/* exec into a container an external runtime runs (its monitor's
+ * --runtime): `RUNTIME --root DIR --log F --log-format json exec --process
+ * P --detach --pid-file Q [--console-socket S] ID`, as conmon drives it.
+ * berth is a child subreaper meanwhile, so the process becomes its child
+ * when the runtime exits, and its exit code is berth's; without a terminal
+ * it has berth's stdio (the runtime passes its own on), with one the
+ * master comes over S. With -d it has /dev/null and is left to whoever
+ * reaps orphans. */
+static int exec_external(struct store *s, const struct ctr *c, const char *runtime,
+                         pid_t init_pid, const struct container_exec_opts *o,
+                         const unsigned char *keys, size_t nkeys, int *ret_code, struct err *e)
+{
+        _cleanup_free_ char *cfgp = ctr_gpath(c, "config.json");
+        _cleanup_json_ struct json *spec = NULL;
+        int r = json_parse_file(AT_FDCWD, cfgp, 64u << 20, &spec, e);
+        if (r < 0)
+                return r;
+        const struct json *sp = json_object_get(spec, "process");
+        if (!sp || sp->type != JSON_OBJECT)
+                return err_set(e, EINVAL, "'%s' has no process", cfgp);
+        _cleanup_json_ struct json *pj = json_copy(sp);
+        if ((r = build_process(pj, init_pid, o, e)) < 0)
+                return r;
+        unsigned char rnd[6];
+        if (getrandom(rnd, sizeof(rnd), 0) != sizeof(rnd))
+                memset(rnd, 0, sizeof(rnd));
+        char tag[16];
+        for (size_t i = 0; i < sizeof(rnd); i++)
+                snprintf(tag + 2 * i, 3, "%02x", rnd[i]);
+        _cleanup_free_ char *procf = xasprintf("%s/exec-%s.json", c->rdir, tag);
+        _cleanup_free_ char *pidf = xasprintf("%s/exec-%s.pid", c->rdir, tag);
+        _cleanup_free_ char *logf = xasprintf("%s/exec-%s.log", c->rdir, tag);
+        _cleanup_free_ char *sockname = xasprintf("exec-%s.sock", tag);
+        _cleanup_free_ char *ptext = json_generate(pj, JSON_GEN_NEWLINE);
+        if ((r = fs_write_atomic_volatile(AT_FDCWD, procf, ptext, strlen(ptext), 0600, e)) < 0)
+                return r;
+        /* Everything the cleanup at out: sees is declared before the first goto. */
+        _cleanup_free_ char *root = ctr_runtime_root(s), *sock = NULL, *tmpdir = NULL;
+        _cleanup_free_ char *pidtext = NULL;
+        _cleanup_close_ int lfd = -1, null = -1, master = -1;
+        char *argv[20];
+        size_t n = 0;
+        argv[n++] = (char *)runtime;
+        argv[n++] = "--root";
+        argv[n++] = root;
+        argv[n++] = "--log";
+        argv[n++] = logf;
+        argv[n++] = "--log-format";
+        argv[n++] = "json";
+        argv[n++] = "exec";
+        argv[n++] = "--process";
+        argv[n++] = procf;
+        argv[n++] = "--detach";
+        argv[n++] = "--pid-file";
+        argv[n++] = pidf;
+        if (o->tty) {
+                if ((lfd = fs_unix_listen(c->rdir, sockname, &sock, &tmpdir, e)) < 0) {
+                        r = lfd;
+                        goto out;
+                }
+                argv[n++] = "--console-socket";
+                argv[n++] = sock;
+        }
+        argv[n++] = (char *)c->id;
+        argv[n] = NULL;
+        null = open("/dev/null", O_RDWR | O_CLOEXEC);
+        posix_spawn_file_actions_t fa;
+        posix_spawn_file_actions_init(&fa);
+        if (o->tty || o->detach || !o->interactive)
+                posix_spawn_file_actions_adddup2(&fa, null, 0);
+        if (o->tty || o->detach) {
+                posix_spawn_file_actions_adddup2(&fa, null, 1);
+                posix_spawn_file_actions_adddup2(&fa, null, 2);
+        }
+        if (!o->detach)
+                (void)prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
+        pid_t rpid;
+        r = posix_spawn(&rpid, runtime, &fa, NULL, argv, environ);
+        posix_spawn_file_actions_destroy(&fa);
+        if (r != 0) {
+                r = err_errnum(e, r, "running '%s'", runtime);
+                goto out;
+        }
+        int status;
+        while (waitpid(rpid, &status, 0) < 0 && errno == EINTR)
+                ;
+        if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+                _cleanup_free_ char *msg = runtime_log_error(logf);
+                err_set(e, EIO, "%s exec: %s", runtime, msg ? msg : "failed");
+                *ret_code = exec_failure(e);
+                if (!exec_lost_race(s, c, init_pid, ret_code, e))
+                        exec_error_text(e, *ret_code);
+                r = -EIO;
+                goto out;
+        }
+        int64_t pid = 0;
+        if (fs_read_file(AT_FDCWD, pidf, 64, &pidtext, NULL, e) < 0 ||
+            str_to_int64(pidtext, &pid) < 0 || pid <= 0 || pid > INT32_MAX) {
+                r = err_set(e, EIO, "%s exec: no pid in '%s'", runtime, pidf);
+                goto out;
+        }
+        if (o->tty) {
+                struct pollfd p = {.fd = lfd, .events = POLLIN};
+                _cleanup_close_ int conn = -1;
+                if (poll(&p, 1, 10000) > 0)
+                        conn = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
+                struct err te = {0};
+                if (conn < 0 || fs_recv_fd(conn, 10000, &master, &te) < 0)
+                        log_warn("receiving the exec terminal: %s",
+                                 te.msg ? te.msg : "the runtime did not connect");
+                err_done(&te);
+        }
+        *ret_code = 0;
+        r = 0;
+        if (o->detach) {
+                if (master >= 0)
+                        drain_detached(master);
+                goto out;
+        }
+        fwd_pid = (pid_t)pid;
+        struct sigaction sa = {.sa_handler = fwd_signal, .sa_flags = SA_RESTART};
+        static const int fwd[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2};
+        for (size_t i = 0; i < ARRAY_SIZE(fwd); i++)
+                sigaction(fwd[i], &sa, NULL);
+        if (master >= 0 && relay_pty(master, o->interactive, keys, nkeys)) {
+                drain_detached(master);
+                goto out;
+        }
+        *ret_code = wait_code((pid_t)pid);
+out:
+        unlink(procf);
+        unlink(pidf);
+        unlink(logf);
+        if (sock)
+                unlink(sock);
+        if (tmpdir)
+                rmdir(tmpdir);
+        return r;
+}
+
 int engine_container_exec(struct store *s, const char *name, const struct container_exec_opts *o,
                           int *ret_exit_code, char **ret_session, struct err *e)
 {
@@ -433,6 +637,13 @@ int engine_container_exec(struct store *s, const char *name, const struct contai
                 return err_set(e, EINVAL,
                                "can only create exec sessions on running containers: "
                                "container state improper");
+        _cleanup_free_ char *ext = ctr_external_runtime(c);
+        if (ext) {
+                r = exec_external(s, c, ext, init_pid, o, keys, nkeys, ret_exit_code, e);
+                if (r == 0 && o->detach && ret_session)
+                        *ret_session = session_id();
+                return r;
+        }
         struct rt_ctx ctx = {0};
         if ((r = rt_open(s, &ctx, e)) < 0)
                 return r;
@@ -449,15 +660,8 @@ int engine_container_exec(struct store *s, const char *name, const struct contai
                 r = exec_detached(&ctx, c->id, proc, ret_exit_code, e);
                 if (r < 0 && exec_lost_race(s, c, init_pid, ret_exit_code, e))
                         r = -EINVAL;
-                if (r == 0 && ret_session) {
-                        unsigned char rnd[32];
-                        if (getrandom(rnd, sizeof(rnd), 0) != sizeof(rnd))
-                                memset(rnd, 0, sizeof(rnd));
-                        char hex[65];
-                        for (size_t i = 0; i < 32; i++)
-                                snprintf(hex + 2 * i, 3, "%02x", rnd[i]);
-                        *ret_session = xstrdup(hex);
-                }
+                if (r == 0 && ret_session)
+                        *ret_session = session_id();
                 goto out;
         }
         struct rt_exec_opts xo = {.process = proc,
@@ -495,24 +699,8 @@ int engine_container_exec(struct store *s, const char *name, const struct contai
                         log_warn("receiving the exec terminal: %s", te.msg);
                         err_done(&te);
                 } else if (relay_pty(master, o->interactive, keys, nkeys)) {
-                        /* Detached: the process goes on without berth; a
-                         * helper keeps its terminal open and drains it. */
-                        pid_t h = fork();
-                        if (h == 0) {
-                                (void)setsid();
-                                signal(SIGHUP, SIG_IGN);
-                                if (fork() != 0)
-                                        _exit(0);
-                                int dn = open("/dev/null", O_RDWR | O_CLOEXEC);
-                                for (int fd = 0; dn >= 0 && fd < 3; fd++)
-                                        (void)dup2(dn, fd);
-                                char b[4096];
-                                while (read(master, b, sizeof(b)) > 0 || errno == EINTR)
-                                        ;
-                                _exit(0);
-                        }
-                        if (h > 0)
-                                (void)wait_code(h);
+                        /* Detached: the process goes on without berth. */
+                        drain_detached(master);
                         *ret_exit_code = 0;
                         r = 0;
                         goto out;

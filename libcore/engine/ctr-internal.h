@@ -88,6 +88,10 @@ struct ctr_state {
  * its command line, so a reused pid is not taken for it), 0 when there is
  * none. */
 pid_t ctr_monitor_alive(const struct ctr *c);
+/* Allocates: the --runtime PATH on the command line of the container's
+ * live monitor, NULL when it runs the container through the runtime
+ * library (or has gone). */
+char *ctr_external_runtime(const struct ctr *c);
 /* Derive the state from the files in R and the runtime's state; never
  * blocks on a process. */
 int ctr_state_get(struct store *s, const struct ctr *c, struct ctr_state *ret, struct err *e);

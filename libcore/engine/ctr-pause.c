@@ -21,24 +21,6 @@ extern char **environ;
 
 #define RT_ERR_MAX 4096
 
-/* Allocates: the --runtime PATH on the command line of the container's
- * monitor, NULL when it runs the container in-process (or is gone). */
-static char *external_runtime(const struct ctr *c)
-{
-        pid_t mon = ctr_monitor_alive(c);
-        if (mon <= 0)
-                return NULL;
-        _cleanup_free_ char *p = xasprintf("/proc/%d/cmdline", (int)mon);
-        _cleanup_free_ char *cmd = NULL;
-        size_t len;
-        if (fs_read_file(AT_FDCWD, p, 1u << 16, &cmd, &len, NULL) < 0)
-                return NULL;
-        for (size_t i = 0; i < len; i += strlen(cmd + i) + 1)
-                if (STREQ(cmd + i, "--runtime") && i + 10 < len)
-                        return xstrdup(cmd + i + 10);
-        return NULL;
-}
-
 /* Run `runtime --root root verb id`; its stderr becomes the error. */
 static int run_external(const char *runtime, const char *root, const char *verb, const char *id,
                         struct err *e)
@@ -90,7 +72,7 @@ static int run_external(const char *runtime, const char *root, const char *verb,
 static int freeze(struct store *s, const struct ctr *c, bool frozen, struct err *e)
 {
         _cleanup_free_ char *root = ctr_runtime_root(s);
-        _cleanup_free_ char *ext = external_runtime(c);
+        _cleanup_free_ char *ext = ctr_external_runtime(c);
         if (ext)
                 return run_external(ext, root, frozen ? "pause" : "resume", c->id, e);
         struct rt_ctx ctx = {0};

@@ -307,3 +307,21 @@ int ctr_wait_stopped(struct store *s, const struct ctr *c, int timeout_ms, struc
                 nanosleep(&d, NULL);
         }
 }
+
+/* Allocates: the --runtime PATH on the command line of the container's
+ * monitor, NULL when it runs the container in-process (or is gone). */
+char *ctr_external_runtime(const struct ctr *c)
+{
+        pid_t mon = ctr_monitor_alive(c);
+        if (mon <= 0)
+                return NULL;
+        _cleanup_free_ char *p = xasprintf("/proc/%d/cmdline", (int)mon);
+        _cleanup_free_ char *cmd = NULL;
+        size_t len;
+        if (fs_read_file(AT_FDCWD, p, 1u << 16, &cmd, &len, NULL) < 0)
+                return NULL;
+        for (size_t i = 0; i < len; i += strlen(cmd + i) + 1)
+                if (STREQ(cmd + i, "--runtime") && i + 10 < len)
+                        return xstrdup(cmd + i + 10);
+        return NULL;
+}

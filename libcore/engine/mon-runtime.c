@@ -222,34 +222,6 @@ static int runtime_failed(const char *what, const char *path, int status, int er
         return err_set(e, EIO, "%s: '%s' exited with status %d", what, path, WEXITSTATUS(status));
 }
 
-/* A listening console socket for the external runtime: R/console.sock when
- * that path fits in sun_path, else in a new directory under /tmp. */
-static int console_listen(struct mon_rt *r, char **ret_path, char **ret_tmpdir, struct err *e)
-{
-        _cleanup_free_ char *path = xasprintf("%s/console.sock", r->rundir);
-        _cleanup_free_ char *tmpdir = NULL;
-        struct sockaddr_un sa = {.sun_family = AF_UNIX};
-        if (strlen(path) >= sizeof(sa.sun_path)) {
-                tmpdir = xstrdup("/tmp/berth-console.XXXXXX");
-                if (!mkdtemp(tmpdir))
-                        return err_errno(e, "mkdtemp");
-                free(path);
-                path = xasprintf("%s/sock", tmpdir);
-        }
-        memcpy(sa.sun_path, path, strlen(path) + 1);
-        unlink(path);
-        _cleanup_close_ int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-        if (fd < 0 || bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 || listen(fd, 1) < 0) {
-                int ret = err_errno(e, "console socket '%s'", path);
-                if (tmpdir)
-                        rmdir(tmpdir);
-                return ret;
-        }
-        *ret_path = steal_pointer(&path);
-        *ret_tmpdir = steal_pointer(&tmpdir);
-        return TAKE_FD(fd);
-}
-
 static int read_pid_file(int dirfd, pid_t *ret, struct err *e)
 {
         _cleanup_free_ char *buf = NULL;
@@ -284,7 +256,7 @@ static int create_external(struct mon_rt *r, struct mon_io *io, pid_t *ret_pid, 
         argv[n++] = "--pid-file";
         argv[n++] = pidfile;
         if (io->tty) {
-                listen_fd = console_listen(r, &sock_path, &tmpdir, e);
+                listen_fd = fs_unix_listen(r->rundir, "console.sock", &sock_path, &tmpdir, e);
                 if (listen_fd < 0)
                         return listen_fd;
                 argv[n++] = "--console-socket";

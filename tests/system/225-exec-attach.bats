@@ -153,6 +153,45 @@ start_ctr() {
         [ "$(running_in c1 'sleep 555')" = 1 ] || die "the detached exec session is gone"
 }
 
+@test "exec into a container that runc runs: output, codes, stdin, -e -w -u, -d, -t" {
+        require_cmd runc
+        run_berth run "${CGP[@]}" -d --runtime runc --name r1 -e FROMRUN=r $IMG sleep 1000
+        run_berth exec r1 echo hello world
+        assert_output "hello world"
+        run_berth 7 exec r1 sh -c 'echo out; echo err >&2; exit 7'
+        assert_line "out"
+        assert_line "err"
+        run_berth 137 exec r1 sh -c 'kill -9 $$'
+        run_cmd sh -c "echo piped | $BERTH exec r1 cat"
+        assert_output ""
+        run_cmd sh -c "echo piped | $BERTH exec -i r1 cat"
+        assert_output "piped"
+        run_berth exec -e FOO=bar -w /tmp -u 1000:1000 r1 sh -c 'echo $FOO $FROMRUN $(pwd) $(id -u):$(id -g)'
+        assert_output "bar r /tmp 1000:1000"
+        # the same pid namespace as the container's init
+        run_berth exec r1 sh -c 'cat /proc/1/cmdline | tr "\0" " "'
+        assert_output "sleep 1000 "
+        run_berth 127 exec r1 nosuchcmd_225
+        assert_output --partial "OCI runtime attempted to invoke a command that was not found"
+        run_berth 126 exec r1 /etc
+        run_berth exec -d r1 sh -c 'echo started >/tmp/d; exec sleep 777'
+        assert_output --regexp '^[0-9a-f]{64}$'
+        local i
+        for i in $(seq 50); do
+                [ "$(running_in r1 'sleep 777')" = 1 ] && break
+                sleep 0.1
+        done
+        [ "$(running_in r1 'sleep 777')" = 1 ] || die "exec -d: sleep 777 is not running"
+        if command -v script >/dev/null; then
+                run_cmd 5 script -qec "$BERTH exec -t r1 sh -c 'tty; exit 5'" /dev/null
+                assert_output --regexp "/dev/pts/[0-9]+"
+        fi
+        # nothing of the execs is left in the run directory
+        run_cmd sh -c "ls '$("$BERTH" inspect --format '{{.State.Pid}}' r1 >/dev/null; "$BERTH" info --format '{{.Store.RunRoot}}')'/*-containers/*/userdata | grep '^exec-' || true"
+        assert_output ""
+        run_berth rm -f -t 0 r1
+}
+
 @test "attach: relays a detached container's output and exits with its code" {
         run_berth run "${CGP[@]}" -d --name a1 $IMG \
                 sh -c 'sleep 2; echo line1; echo line2; echo err1 >&2; exit 4'
