@@ -99,9 +99,11 @@ static int make_userdata(struct store *s, const char *id, struct err *e)
 
 static int remove_container_dirs(struct store *s, const char *id, struct err *e)
 {
-        _cleanup_free_ char *g = xasprintf("%s/%s-containers/%s", s->graphroot, s->driver, id);
+        _cleanup_free_ char *g = xasprintf("%s/%s-containers", s->graphroot, s->driver);
         _cleanup_free_ char *rr = xasprintf("%s/%s-containers/%s", s->runroot, s->driver, id);
-        int r = storage_rm_rf(AT_FDCWD, g, NULL, e);
+        _cleanup_close_ int gfd = open(g, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        int r = gfd < 0 ? (errno == ENOENT ? 0 : err_errno(e, "open '%s'", g))
+                        : store_discard(s, gfd, id, false, NULL, e);
         return r < 0 ? r : storage_rm_rf(AT_FDCWD, rr, NULL, e);
 }
 
@@ -129,6 +131,11 @@ static int container_create_locked(struct store *s, const struct container_spec 
         _cleanup_strv_ char **lnames = NULL;
         if (spec->names && spec->names[0])
                 strv_push(&lnames, xasprintf("%s-layer", spec->names[0]));
+        /* What record_volatile will say of the record. */
+        bool relaxed = spec->flags && spec->flags->type == JSON_OBJECT &&
+                       json_object_get_bool(spec->flags, "Volatile", false);
+        if (relaxed)
+                staged_layer_set_relaxed(sl);
         int r = staged_layer_install_locked(s, sl, layer_id, lnames, e);
         if (r > 0)
                 r = err_set(e, EEXIST, "layer '%s' already exists", layer_id);
@@ -147,7 +154,7 @@ static int container_create_locked(struct store *s, const struct container_spec 
                 json_object_set(c, "flags", json_copy(spec->flags));
         json_array_append(s->containers.arr, c);
         s->containers.dirty = true;
-        if (record_volatile(c))
+        if (relaxed)
                 s->containers.relaxed = s->layers.relaxed = true;
         *ret = json_copy(c);
         return 0;
@@ -231,7 +238,8 @@ int container_delete_locked(struct store *s, const char *ref, struct err *e)
                 bool used = layer_in_use(s, layer, &user);
                 json_free(s->containers.arr->arr.items[ci]);
                 s->containers.arr->arr.items[ci] = saved;
-                if (!used && (r = layer_delete_locked(s, layer, NULL, e)) < 0)
+                if (!used && (r = relaxed ? layer_delete_relaxed_locked(s, layer, e)
+                                          : layer_delete_locked(s, layer, NULL, e)) < 0)
                         return r;
                 if (used)
                         log_debug("keeping layer '%s' of container '%s': used by %s", layer, id,
@@ -254,8 +262,12 @@ int store_container_delete(struct store *s, const char *id, struct err *e)
         int r = store_lock(s, mask, e);
         if (r < 0)
                 return err_wrap(e, "deleting container '%s'", id);
+        /* The layer's and the container's directories go aside in one
+         * rename each; their files are removed without the locks. */
+        s->discarding = true;
         r = container_delete_locked(s, id, e);
         int u = store_unlock(s, mask, r < 0 ? NULL : e);
+        store_discard_done(s);
         if (r >= 0)
                 r = u;
         if (r < 0)

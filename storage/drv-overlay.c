@@ -263,7 +263,7 @@ static int ovl_remove(struct store *s, const char *id, uint64_t *freed, struct e
         _cleanup_close_ int hfd = open(s->home, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
         if (hfd < 0)
                 return err_errno(e, "open '%s'", s->home);
-        int r = storage_rm_rf(hfd, id, freed, e);
+        int r = store_discard(s, hfd, id, true, freed, e);
         if (r < 0)
                 return err_wrap(e, "removing layer '%s'", id);
         return 0;

@@ -465,7 +465,7 @@ static int vfs_remove(struct store *s, const char *id, uint64_t *freed, struct e
         _cleanup_close_ int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
         if (fd < 0)
                 return errno == ENOENT ? 0 : err_errno(e, "open '%s'", dir);
-        int r = storage_rm_rf(fd, id, freed, e);
+        int r = store_discard(s, fd, id, true, freed, e);
         if (r < 0)
                 return err_wrap(e, "removing layer '%s'", id);
         return 0;

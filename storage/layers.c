@@ -157,7 +157,8 @@ bool layer_in_use(struct store *s, const char *id, char **ret_user)
 
 /* ---------------------------------------------------------------- delete */
 
-int layer_delete_locked(struct store *s, const char *id_in, uint64_t *freed, struct err *e)
+static int layer_delete(struct store *s, const char *id_in, uint64_t *freed, bool mark,
+                        struct err *e)
 {
         _cleanup_free_ char *id = xstrdup(id_in); /* id_in may point into the record */
         ssize_t i = records_find(s->layers.arr, id);
@@ -168,11 +169,11 @@ int layer_delete_locked(struct store *s, const char *id_in, uint64_t *freed, str
         /* Flag first and save: a crash from here on leaves a record that
          * podman (and store_check) deletes at its next start (§3.2). */
         struct json *flags = json_object_get(rec, "flags");
-        if (!flags || flags->type != JSON_OBJECT) {
+        if (mark && (!flags || flags->type != JSON_OBJECT)) {
                 flags = json_new_object();
                 json_object_set(rec, "flags", flags);
         }
-        if (!json_object_get_bool(flags, "incomplete", false)) {
+        if (mark && !json_object_get_bool(flags, "incomplete", false)) {
                 json_object_set_bool(flags, "incomplete", true);
                 record_order_keys(rec, layer_key_order);
                 int r = records_save(&s->layers, e);
@@ -201,6 +202,16 @@ int layer_delete_locked(struct store *s, const char *id_in, uint64_t *freed, str
                 records_remove_at(s->layers.arr, (size_t)i);
         s->layers.dirty = true;
         return 0;
+}
+
+int layer_delete_locked(struct store *s, const char *id, uint64_t *freed, struct err *e)
+{
+        return layer_delete(s, id, freed, true, e);
+}
+
+int layer_delete_relaxed_locked(struct store *s, const char *id, struct err *e)
+{
+        return layer_delete(s, id, NULL, false, e);
 }
 
 static bool layer_incomplete(const struct json *rec)

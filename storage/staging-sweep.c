@@ -12,13 +12,18 @@
  *   <graphroot>/berth/staging/<rnd>.lock          the liveness lock
  *   <graphroot>/berth/staging/<rnd>/              tar-split.gz (vfs: layer/)
  *   <layer staging root>/<rnd>/layer              overlay: in the driver home
- *   <layer staging root>/trash-<rnd>/             orphans moved aside
+ *   <layer staging root>/trash-<rnd>/             orphans moved aside, and
+ *                                                 what deletes discard
+ *   <graphroot>/berth/staging/trash-<rnd>/        the same, from outside the
+ *                                                 driver home (overlay)
  */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "store-private.h"
 
@@ -141,7 +146,7 @@ int staging_trash_new(struct store *s, struct staging_trash **ret, struct err *e
         _cleanup_free_ char *rnd = storage_random_id();
         rnd[16] = '\0';
         struct staging_trash *t = xcalloc(1, sizeof(*t));
-        t->dirfd = -1;
+        t->dirfd = t->graph_dirfd = -1;
         t->root = store_layer_staging_root(s);
         t->name = xasprintf("trash-%s", rnd);
         _cleanup_free_ char *lp = xasprintf("%s/%s.lock", root, t->name);
@@ -182,16 +187,110 @@ void staging_trash_free(struct staging_trash *t, uint64_t *freed)
         if (!t)
                 return;
         closep(&t->dirfd);
+        bool graph_side = t->graph_dirfd >= 0;
+        closep(&t->graph_dirfd);
         if (t->lock) {
                 _cleanup_free_ char *dir = xasprintf("%s/%s", t->root, t->name);
+                /* <staging root>/<name>: the lock file's path without ".lock" */
+                _cleanup_free_ char *gdir = xstrndup(t->lock->path, strlen(t->lock->path) - 5);
                 struct err e = {0};
-                if (storage_rm_rf(AT_FDCWD, dir, freed, &e) >= 0)
+                int r = storage_rm_rf(AT_FDCWD, dir, freed, &e);
+                if (r >= 0 && graph_side)
+                        r = storage_rm_rf(AT_FDCWD, gdir, freed, &e);
+                if (r >= 0)
                         (void)unlink(t->lock->path); /* last, still locked */
                 else
                         log_debug("removing '%s': %s", dir, e.msg);
                 err_done(&e);
         }
         lockfile_free(t->lock);
+        free(t->root);
+        free(t->name);
+        free(t);
+}
+
+/* The trash directory for a tree from the driver home (in_home) or from
+ * elsewhere in the graphroot (overlay: <staging root>/<name>, made now). */
+static int discard_dirfd(struct store *s, bool in_home)
+{
+        struct staging_trash *t = s->trash;
+        if (!t && staging_trash_new(s, &s->trash, NULL) < 0)
+                return -1;
+        t = s->trash;
+        _cleanup_free_ char *root = store_staging_root(s);
+        if (in_home || STREQ(root, t->root))
+                return t->dirfd;
+        if (t->graph_dirfd < 0 && staging_mkdir(root, t->name, NULL) >= 0) {
+                _cleanup_free_ char *dir = xasprintf("%s/%s", root, t->name);
+                t->graph_dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        }
+        return t->graph_dirfd;
+}
+
+int store_discard(struct store *s, int dirfd, const char *name, bool in_home, uint64_t *freed,
+                  struct err *e)
+{
+        if (s->discarding && !freed) {
+                int tfd = discard_dirfd(s, in_home);
+                if (tfd >= 0 && renameat(dirfd, name, tfd, name) == 0)
+                        return 0;
+                if (tfd >= 0 && errno == ENOENT)
+                        return 0;
+                /* EXDEV (a mount between), or no trash: at once. */
+        }
+        return storage_rm_rf(dirfd, name, freed, e);
+}
+
+void store_discard_done(struct store *s)
+{
+        s->discarding = false;
+        if (!s->discard_background) {
+                staging_trash_free(s->trash, NULL);
+                s->trash = NULL;
+        }
+}
+
+static int cmp_int(const void *a, const void *b)
+{
+        int x = *(const int *)a, y = *(const int *)b;
+        return (x > y) - (x < y);
+}
+
+void store_discard_background(struct store *s)
+{
+        struct staging_trash *t = steal_pointer(&s->trash);
+        if (!t)
+                return;
+        pid_t pid = fork();
+        if (pid == 0) {
+                (void)setsid();
+                int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+                for (int fd = 0; null >= 0 && fd < 3; fd++)
+                        (void)dup2(null, fd);
+                /* Nothing of the caller's kept open (a pipe someone waits
+                 * to see closed): only the trash's directories and lock. */
+                int keep[] = {t->dirfd, t->graph_dirfd, t->lock->fd};
+                qsort(keep, ARRAY_SIZE(keep), sizeof(int), cmp_int);
+                unsigned from = 3;
+                for (size_t i = 0; i < ARRAY_SIZE(keep); i++) {
+                        if (keep[i] < (int)from)
+                                continue;
+                        if ((unsigned)keep[i] > from)
+                                (void)close_range(from, (unsigned)keep[i] - 1, 0);
+                        from = (unsigned)keep[i] + 1;
+                }
+                (void)close_range(from, ~0U, 0);
+                staging_trash_free(t, NULL);
+                _exit(0);
+        }
+        if (pid < 0) {
+                staging_trash_free(t, NULL);
+                return;
+        }
+        /* The child has the lock now (the same open file description). */
+        closep(&t->dirfd);
+        closep(&t->graph_dirfd);
+        lockfile_hand_over(t->lock);
         free(t->root);
         free(t->name);
         free(t);

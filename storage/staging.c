@@ -44,6 +44,7 @@ struct staged_layer {
         char **inherit_dirs;
         bool has_tarsplit;
         bool committed;
+        bool relaxed; /* staged_layer_set_relaxed */
         struct staged_layer_info info;
         char *compressed_digest;
         char *diff_digest;
@@ -190,6 +191,11 @@ struct staged_layer *staged_layer_new_empty(struct store *s, const char *parent_
         return stage_new(s, parent_id, false, e);
 }
 
+void staged_layer_set_relaxed(struct staged_layer *sl)
+{
+        sl->relaxed = true;
+}
+
 bool store_layer_stage_detached(const struct store *s)
 {
         return s->ops->adopt_parent != NULL;
@@ -301,6 +307,17 @@ static int fsync_path(const char *path, struct err *e)
         return 0;
 }
 
+/* The driver home and the directory of its short names (overlay's l/,
+ * vfs's dir/), after a layer was renamed into them. */
+static int sync_install(struct store *s, struct err *e)
+{
+        int r = fsync_path(s->home, e);
+        if (r < 0)
+                return r;
+        _cleanup_free_ char *d = xasprintf("%s/%s", s->home, STREQ(s->driver, "overlay") ? "l" : "dir");
+        return fsync_path(d, e);
+}
+
 int staged_layer_install_locked(struct store *s, struct staged_layer *sl, const char *id,
                                 char *const *names, struct err *e)
 {
@@ -342,18 +359,10 @@ int staged_layer_install_locked(struct store *s, struct staged_layer *sl, const 
         }
         if (r < 0)
                 return r;
-        /* The rename must be durable before the record says the layer is there. */
-        if ((r = fsync_path(s->home, e)) < 0)
+        /* The rename must be durable before the record says the layer is
+         * there; a relaxed record's save orders it (staged_layer_set_relaxed). */
+        if (!sl->relaxed && (r = sync_install(s, e)) < 0)
                 return r;
-        if (STREQ(s->driver, "overlay")) {
-                _cleanup_free_ char *l = xasprintf("%s/l", s->home);
-                if ((r = fsync_path(l, e)) < 0)
-                        return r;
-        } else {
-                _cleanup_free_ char *d = xasprintf("%s/dir", s->home);
-                if ((r = fsync_path(d, e)) < 0)
-                        return r;
-        }
         if (sl->has_tarsplit) {
                 _cleanup_free_ char *ts = store_tarsplit_path(s, id);
                 /* Same directory as layers.json, whose atomic save fsyncs it. */

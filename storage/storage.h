@@ -41,6 +41,13 @@ struct store;
 int store_open(const struct storage_conf *sc, bool rootless, struct store **ret, struct err *e);
 /* Release the store; unmounts nothing that is counted in mountpoints.json. */
 void store_free(struct store *s);
+/* What a container delete removes (its layer's and its own directories)
+ * is moved aside at once under the store's locks and its files removed
+ * after them. With background set, that last part is left to a child
+ * process that store_free starts and nobody waits for (a command line
+ * tool's prompt comes back without it; a sweep removes what a killed
+ * child left); else the delete removes them before it returns. */
+void store_set_background_discard(struct store *s, bool background);
 DEFINE_CLEANUP_FUNC(struct store *, store_free)
 
 const char *store_driver(const struct store *s);

@@ -89,8 +89,8 @@ struct driver_ops {
         /* With the layers lock held: move the prepared directory into the
          * driver home as layer id and make it reachable (overlay: l/ link). */
         int (*install)(struct store *s, const char *id, int dirfd, const char *name, struct err *e);
-        /* With the layers lock held: remove the layer's directory; adds the
-         * bytes freed to *freed when not NULL. */
+        /* With the layers lock held: remove the layer's directory (through
+         * store_discard); adds the bytes freed to *freed when not NULL. */
         int (*remove)(struct store *s, const char *id, uint64_t *freed, struct err *e);
         /* Allocates: the directory holding the layer's files as applied
          * (overlay: <id>/diff, vfs: dir/<id>). */
@@ -137,6 +137,12 @@ struct store {
         struct records images;
         struct records containers;
         bool staging_swept; /* stale stages of dead processes removed (atomic) */
+        /* store_discard: while discarding is set, removed trees go into the
+         * trash (made on first use), emptied by store_discard_done or, with
+         * discard_background, by a child of store_free. */
+        bool discarding;
+        bool discard_background;
+        struct staging_trash *trash;
 };
 
 /* Store-relative paths. Allocate. */
@@ -168,6 +174,7 @@ struct staging_trash {
         char *root;
         char *name;
         int dirfd;
+        int graph_dirfd; /* <staging root>/<name>, made on first use; -1 */
         struct lockfile *lock;
 };
 int staging_trash_new(struct store *s, struct staging_trash **ret, struct err *e);
@@ -213,6 +220,23 @@ char *storage_big_data_name(const char *key);
  * instead) or following symlinks; ENOENT is success. Adds the bytes of
  * the inodes whose last link went to *freed when not NULL. */
 int storage_rm_rf(int dirfd, const char *name, uint64_t *freed, struct err *e);
+/* staging-sweep.c. Remove dirfd/name (a tree) for a delete: while
+ * s->discarding it is renamed into the store's trash (in_home: a layer
+ * directory in the driver home; else a directory elsewhere in the
+ * graphroot), which a rename does in one step, whatever its size; the
+ * trash is emptied after the store's locks are released
+ * (store_discard_done). Removed at once otherwise, when *freed is to be
+ * counted, and when the rename cannot be done (another mount). */
+int store_discard(struct store *s, int dirfd, const char *name, bool in_home, uint64_t *freed,
+                  struct err *e);
+/* After a discarding delete, without store locks: empty the trash now, or
+ * leave it to store_free when s->discard_background. */
+void store_discard_done(struct store *s);
+/* store_free's part: remove the trash in a child of its own session (stdio
+ * on /dev/null, nothing else open but the trash and its lock), which the
+ * caller does not wait for; its lock keeps the trash from a sweep while
+ * the child lives, and a sweep removes it if the child dies. */
+void store_discard_background(struct store *s);
 /* Copy the tree at srcfd into the new directory dstfd/name, keeping owners,
  * modes, times, xattrs, hard links, symlinks and device nodes, cloning file
  * data (FICLONE) where the filesystem can. */
@@ -232,6 +256,10 @@ char **storage_mounts_under(const char *dir);
  * unmount, remove the driver dir, l/ link, tar-split, then the record.
  * Needs storage.lock, layers.lock and mountpoints.lock. */
 int layer_delete_locked(struct store *s, const char *id, uint64_t *freed, struct err *e);
+/* layer_delete_locked for a volatile container's layer: no incomplete
+ * mark is saved first. A crash leaves the record (with the container's),
+ * which a delete removes; the layer was never to outlive a crash. */
+int layer_delete_relaxed_locked(struct store *s, const char *id, struct err *e);
 /* With storage, layers and mountpoints locked: delete every layer flagged
  * incomplete, as podman does whenever it loads layers.json under the write
  * lock (a crash leftover: layers being created are never flagged). */
@@ -278,6 +306,12 @@ extern const char *const container_key_order[];
 
 /* staging.c: a prepared, empty layer directory for store_layer_create_empty. */
 struct staged_layer *staged_layer_new_empty(struct store *s, const char *parent_id, struct err *e);
+/* A volatile container's layer: installed without syncing the driver home
+ * first. Its record is saved relaxed (the file synced, its directory not),
+ * and syncing that file commits the earlier rename with it on a journaling
+ * filesystem (ext4's and xfs's fsync commit the metadata logged before), so
+ * a crash never leaves the record without the directory. */
+void staged_layer_set_relaxed(struct staged_layer *sl);
 /* With storage and layers locked: install sl as id with names and append
  * its record to s->layers (not saved). */
 int staged_layer_install_locked(struct store *s, struct staged_layer *sl, const char *id,

@@ -445,10 +445,16 @@ int store_open(const struct storage_conf *sc, bool rootless, struct store **ret,
         return 0;
 }
 
+void store_set_background_discard(struct store *s, bool background)
+{
+        s->discard_background = background;
+}
+
 void store_free(struct store *s)
 {
         if (!s)
                 return;
+        store_discard_background(s);
         records_done(&s->layers);
         records_done(&s->mounts);
         records_done(&s->images);

@@ -467,6 +467,9 @@ struct lockfile {
 int lockfile_open(const char *path, bool ro, struct lockfile **ret, struct err *e);
 void lockfile_free(struct lockfile *l); /* unlocks and closes */
 DEFINE_CLEANUP_FUNC(struct lockfile *, lockfile_free)
+/* Frees and closes without unlocking: a held OFD lock stays held by a
+ * forked child that shares the open file description. */
+void lockfile_hand_over(struct lockfile *l);
 /* Block until the whole-file write (exclusive) or read (shared) lock is held. */
 int lockfile_lock(struct lockfile *l, struct err *e);
 int lockfile_rlock(struct lockfile *l, struct err *e);

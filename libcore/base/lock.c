@@ -104,6 +104,14 @@ void lockfile_free(struct lockfile *l)
         free(l);
 }
 
+void lockfile_hand_over(struct lockfile *l)
+{
+        if (!l)
+                return;
+        l->held = HELD_NONE;
+        lockfile_free(l);
+}
+
 int lockfile_modified(struct lockfile *l, bool *ret_modified, struct err *e)
 {
         if (l->held == HELD_NONE)

@@ -5,5 +5,11 @@
 
 int engine_store_open(const struct config *cfg, struct store **ret, struct err *e)
 {
-        return store_open(&cfg->storage, cfg->user.rootless, ret, e);
+        int r = store_open(&cfg->storage, cfg->user.rootless, ret, e);
+        /* berth's commands end soon after a delete: the files of a removed
+         * container go after the prompt comes back (`run --rm` and `rm`
+         * return when the container is gone from the store). */
+        if (r >= 0)
+                store_set_background_discard(*ret, true);
+        return r;
 }

@@ -572,6 +572,30 @@ static void test_big_data(void **state)
 
 /* ---------------------------------------------------------------- containers */
 
+/* Allocates: layer id's directory in the driver home. */
+static char *layer_dir_of(struct fx *f, const char *id)
+{
+        return STREQ(f->driver, "overlay") ? xasprintf("%s/overlay/%s", f->root, id)
+                                           : xasprintf("%s/vfs/dir/%s", f->root, id);
+}
+
+/* Trash directories and their lock files in both staging roots. */
+static int trash_count(struct fx *f)
+{
+        const char *dirs[] = {"berth/staging", "overlay/.berth-staging"};
+        int n = 0;
+        for (size_t i = 0; i < ARRAY_SIZE(dirs); i++) {
+                _cleanup_free_ char *d = xasprintf("%s/%s", f->root, dirs[i]);
+                DIR *dp = opendir(d);
+                struct dirent *de;
+                while (dp && (de = readdir(dp)))
+                        n += str_has_prefix(de->d_name, "trash-");
+                if (dp)
+                        closedir(dp);
+        }
+        return n;
+}
+
 static void check_containers(const char *driver)
 {
         struct fx *f = fx_new(driver);
@@ -631,14 +655,75 @@ static void check_containers(const char *driver)
         assert_non_null(strstr(text, "\"image\":\"\""));
         assert_non_null(strstr(text, "\\\"berth\\\":true"));
 
+        _cleanup_free_ char *ldir = layer_dir_of(f, layer);
+        assert_true(fs_exists(ldir));
         assert_int_equal(store_container_delete(f->s, "c1", &e), 0);
         assert_false(fs_exists(ud));
         assert_false(fs_exists(rd));
+        assert_false(fs_exists(ldir));
+        /* What went aside is gone too, without a background delete. */
+        assert_int_equal(trash_count(f), 0);
         _cleanup_json_ struct json *gone = NULL;
         assert_int_equal(store_layer_get(f->s, layer, &gone, &e), -ENOENT);
         err_done(&e);
         assert_int_equal(store_image_delete(f->s, iid, NULL, &e), 0);
         fx_free(f);
+}
+
+/* With background discards, a delete returns with the container's and its
+ * layer's directories gone from their places; their files go in a child
+ * that store_free leaves running, holding the trash's lock meanwhile. A
+ * volatile container's layer gets no incomplete mark on its way. */
+static void check_discard_background(const char *driver)
+{
+        struct fx *f = fx_new(driver);
+        _cleanup_free_ char *l1 = must_create_layer(f->s, NULL, NULL);
+        struct err e = {0};
+        _cleanup_json_ struct json *flags = json_new_object();
+        json_object_set_bool(flags, "Volatile", true);
+        char *names[] = {"vol", NULL};
+        struct container_spec spec = {.names = names, .flags = flags, .metadata = "{}"};
+        _cleanup_json_ struct json *rec = NULL;
+        assert_int_equal(store_container_create(f->s, &spec, &rec, &e), 0);
+        _cleanup_free_ char *cid = xstrdup(json_object_get_string(rec, "id"));
+        _cleanup_free_ char *ldir = layer_dir_of(f, json_object_get_string(rec, "layer"));
+        _cleanup_free_ char *ud = store_container_dir(f->s, cid);
+        /* A file of some size, so the child has something to remove. */
+        _cleanup_free_ char *big = xasprintf("%s/big", ud);
+        _cleanup_free_ char *zeros = xcalloc(1, 1 << 20);
+        assert_int_equal(fs_write_atomic(AT_FDCWD, big, zeros, 1 << 20, 0600, &e), 0);
+
+        store_set_background_discard(f->s, true);
+        assert_int_equal(store_container_delete(f->s, "vol", &e), 0);
+        assert_false(fs_exists(ud));
+        assert_false(fs_exists(ldir));
+        assert_true(trash_count(f) > 0);
+        /* The records are saved: another handle sees the container gone. */
+        struct store *other = open_store(f->root, f->run, driver);
+        _cleanup_json_ struct json *list = NULL;
+        assert_int_equal(store_containers(other, &list, &e), 0);
+        assert_int_equal(json_len(list), 0);
+        store_free(other);
+
+        store_free(f->s);
+        f->s = NULL;
+        for (int i = 0; i < 500 && trash_count(f) > 0; i++)
+                usleep(10000);
+        assert_int_equal(trash_count(f), 0);
+        f->s = open_store(f->root, f->run, driver);
+        _cleanup_json_ struct json *l1rec = NULL;
+        assert_int_equal(store_layer_get(f->s, l1, &l1rec, &e), 0);
+        fx_free(f);
+}
+
+static void test_discard_background_vfs(void **state)
+{
+        check_discard_background("vfs");
+}
+
+static void test_discard_background_overlay(void **state)
+{
+        check_discard_background("overlay");
 }
 
 static void test_containers_vfs(void **state)
@@ -2047,6 +2132,8 @@ int main(void)
                 cmocka_unit_test(test_big_data),
                 cmocka_unit_test(test_containers_vfs),
                 cmocka_unit_test(test_containers_overlay),
+                cmocka_unit_test(test_discard_background_vfs),
+                cmocka_unit_test(test_discard_background_overlay),
                 cmocka_unit_test(test_mounts_vfs),
                 cmocka_unit_test(test_mounts_overlay),
                 cmocka_unit_test(test_mounts_long_chain),
