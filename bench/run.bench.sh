@@ -2,7 +2,8 @@
 # `berth run --rm IMAGE true` against `podman run --rm --network=none IMAGE
 # true`: the busybox image (tests/fixtures/make-busybox-rootfs.sh) imported
 # once by berth into a store both tools use (same --root/--runroot, overlay),
-# as root and, through runuser (paid by both sides), as an unprivileged user.
+# as root and as an unprivileged user (hyperfine itself runs as the user:
+# bench/run.sh's BENCH_USER, so no runuser is timed).
 #
 #   run               berth with its own runtime (the runtime library, in
 #                     the monitor: `--runtime berth`, berth's default), podman
@@ -80,9 +81,8 @@ if wanted run-rootless && id "$rb_user" >/dev/null 2>&1; then
         chown "$rb_user" "$rb_dir/u/rootfs.tar"
         export XDG_RUNTIME_DIR=$rb_xdg
         rb_uopts="--root $rb_dir/u/root --runroot $rb_xdg/r --storage-driver overlay"
-        rb_as="runuser -u $rb_user --"
         # shellcheck disable=SC2086
-        $rb_as "$BERTH" $rb_uopts import -q "$rb_dir/u/rootfs.tar" localhost/bb >/dev/null
-        bench run-rootless "$rb_as $BERTH $rb_uopts --runtime berth run --rm $rb_img true" \
-                "$rb_as podman $rb_uopts run --rm --network=none $rb_img true"
+        runuser -u "$rb_user" -- "$BERTH" $rb_uopts import -q "$rb_dir/u/rootfs.tar" localhost/bb >/dev/null
+        BENCH_USER=$rb_user bench run-rootless "$BERTH $rb_uopts --runtime berth run --rm $rb_img true" \
+                "podman $rb_uopts run --rm --network=none $rb_img true"
 fi

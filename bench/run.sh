@@ -82,12 +82,19 @@ needs_shell() {
 }
 
 # bench NAME BERTH_CMD ANCHOR_CMD [PREPARE_CMD]: time both in one hyperfine
-# run, PREPARE_CMD before each run of either.
+# run, PREPARE_CMD before each run of either. With BENCH_USER set, hyperfine
+# itself runs as that user (its environment kept), so that no runuser is
+# timed with the commands: a rootless user types the command as himself.
 bench() {
         local name=$1 berth_cmd=$2 anchor_cmd=$3 prepare_cmd=${4:-} json shell_opt=(-N)
-        local prepare_opt=() runs_opt=(--min-runs "${BENCH_MIN_RUNS:-20}")
+        local prepare_opt=() runs_opt=(--min-runs "${BENCH_MIN_RUNS:-20}") as=()
         selected "$name" "$script" || return 0
         json=$out_dir/$name.json
+        if [ -n "${BENCH_USER:-}" ]; then
+                as=(runuser -u "$BENCH_USER" --)
+                json=$(mktemp -d)/$name.json
+                chown "$BENCH_USER" "$(dirname "$json")"
+        fi
         if needs_shell "$berth_cmd" || needs_shell "$anchor_cmd" || needs_shell "$prepare_cmd"; then
                 shell_opt=(--shell=sh)
         fi
@@ -97,24 +104,29 @@ bench() {
         # Both commands must work before they are timed.
         local c
         for c in "$berth_cmd" "$anchor_cmd"; do
-                if [ -n "$prepare_cmd" ] && ! sh -c "$prepare_cmd" >/dev/null 2>&1; then
+                if [ -n "$prepare_cmd" ] && ! "${as[@]}" sh -c "$prepare_cmd" >/dev/null 2>&1; then
                         echo "run.sh: $name: prepare command fails, not timed: $prepare_cmd" >&2
                         printf '%s\t-\t-\t-\n' "$name" >>"$results"
                         return 0
                 fi
-                if ! sh -c "$c" >/dev/null 2>&1; then
+                if ! "${as[@]}" sh -c "$c" >/dev/null 2>&1; then
                         echo "run.sh: $name: command fails, not timed: $c" >&2
                         printf '%s\t-\t-\t-\n' "$name" >>"$results"
                         return 0
                 fi
         done
-        if ! hyperfine "${shell_opt[@]}" --style basic \
+        if ! "${as[@]}" hyperfine "${shell_opt[@]}" --style basic \
                 --warmup "${BENCH_WARMUP:-3}" "${runs_opt[@]}" "${prepare_opt[@]}" \
                 --export-json "$json" \
                 -n berth "$berth_cmd" -n anchor "$anchor_cmd" >&2; then
                 echo "run.sh: $name: hyperfine failed" >&2
                 printf '%s\t-\t-\t-\n' "$name" >>"$results"
                 return 0
+        fi
+        if [ -n "${BENCH_USER:-}" ]; then
+                mv "$json" "$out_dir/$name.json"
+                rmdir "$(dirname "$json")"
+                json=$out_dir/$name.json
         fi
         jq -r --arg n "$name" '
                 (.results[] | select(.command == "berth") | .median) as $b |

@@ -1,7 +1,7 @@
 # shellcheck shell=bash
 # The OCI runtime: `berth-runtime run` of a bundle whose process exits at
-# once, against runc and crun doing the same, as root and (through runuser,
-# which both sides of a pair pay) as an unprivileged user. crun refuses this
+# once, against runc and crun doing the same, as root and (hyperfine run
+# as that user, bench/run.sh's BENCH_USER) as an unprivileged user. crun refuses this
 # machine's hybrid cgroups unless the cgroup2 mount is hidden in a private
 # mount namespace (ENVIRONMENT.md), so crun runs through that wrapper, and
 # berth-runtime is timed both plain and under the same wrapper. Peak RSS is
@@ -54,7 +54,7 @@ if id "$bench_user" >/dev/null 2>&1; then
                 --rootless --payload "$payload" >/dev/null
         exit_at_once "$rtdir/u/bundle"
         chown "$bench_user" "$rtdir/u/bundle/config.json"
-        as_u="runuser -u $bench_user --"
-        bench runtime-run-rootless-runc "$as_u $rt --root $rtdir/u/b run -b $rtdir/u/bundle c1" \
-                "$as_u runc --root $rtdir/u/r run -b $rtdir/u/bundle c1"
+        BENCH_USER=$bench_user bench runtime-run-rootless-runc \
+                "$rt --root $rtdir/u/b run -b $rtdir/u/bundle c1" \
+                "runc --root $rtdir/u/r run -b $rtdir/u/bundle c1"
 fi
