@@ -73,6 +73,8 @@ static void check_staging(struct check *c)
          * whose lock nobody holds: never a live process's. */
         _cleanup_strv_ char **stale = NULL;
         staging_sweep(c->s, c->repair, &stale, &c->bytes);
+        if (c->repair)
+                staging_rmdir_lroot(c->s);
         for (char **n = stale; n && *n; n++)
                 report_add(c, "stale-staging", json_new_string(*n));
         struct dirent *de;

@@ -120,8 +120,6 @@ void staging_sweep(struct store *s, bool repair, char ***ret_names, uint64_t *by
                 if (bytes)
                         *bytes += freed;
         }
-        if (repair)
-                staging_rmdir_lroot(s);
 }
 
 int staging_mkdir(const char *lroot, const char *name, struct err *e)
@@ -202,6 +200,10 @@ void staging_trash_free(struct staging_trash *t, uint64_t *freed)
                 else
                         log_debug("removing '%s': %s", dir, e.msg);
                 err_done(&e);
+                /* The layer staging root, if it is not the staging root and
+                 * nothing else is in it (staging_rmdir_lroot). */
+                if (strncmp(gdir, t->root, strlen(t->root)) != 0)
+                        (void)rmdir(t->root);
         }
         lockfile_free(t->lock);
         free(t->root);

@@ -141,6 +141,13 @@ static char **mount_points(void)
 
 bool storage_is_mountpoint(const char *path)
 {
+        /* One statx, not a read of mountinfo (a few of these go with every
+         * mount and unmount); mountinfo on kernels before 5.8. */
+        struct statx stx;
+        if (statx(AT_FDCWD, path, AT_SYMLINK_NOFOLLOW, STATX_BASIC_STATS, &stx) < 0)
+                return false;
+        if (stx.stx_attributes_mask & STATX_ATTR_MOUNT_ROOT)
+                return stx.stx_attributes & STATX_ATTR_MOUNT_ROOT;
         _cleanup_strv_ char **v = mount_points();
         return strv_contains(v, path);
 }
