@@ -307,10 +307,13 @@ extern const char *const container_key_order[];
 /* staging.c: a prepared, empty layer directory for store_layer_create_empty. */
 struct staged_layer *staged_layer_new_empty(struct store *s, const char *parent_id, struct err *e);
 /* A volatile container's layer: installed without syncing the driver home
- * first. Its record is saved relaxed (the file synced, its directory not),
- * and syncing that file commits the earlier rename with it on a journaling
- * filesystem (ext4's and xfs's fsync commit the metadata logged before), so
- * a crash never leaves the record without the directory. */
+ * first. Its record is saved relaxed (the file synced, its directory not);
+ * on a journaling filesystem syncing that file commits the earlier rename
+ * with it (ext4's and xfs's fsync commit the metadata logged before). Where
+ * nothing orders them (ext4 without a journal, as on these VMs) a crash
+ * can leave the record without the directory: a container that was never
+ * to outlive a crash, which rm removes as any broken one (a missing
+ * directory is removed; the stage it came from is swept). */
 void staged_layer_set_relaxed(struct staged_layer *sl);
 /* With storage and layers locked: install sl as id with names and append
  * its record to s->layers (not saved). */
