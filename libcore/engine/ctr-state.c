@@ -83,8 +83,7 @@ pid_t ctr_monitor_alive(const struct ctr *c)
                 return 0;
         if (!pid_alive((pid_t)pid))
                 return 0;
-        /* Its command line names this container: "--id\0<id>" (the monitor
-         * re-executes itself through /proc/self/exe, so comm says "exe"). */
+        /* Its command line names this container: "--id\0<id>". */
         _cleanup_free_ char *cp = xasprintf("/proc/%d/cmdline", (int)pid);
         _cleanup_free_ char *cmd = NULL;
         if (fs_read_file(AT_FDCWD, cp, 1u << 16, &cmd, &len, NULL) < 0)
