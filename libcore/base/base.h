@@ -351,6 +351,14 @@ int json_parse(const char *buf, size_t len, struct json **ret, struct err *e);
 /* Read and parse a file, at most max_size bytes (0: 64 MiB). */
 int json_parse_file(int dirfd, const char *path, size_t max_size, struct json **ret,
                     struct err *e);
+/* json_parse(_file), keeping of a top-level object only the members named
+ * in keys (NULL-terminated; NULL keeps all): the others are lexed and
+ * checked (syntax, UTF-8, nesting), not built, which makes reading a few
+ * fields of many documents cheap. Any other top-level value is kept whole. */
+int json_parse_only(const char *buf, size_t len, const char *const *keys, struct json **ret,
+                    struct err *e);
+int json_parse_file_only(int dirfd, const char *path, size_t max_size, const char *const *keys,
+                         struct json **ret, struct err *e);
 
 enum json_gen_flags {
         JSON_GEN_PRETTY = 1 << 0,   /* newline + indentation */

@@ -31,7 +31,28 @@ struct parse_ctx {
         char *key;         /* pending object key */
         char *error;       /* set by a callback that cancels the parse */
         bool number_error; /* the error is about the number just lexed */
+        /* json_parse_only: the top-level object's members kept; the value
+         * of any other is lexed and checked, not built. */
+        const char *const *only;
+        bool skip_next; /* the next value is a member not kept */
+        size_t skip;    /* nesting inside a container not kept */
 };
+
+/* A value that json_parse_only does not keep: true when the callback has
+ * nothing to build. A container opens a skipped nesting (open > 0) or
+ * closes one (open < 0). */
+static bool skipping(struct parse_ctx *c, int open)
+{
+        if (c->skip > 0) {
+                c->skip += (size_t)(open > 0) - (size_t)(open < 0);
+                return true;
+        }
+        if (!c->skip_next)
+                return false;
+        c->skip_next = false;
+        c->skip = open > 0;
+        return true;
+}
 
 static int cb_fail(struct parse_ctx *c, const char *msg)
 {
@@ -60,16 +81,18 @@ static int add_value(struct parse_ctx *c, struct json *v)
 
 static int cb_null(void *ctx)
 {
-        return add_value(ctx, json_new_null());
+        return skipping(ctx, 0) ? 1 : add_value(ctx, json_new_null());
 }
 
 static int cb_boolean(void *ctx, int b)
 {
-        return add_value(ctx, json_new_bool(b));
+        return skipping(ctx, 0) ? 1 : add_value(ctx, json_new_bool(b));
 }
 
 static int cb_number(void *ctx, const char *s, size_t len)
 {
+        if (skipping(ctx, 0))
+                return 1;
         _cleanup_free_ char *text = xstrndup(s, len);
         char *end;
         /* "-0" stays a double so that -0.0 survives a round trip. */
@@ -104,12 +127,14 @@ static int cb_string(void *ctx, const unsigned char *s, size_t len)
 {
         if (!utf8_valid((const char *)s, len))
                 return cb_fail(ctx, "invalid UTF-8 in string");
+        if (skipping(ctx, 0))
+                return 1;
         return add_value(ctx, json_new_string_len((const char *)s, len));
 }
 
 static int push_container(struct parse_ctx *c, struct json *v)
 {
-        if (c->depth >= JSON_MAX_DEPTH) {
+        if (c->depth + c->skip >= JSON_MAX_DEPTH) {
                 json_free(v);
                 return cb_fail(c, "nesting too deep");
         }
@@ -120,7 +145,10 @@ static int push_container(struct parse_ctx *c, struct json *v)
 
 static int cb_start_map(void *ctx)
 {
-        return push_container(ctx, json_new_object());
+        struct parse_ctx *c = ctx;
+        if (c->depth + c->skip >= JSON_MAX_DEPTH)
+                return cb_fail(c, "nesting too deep");
+        return skipping(c, 1) ? 1 : push_container(c, json_new_object());
 }
 
 static int cb_map_key(void *ctx, const unsigned char *s, size_t len)
@@ -132,6 +160,17 @@ static int cb_map_key(void *ctx, const unsigned char *s, size_t len)
                 return cb_fail(c, "object key contains a NUL character");
         if (!utf8_valid((const char *)s, len))
                 return cb_fail(c, "invalid UTF-8 in string");
+        if (c->skip > 0)
+                return 1;
+        if (c->only && c->depth == 1) {
+                bool keep = false;
+                for (const char *const *k = c->only; *k && !keep; k++)
+                        keep = strlen(*k) == len && memcmp(*k, s, len) == 0;
+                if (!keep) {
+                        c->skip_next = true;
+                        return 1;
+                }
+        }
         free(c->key);
         c->key = xstrndup((const char *)s, len);
         return 1;
@@ -210,18 +249,25 @@ static void object_dedup(struct json *o)
 static int cb_end_map(void *ctx)
 {
         struct parse_ctx *c = ctx;
+        if (skipping(c, -1))
+                return 1;
         object_dedup(c->stack[--c->depth]);
         return 1;
 }
 
 static int cb_start_array(void *ctx)
 {
-        return push_container(ctx, json_new_array());
+        struct parse_ctx *c = ctx;
+        if (c->depth + c->skip >= JSON_MAX_DEPTH)
+                return cb_fail(c, "nesting too deep");
+        return skipping(c, 1) ? 1 : push_container(c, json_new_array());
 }
 
 static int cb_end_array(void *ctx)
 {
         struct parse_ctx *c = ctx;
+        if (skipping(c, -1))
+                return 1;
         c->depth--;
         return 1;
 }
@@ -260,9 +306,10 @@ static bool is_number_char(char ch)
                ch == 'E';
 }
 
-int json_parse(const char *buf, size_t len, struct json **ret, struct err *e)
+static int parse(const char *buf, size_t len, const char *const *only, struct json **ret,
+                 struct err *e)
 {
-        struct parse_ctx c = {0};
+        struct parse_ctx c = {.only = only};
         _cleanup_(yajl_freep) yajl_handle h = yajl_alloc(&parse_callbacks, NULL, &c);
         if (!h)
                 abort();
@@ -325,15 +372,32 @@ int json_parse(const char *buf, size_t len, struct json **ret, struct err *e)
         return 0;
 }
 
-int json_parse_file(int dirfd, const char *path, size_t max_size, struct json **ret, struct err *e)
+int json_parse(const char *buf, size_t len, struct json **ret, struct err *e)
+{
+        return parse(buf, len, NULL, ret, e);
+}
+
+int json_parse_only(const char *buf, size_t len, const char *const *keys, struct json **ret,
+                    struct err *e)
+{
+        return parse(buf, len, keys, ret, e);
+}
+
+int json_parse_file_only(int dirfd, const char *path, size_t max_size, const char *const *keys,
+                         struct json **ret, struct err *e)
 {
         _cleanup_free_ char *buf = NULL;
         size_t len;
         int r = fs_read_file(dirfd, path, max_size, &buf, &len, e);
         if (r < 0)
                 return r;
-        r = json_parse(buf, len, ret, e);
+        r = parse(buf, len, keys, ret, e);
         if (r < 0)
                 return err_wrap(e, "parse '%s'", path);
         return 0;
+}
+
+int json_parse_file(int dirfd, const char *path, size_t max_size, struct json **ret, struct err *e)
+{
+        return json_parse_file_only(dirfd, path, max_size, NULL, ret, e);
 }

@@ -352,7 +352,11 @@ int engine_containers_list(struct store *s, const struct ps_opts *o, struct json
                 return r;
         struct ctr **v = NULL;
         size_t n = 0;
-        if ((r = ctr_list_all(s, &v, &n, e)) < 0)
+        /* What item_of reads of berth.json; parsing whole files was 40% of
+         * listing hundreds of containers. */
+        static const char *const keys[] = {"remove", "command", "image_name", "labels", "mounts",
+                                           NULL};
+        if ((r = ctr_list_some(s, keys, &v, &n, e)) < 0)
                 return r;
         _cleanup_json_ struct json *images = NULL;
         bool need_images = o->size || o->external;

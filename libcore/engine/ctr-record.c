@@ -59,7 +59,10 @@ static const char *first_name(const struct json *rec)
         return "";
 }
 
-int ctr_from_record(struct store *s, const struct json *rec, struct ctr **ret, struct err *e)
+/* ctr_from_record, with only the berth.json members named in keys (NULL:
+ * all) parsed into c->berth. */
+static int from_record(struct store *s, const struct json *rec, const char *const *keys,
+                       struct ctr **ret, struct err *e)
 {
         const char *id = json_object_get_string(rec, "id");
         if (!id || !digest_is_hex64(id))
@@ -72,7 +75,7 @@ int ctr_from_record(struct store *s, const struct json *rec, struct ctr **ret, s
         c->rdir = store_container_run_dir(s, id);
         _cleanup_free_ char *p = ctr_gpath(c, "berth.json");
         struct err le = {0};
-        if (json_parse_file(AT_FDCWD, p, 16u << 20, &c->berth, &le) < 0 ||
+        if (json_parse_file_only(AT_FDCWD, p, 16u << 20, keys, &c->berth, &le) < 0 ||
             c->berth->type != JSON_OBJECT) {
                 /* A half-made container (berth killed during create): still
                  * listed and removable. */
@@ -83,6 +86,11 @@ int ctr_from_record(struct store *s, const struct json *rec, struct ctr **ret, s
         err_done(&le);
         *ret = c;
         return 0;
+}
+
+int ctr_from_record(struct store *s, const struct json *rec, struct ctr **ret, struct err *e)
+{
+        return from_record(s, rec, NULL, ret, e);
 }
 
 static bool record_has_name(const struct json *rec, const char *name)
@@ -140,21 +148,38 @@ int ctr_lookup(struct store *s, const char *name, struct ctr **ret, struct err *
         return ctr_from_record(s, found, ret, e);
 }
 
+/* A container and its creation time, parsed once for the sort. */
+struct by_created {
+        int64_t sec;
+        int32_t nsec;
+        struct ctr *c;
+};
+
 static int cmp_created_desc(const void *a, const void *b)
 {
-        const struct ctr *x = *(struct ctr *const *)a, *y = *(struct ctr *const *)b;
-        const char *cx = json_object_get_string(x->rec, "created");
-        const char *cy = json_object_get_string(y->rec, "created");
-        int64_t sx = 0, sy = 0;
-        int32_t nx = 0, ny = 0;
-        (void)time_parse_rfc3339(cx ? cx : "", &sx, &nx);
-        (void)time_parse_rfc3339(cy ? cy : "", &sy, &ny);
-        if (sx != sy)
-                return sx < sy ? 1 : -1;
-        return nx < ny ? 1 : nx > ny ? -1 : 0;
+        const struct by_created *x = a, *y = b;
+        if (x->sec != y->sec)
+                return x->sec < y->sec ? 1 : -1;
+        return x->nsec < y->nsec ? 1 : x->nsec > y->nsec ? -1 : 0;
 }
 
-int ctr_list_all(struct store *s, struct ctr ***ret, size_t *ret_n, struct err *e)
+/* Newest first. */
+static void sort_created_desc(struct ctr **v, size_t n)
+{
+        struct by_created *k = xcalloc(n + 1, sizeof(*k));
+        for (size_t i = 0; i < n; i++) {
+                const char *cr = json_object_get_string(v[i]->rec, "created");
+                k[i].c = v[i];
+                (void)time_parse_rfc3339(cr ? cr : "", &k[i].sec, &k[i].nsec);
+        }
+        qsort(k, n, sizeof(*k), cmp_created_desc);
+        for (size_t i = 0; i < n; i++)
+                v[i] = k[i].c;
+        free(k);
+}
+
+int ctr_list_some(struct store *s, const char *const *keys, struct ctr ***ret, size_t *ret_n,
+                  struct err *e)
 {
         _cleanup_json_ struct json *all = NULL;
         int r = store_containers(s, &all, e);
@@ -165,13 +190,18 @@ int ctr_list_all(struct store *s, struct ctr ***ret, size_t *ret_n, struct err *
         for (size_t i = 0; i < all->arr.len; i++) {
                 if (!store_container_is_berth(all->arr.items[i]))
                         continue;
-                if (ctr_from_record(s, all->arr.items[i], &v[n], NULL) == 0)
+                if (from_record(s, all->arr.items[i], keys, &v[n], NULL) == 0)
                         n++;
         }
-        qsort(v, n, sizeof(*v), cmp_created_desc);
+        sort_created_desc(v, n);
         *ret = v;
         *ret_n = n;
         return 0;
+}
+
+int ctr_list_all(struct store *s, struct ctr ***ret, size_t *ret_n, struct err *e)
+{
+        return ctr_list_some(s, NULL, ret, ret_n, e);
 }
 
 char *ctr_rpath(const struct ctr *c, const char *file)

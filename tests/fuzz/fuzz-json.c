@@ -1,5 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* Parse, regenerate (compact and pretty), reparse: the values must agree. */
+/* Parse, regenerate (compact and pretty), reparse: the values must agree.
+ * json_parse_only of a few keys gives, for any document json_parse takes,
+ * exactly those members of the whole tree. */
 #include <string.h>
 
 #include "base.h"
@@ -29,6 +31,34 @@ static void check_round_trip(const struct json *j, unsigned flags)
         err_done(&e);
 }
 
+/* The subset parse of a document j came from. */
+static void check_only(const uint8_t *data, size_t size, const struct json *j)
+{
+        static const char *const keys[] = {"a", "id", "", NULL};
+        struct json *sub = NULL;
+        struct err e = {0};
+        if (json_parse_only((const char *)data, size, keys, &sub, &e) < 0) {
+                fprintf(stderr, "json_parse_only refused what json_parse took: %s\n", e.msg);
+                abort();
+        }
+        if (j->type != JSON_OBJECT) {
+                if (!json_equal(j, sub))
+                        abort();
+                json_free(sub);
+                return;
+        }
+        size_t want = 0;
+        for (const char *const *k = keys; *k; k++) {
+                const struct json *a = json_object_get(j, *k), *b = json_object_get(sub, *k);
+                if ((a == NULL) != (b == NULL) || (a && !json_equal(a, b)))
+                        abort();
+                want += a != NULL;
+        }
+        if (sub->obj.len != want)
+                abort();
+        json_free(sub);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
         struct json *j = NULL;
@@ -37,8 +67,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                 if (!e.msg || !str_has_prefix(e.msg, "invalid JSON at line "))
                         abort();
                 err_done(&e);
+                /* A subset parse fails the same way, or takes it (a number
+                 * out of range in a member it does not keep). */
+                struct json *sub = NULL;
+                if (json_parse_only((const char *)data, size, (const char *const[]){"a", NULL},
+                                    &sub, &e) < 0) {
+                        if (!e.msg || !str_has_prefix(e.msg, "invalid JSON at line "))
+                                abort();
+                        err_done(&e);
+                }
+                json_free(sub);
                 return 0;
         }
+        check_only(data, size, j);
         check_round_trip(j, 0);
         check_round_trip(j, JSON_GEN_PRETTY | JSON_GEN_NEWLINE);
         check_round_trip(j, JSON_GEN_PRETTY | JSON_GEN_INDENT4 | JSON_GEN_ESCAPE_HTML);

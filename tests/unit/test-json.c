@@ -580,6 +580,57 @@ static void test_malformed(void **state)
         PARSE_FAILS("'single'", "invalid JSON at line 1, column 1: ");
 }
 
+/* Only the named top-level members are built; the rest is still checked. */
+static void test_parse_only(void **state)
+{
+        (void)state;
+        static const char *const keys[] = {"name", "labels", "cmd", NULL};
+        const char *doc = "{\"skip\": {\"deep\": [1, {\"name\": \"inner\"}, [[]]]},"
+                          " \"name\": \"n1\", \"big\": 1e999999, \"labels\": {\"a\": \"b\"},"
+                          " \"arr\": [true, null, \"x\"], \"name\": \"n2\", \"cmd\": [\"sh\"]}";
+        struct err e = {0};
+        _cleanup_json_ struct json *j = NULL;
+        assert_int_equal(json_parse_only(doc, strlen(doc), keys, &j, &e), 0);
+        /* Duplicates: the last wins, as in json_parse; a number out of
+         * range in a member not kept is not looked at. */
+        gen_is(j, 0, "{\"name\":\"n2\",\"labels\":{\"a\":\"b\"},\"cmd\":[\"sh\"]}");
+        /* NULL keeps everything: the same as json_parse. */
+        const char *plain = "{\"a\": [1, {\"b\": null}], \"c\": 2}";
+        _cleanup_json_ struct json *all = NULL, *ref = NULL;
+        assert_int_equal(json_parse_only(plain, strlen(plain), NULL, &all, &e), 0);
+        assert_int_equal(json_parse(plain, strlen(plain), &ref, &e), 0);
+        assert_true(json_equal(all, ref));
+        /* Another top-level value is kept whole. */
+        _cleanup_json_ struct json *arr = NULL;
+        assert_int_equal(json_parse_only("[{\"x\": 1}]", 10, keys, &arr, &e), 0);
+        gen_is(arr, 0, "[{\"x\":1}]");
+        /* What is not kept is still checked. */
+        static const char *const bad[] = {
+                "{\"skip\": [1, 2}", "{\"skip\": \"\xff\"}", "{\"skip\": {\"\xc3\": 1}}",
+                "{\"skip\": [}", "{\"name\": \"a\", \"skip\": }",
+        };
+        for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
+                struct json *none = NULL;
+                assert_int_equal(json_parse_only(bad[i], strlen(bad[i]), keys, &none, &e), -EINVAL);
+                assert_true(str_has_prefix(e.msg, "invalid JSON at line 1"));
+                err_done(&e);
+                assert_null(none);
+        }
+        /* Nesting inside a member not kept counts toward the limit. */
+        struct sbuf deep = {0};
+        sbuf_append(&deep, "{\"skip\": ");
+        for (int i = 0; i < JSON_MAX_DEPTH + 1; i++)
+                sbuf_append(&deep, "[");
+        for (int i = 0; i < JSON_MAX_DEPTH + 1; i++)
+                sbuf_append(&deep, "]");
+        sbuf_append(&deep, "}");
+        struct json *none = NULL;
+        assert_int_equal(json_parse_only(deep.buf, deep.len, keys, &none, &e), -EINVAL);
+        assert_non_null(strstr(e.msg, "nesting too deep"));
+        err_done(&e);
+        sbuf_done(&deep);
+}
+
 static void test_parse_file(void **state)
 {
         (void)state;
@@ -635,6 +686,7 @@ int main(void)
                 cmocka_unit_test(test_depth_limit),
                 cmocka_unit_test(test_malformed),
                 cmocka_unit_test(test_parse_file),
+                cmocka_unit_test(test_parse_only),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
