@@ -314,7 +314,8 @@ static int sync_install(struct store *s, struct err *e)
         int r = fsync_path(s->home, e);
         if (r < 0)
                 return r;
-        _cleanup_free_ char *d = xasprintf("%s/%s", s->home, STREQ(s->driver, "overlay") ? "l" : "dir");
+        _cleanup_free_ char *d =
+                xasprintf("%s/%s", s->home, STREQ(s->driver, "overlay") ? "l" : "dir");
         return fsync_path(d, e);
 }
 

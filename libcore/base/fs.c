@@ -39,7 +39,9 @@ int fs_read_file(int dirfd, const char *path, size_t max_size, char **ret_buf, s
                 return err_set(e, EFBIG, "read '%s': file is larger than %zu bytes", path,
                                max_size);
 
-        size_t cap = S_ISREG(st.st_mode) && st.st_size > 0 ? (size_t)st.st_size + 1 : 4096;
+        /* Room for the file, the read that finds its end and the NUL: a
+         * file of the size fstat gave needs no second allocation. */
+        size_t cap = S_ISREG(st.st_mode) && st.st_size > 0 ? (size_t)st.st_size + 2 : 4096;
         if (cap > max_size + 1)
                 cap = max_size + 1;
         _cleanup_free_ char *buf = xmalloc(cap);

@@ -199,6 +199,12 @@ void json_object_set(struct json *obj, const char *key, struct json *v)
         json_object_push(obj, xstrdup(key), v);
 }
 
+void json_object_append(struct json *obj, const char *key, struct json *v)
+{
+        assert(obj && obj->type == JSON_OBJECT && key);
+        json_object_push(obj, xstrdup(key), v ? v : json_new_null());
+}
+
 void json_object_set_string(struct json *obj, const char *key, const char *s)
 {
         json_object_set(obj, key, json_new_string(s));

@@ -129,27 +129,29 @@ static struct json *item_of(struct store *s, const struct ctr *c, const struct c
                             bool want_size, const struct json *images)
 {
         struct json *it = json_new_object();
-        json_object_set_bool(it, "AutoRemove", ctr_cfg_bool(c, "remove"));
-        json_object_set(it, "Command", command_of(c));
+        json_object_append(it, "AutoRemove", json_new_bool(ctr_cfg_bool(c, "remove")));
+        json_object_append(it, "Command", command_of(c));
         const char *created = json_object_get_string(c->rec, "created");
         int64_t cs = unix_of(created), now;
         int32_t nn;
         time_now(&now, &nn);
-        json_object_set(it, "CreatedAt",
-                        json_new_string_take(report_human_ago(now > cs ? now - cs : 0)));
-        json_object_set_bool(it, "Exited", st->status == CTR_EXITED);
-        json_object_set_int(it, "ExitedAt", unix_of(st->finished_at));
-        json_object_set_int(it, "ExitCode", st->status == CTR_EXITED ? st->exit_code : 0);
-        json_object_set_string(it, "Id", c->id);
+        json_object_append(it, "CreatedAt",
+                           json_new_string_take(report_human_ago(now > cs ? now - cs : 0)));
+        json_object_append(it, "Exited", json_new_bool(st->status == CTR_EXITED));
+        json_object_append(it, "ExitedAt", json_new_int(unix_of(st->finished_at)));
+        json_object_append(it, "ExitCode",
+                           json_new_int(st->status == CTR_EXITED ? st->exit_code : 0));
+        json_object_append(it, "Id", json_new_string(c->id));
         const char *iname = ctr_cfg_string(c, "image_name");
-        json_object_set_string(it, "Image", iname ? iname : "");
+        json_object_append(it, "Image", json_new_string(iname ? iname : ""));
         const char *iid = json_object_get_string(c->rec, "image");
-        json_object_set_string(it, "ImageID", iid ? iid : "");
-        json_object_set_bool(it, "IsInfra", false);
+        json_object_append(it, "ImageID", json_new_string(iid ? iid : ""));
+        json_object_append(it, "IsInfra", json_new_bool(false));
         const struct json *labels = json_object_get(c->berth, "labels");
-        json_object_set(it, "Labels",
-                        labels && labels->type == JSON_OBJECT && labels->obj.len ? json_copy(labels)
-                                                                                 : json_new_null());
+        json_object_append(it, "Labels",
+                           labels && labels->type == JSON_OBJECT && labels->obj.len
+                                   ? json_copy(labels)
+                                   : json_new_null());
         struct json *mounts = json_new_array();
         const struct json *m = json_object_get(c->berth, "mounts");
         for (size_t i = 0; m && m->type == JSON_ARRAY && i < m->arr.len; i++) {
@@ -157,20 +159,20 @@ static struct json *item_of(struct store *s, const struct ctr *c, const struct c
                 if (d)
                         json_array_append(mounts, json_new_string(d));
         }
-        json_object_set(it, "Mounts", mounts);
+        json_object_append(it, "Mounts", mounts);
         char *names[] = {c->name, NULL};
-        json_object_set(it, "Names", json_new_strv(names));
-        json_object_set(it, "Namespaces", json_new_object());
-        json_object_set(it, "Networks", json_new_array());
-        json_object_set_int(it, "Pid", st->pid);
-        json_object_set_string(it, "Pod", "");
-        json_object_set_string(it, "PodName", "");
-        json_object_set(it, "Ports", json_new_null());
-        json_object_set(it, "Size", want_size ? size_json(s, c->rec, images) : json_new_null());
-        json_object_set_int(it, "StartedAt", unix_of(st->started_at));
-        json_object_set_string(it, "State", ctr_status_to_string(st->status));
-        json_object_set(it, "Status", json_new_string_take(ctr_status_text(st)));
-        json_object_set_int(it, "Created", cs);
+        json_object_append(it, "Names", json_new_strv(names));
+        json_object_append(it, "Namespaces", json_new_object());
+        json_object_append(it, "Networks", json_new_array());
+        json_object_append(it, "Pid", json_new_int(st->pid));
+        json_object_append(it, "Pod", json_new_string(""));
+        json_object_append(it, "PodName", json_new_string(""));
+        json_object_append(it, "Ports", json_new_null());
+        json_object_append(it, "Size", want_size ? size_json(s, c->rec, images) : json_new_null());
+        json_object_append(it, "StartedAt", json_new_int(unix_of(st->started_at)));
+        json_object_append(it, "State", json_new_string(ctr_status_to_string(st->status)));
+        json_object_append(it, "Status", json_new_string_take(ctr_status_text(st)));
+        json_object_append(it, "Created", json_new_int(cs));
         return it;
 }
 
