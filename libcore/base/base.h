@@ -407,6 +407,9 @@ bool digest_is_hex64(const char *s);
  * terminated buffer; fails with EFBIG above max_size (0: 64 MiB). */
 int fs_read_file(int dirfd, const char *path, size_t max_size, char **ret_buf, size_t *ret_len,
                  struct err *e);
+/* A pid file (runc's --pid-file, the monitor's monitor.pid): a positive
+ * decimal pid, a trailing newline or spaces allowed. */
+int fs_read_pid(int dirfd, const char *path, pid_t *ret, struct err *e);
 /* Atomically replace dirfd/path: write a temp file in the same directory,
  * fsync it, fchmod to mode, rename over path, fsync the directory. */
 int fs_write_atomic(int dirfd, const char *path, const void *buf, size_t len, mode_t mode,

@@ -74,6 +74,22 @@ int fs_read_file(int dirfd, const char *path, size_t max_size, char **ret_buf, s
         return 0;
 }
 
+int fs_read_pid(int dirfd, const char *path, pid_t *ret, struct err *e)
+{
+        _cleanup_free_ char *buf = NULL;
+        size_t len;
+        int r = fs_read_file(dirfd, path, 64, &buf, &len, e);
+        if (r < 0)
+                return r;
+        while (len > 0 && (buf[len - 1] == '\n' || buf[len - 1] == ' '))
+                buf[--len] = '\0';
+        int64_t v;
+        if (str_to_int64(buf, &v) < 0 || v <= 0 || v > INT32_MAX)
+                return err_set(e, EINVAL, "'%s' holds '%s', not a pid", path, buf);
+        *ret = (pid_t)v;
+        return 0;
+}
+
 static int write_all(int fd, const void *buf, size_t len)
 {
         const char *p = buf;

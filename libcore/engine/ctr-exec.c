@@ -442,6 +442,25 @@ static void drain_detached(int master)
                 (void)wait_code(h);
 }
 
+/* The exec'd process is pid: signals to berth go to it, and with a
+ * terminal (master >= 0) berth relays it until the process ends or the
+ * user detaches. Returns the process's exit code, 0 after a detach. */
+static int follow_exec(pid_t pid, int master, bool interactive, const unsigned char *keys,
+                       size_t nkeys)
+{
+        fwd_pid = pid;
+        struct sigaction sa = {.sa_handler = fwd_signal, .sa_flags = SA_RESTART};
+        static const int fwd[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2};
+        for (size_t i = 0; i < ARRAY_SIZE(fwd); i++)
+                sigaction(fwd[i], &sa, NULL);
+        if (master >= 0 && relay_pty(master, interactive, keys, nkeys)) {
+                /* Detached: the process goes on without berth. */
+                drain_detached(master);
+                return 0;
+        }
+        return wait_code(pid);
+}
+
 /* The last error line of the runtime's JSON log (runc's --log-format json:
  * {"level":"error","msg":"..."}), else its last line. */
 static char *runtime_log_error(const char *path)
@@ -491,12 +510,8 @@ static int exec_external(struct store *s, const struct ctr *c, const char *runti
         _cleanup_json_ struct json *pj = json_copy(sp);
         if ((r = build_process(pj, init_pid, o, e)) < 0)
                 return r;
-        unsigned char rnd[6];
-        if (getrandom(rnd, sizeof(rnd), 0) != sizeof(rnd))
-                memset(rnd, 0, sizeof(rnd));
-        char tag[16];
-        for (size_t i = 0; i < sizeof(rnd); i++)
-                snprintf(tag + 2 * i, 3, "%02x", rnd[i]);
+        _cleanup_free_ char *tag = session_id();
+        tag[12] = '\0'; /* names this exec's files in the run directory */
         _cleanup_free_ char *procf = xasprintf("%s/exec-%s.json", c->rdir, tag);
         _cleanup_free_ char *pidf = xasprintf("%s/exec-%s.pid", c->rdir, tag);
         _cleanup_free_ char *logf = xasprintf("%s/exec-%s.log", c->rdir, tag);
@@ -506,7 +521,6 @@ static int exec_external(struct store *s, const struct ctr *c, const char *runti
                 return r;
         /* Everything the cleanup at out: sees is declared before the first goto. */
         _cleanup_free_ char *root = ctr_runtime_root(s), *sock = NULL, *tmpdir = NULL;
-        _cleanup_free_ char *pidtext = NULL;
         _cleanup_close_ int lfd = -1, null = -1, master = -1;
         char *argv[20];
         size_t n = 0;
@@ -563,10 +577,9 @@ static int exec_external(struct store *s, const struct ctr *c, const char *runti
                 r = -EIO;
                 goto out;
         }
-        int64_t pid = 0;
-        if (fs_read_file(AT_FDCWD, pidf, 64, &pidtext, NULL, e) < 0 ||
-            str_to_int64(pidtext, &pid) < 0 || pid <= 0 || pid > INT32_MAX) {
-                r = err_set(e, EIO, "%s exec: no pid in '%s'", runtime, pidf);
+        pid_t pid;
+        if ((r = fs_read_pid(AT_FDCWD, pidf, &pid, e)) < 0) {
+                err_wrap(e, "%s exec", runtime);
                 goto out;
         }
         if (o->tty) {
@@ -587,16 +600,7 @@ static int exec_external(struct store *s, const struct ctr *c, const char *runti
                         drain_detached(master);
                 goto out;
         }
-        fwd_pid = (pid_t)pid;
-        struct sigaction sa = {.sa_handler = fwd_signal, .sa_flags = SA_RESTART};
-        static const int fwd[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2};
-        for (size_t i = 0; i < ARRAY_SIZE(fwd); i++)
-                sigaction(fwd[i], &sa, NULL);
-        if (master >= 0 && relay_pty(master, o->interactive, keys, nkeys)) {
-                drain_detached(master);
-                goto out;
-        }
-        *ret_code = wait_code((pid_t)pid);
+        *ret_code = follow_exec(pid, master, o->interactive, keys, nkeys);
 out:
         unlink(procf);
         unlink(pidf);
@@ -687,26 +691,14 @@ int engine_container_exec(struct store *s, const char *name, const struct contai
                         exec_error_text(e, *ret_exit_code);
                 goto out;
         }
-        fwd_pid = pid;
-        struct sigaction sa = {.sa_handler = fwd_signal, .sa_flags = SA_RESTART};
-        static const int fwd[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2};
-        for (size_t i = 0; i < ARRAY_SIZE(fwd); i++)
-                sigaction(fwd[i], &sa, NULL);
         if (o->tty) {
                 close(TAKE_FD(sp1));
                 struct err te = {0};
-                if (fs_recv_fd(sp0, 10000, &master, &te) < 0) {
+                if (fs_recv_fd(sp0, 10000, &master, &te) < 0)
                         log_warn("receiving the exec terminal: %s", te.msg);
-                        err_done(&te);
-                } else if (relay_pty(master, o->interactive, keys, nkeys)) {
-                        /* Detached: the process goes on without berth. */
-                        drain_detached(master);
-                        *ret_exit_code = 0;
-                        r = 0;
-                        goto out;
-                }
+                err_done(&te);
         }
-        *ret_exit_code = wait_code(pid);
+        *ret_exit_code = follow_exec(pid, master, o->interactive, keys, nkeys);
         r = 0;
 out:
         rt_process_free(proc);

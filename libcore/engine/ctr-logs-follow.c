@@ -395,15 +395,9 @@ static bool container_exited(const char *run_dir)
         _cleanup_close_ int dfd = open(run_dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
         if (dfd < 0)
                 return true; /* removed */
-        _cleanup_free_ char *pidbuf = NULL;
-        size_t len;
-        if (fs_read_file(dfd, "monitor.pid", 64, &pidbuf, &len, NULL) < 0)
-                return true; /* exited, or never started */
-        int64_t pid;
-        while (len > 0 && (pidbuf[len - 1] == '\n' || pidbuf[len - 1] == ' '))
-                pidbuf[--len] = '\0';
-        if (str_to_int64(pidbuf, &pid) < 0 || pid <= 0 || pid > INT32_MAX)
-                return true;
+        pid_t pid;
+        if (fs_read_pid(dfd, "monitor.pid", &pid, NULL) < 0)
+                return true; /* exited, or never started (or not a pid) */
         if (kill((pid_t)pid, 0) < 0 && errno == ESRCH)
                 return true;
         _cleanup_free_ char *comm_path = xasprintf("/proc/%d/comm", (int)pid);

@@ -73,15 +73,9 @@ static bool pid_alive(pid_t pid)
 pid_t ctr_monitor_alive(const struct ctr *c)
 {
         _cleanup_free_ char *p = ctr_rpath(c, "monitor.pid");
-        _cleanup_free_ char *buf = NULL;
+        pid_t pid;
         size_t len;
-        int64_t pid;
-        if (fs_read_file(AT_FDCWD, p, 64, &buf, &len, NULL) < 0)
-                return 0;
-        buf[strcspn(buf, "\n")] = 0;
-        if (str_to_int64(buf, &pid) < 0 || pid <= 0 || pid > INT32_MAX)
-                return 0;
-        if (!pid_alive((pid_t)pid))
+        if (fs_read_pid(AT_FDCWD, p, &pid, NULL) < 0 || !pid_alive(pid))
                 return 0;
         /* Its command line names this container: "--id\0<id>". */
         _cleanup_free_ char *cp = xasprintf("/proc/%d/cmdline", (int)pid);

@@ -224,16 +224,8 @@ static int runtime_failed(const char *what, const char *path, int status, int er
 
 static int read_pid_file(int dirfd, pid_t *ret, struct err *e)
 {
-        _cleanup_free_ char *buf = NULL;
-        if (fs_read_file(dirfd, "pidfile", 64, &buf, NULL, e) < 0)
+        if (fs_read_pid(dirfd, "pidfile", ret, e) < 0)
                 return err_wrap(e, "the runtime's pid file");
-        int64_t v;
-        char *nl = strchr(buf, '\n');
-        if (nl)
-                *nl = 0;
-        if (str_to_int64(buf, &v) < 0 || v <= 0 || v > INT32_MAX)
-                return err_set(e, EINVAL, "the runtime's pid file holds '%s'", buf);
-        *ret = (pid_t)v;
         return 0;
 }
 

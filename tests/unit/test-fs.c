@@ -102,6 +102,42 @@ static void test_read_file(void **state)
 }
 
 /* Files whose size stat cannot tell (/proc) are bounded by the read loop. */
+/* Pid files as runc and the monitor write them, and what is not one. */
+static void test_read_pid(void **state)
+{
+        (void)state;
+        _cleanup_free_ char *tmp = unit_tmpdir();
+        static const struct {
+                const char *text;
+                pid_t want; /* 0: refused */
+        } cases[] = {
+                {"1234", 1234},   {"1234\n", 1234}, {"77 \n", 77}, {"0", 0},
+                {"-5", 0},        {"", 0},         {"12a", 0},    {"2147483648", 0},
+                {" 12\nx", 0},
+        };
+        for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+                _cleanup_free_ char *p = xasprintf("%s/pid%zu", tmp, i);
+                write_file(p, cases[i].text, 0644);
+                struct err e = {0};
+                pid_t pid = -1;
+                int r = fs_read_pid(AT_FDCWD, p, &pid, &e);
+                if (cases[i].want) {
+                        assert_int_equal(r, 0);
+                        assert_int_equal(pid, cases[i].want);
+                } else {
+                        assert_int_equal(r, -EINVAL);
+                        assert_non_null(strstr(e.msg, "not a pid"));
+                        assert_int_equal(pid, -1);
+                }
+                err_done(&e);
+        }
+        struct err e = {0};
+        pid_t pid;
+        _cleanup_free_ char *missing = xasprintf("%s/none", tmp);
+        assert_int_equal(fs_read_pid(AT_FDCWD, missing, &pid, &e), -ENOENT);
+        err_done(&e);
+}
+
 static void test_read_file_proc(void **state)
 {
         (void)state;
@@ -806,6 +842,7 @@ int main(void)
 {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_read_file),
+                cmocka_unit_test(test_read_pid),
                 cmocka_unit_test(test_read_file_proc),
                 cmocka_unit_test(test_read_file_large),
                 cmocka_unit_test(test_write_atomic_volatile),
