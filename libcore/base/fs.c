@@ -231,20 +231,26 @@ int fs_write_atomic_volatile(int dirfd, const char *path, const void *buf, size_
 /* mkdir one component; an existing directory (or symlink to one) is fine. */
 static int mkdir_one(const char *path, mode_t mode, struct err *e)
 {
-        if (mkdir(path, mode) == 0)
-                return 0;
-        int saved = errno;
-        struct stat st;
-        if (saved == EEXIST) {
-                if (stat(path, &st) == 0 && S_ISDIR(st.st_mode))
+        int saved = 0;
+        for (int attempt = 0; attempt < 8; attempt++) {
+                if (mkdir(path, mode) == 0)
                         return 0;
-                return err_errnum(e, ENOTDIR, "mkdir '%s'", path);
+                saved = errno;
+                struct stat st;
+                if (stat(path, &st) == 0) {
+                        if (S_ISDIR(st.st_mode))
+                                return 0;
+                        /* A read-only or permission-denied parent is fine
+                         * when the directory is already there (e.g.
+                         * creating "/run/x" as a user); a file is not. */
+                        break;
+                }
+                /* There at the mkdir, gone at the stat: another process
+                 * removed an empty directory (a staging root) meanwhile. */
+                if (saved != EEXIST || errno != ENOENT)
+                        break;
         }
-        /* A read-only or permission-denied parent is fine when the directory
-         * is already there (e.g. creating "/run/x" as a user). */
-        if (stat(path, &st) == 0 && S_ISDIR(st.st_mode))
-                return 0;
-        return err_errnum(e, saved, "mkdir '%s'", path);
+        return err_errnum(e, saved == EEXIST ? ENOTDIR : saved, "mkdir '%s'", path);
 }
 
 int fs_mkdir_p(const char *path, mode_t mode, struct err *e)

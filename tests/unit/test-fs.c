@@ -367,6 +367,41 @@ static void test_write_atomic_enospc(void **state)
 
 /* ---- fs_mkdir_p / fs_exists ---- */
 
+/* A directory another process keeps removing (an empty staging root a
+ * sweep removes): mkdir -p of it succeeds every time, never "Not a
+ * directory" for one that was there at the mkdir and gone at the check. */
+static void test_mkdir_p_racing_rmdir(void **state)
+{
+        (void)state;
+        _cleanup_free_ char *tmp = unit_tmpdir();
+        _cleanup_free_ char *d = xasprintf("%s/d", tmp);
+        pid_t pid = fork();
+        assert_true(pid >= 0);
+        if (pid == 0) {
+                struct timespec end, now;
+                clock_gettime(CLOCK_MONOTONIC, &end);
+                end.tv_sec += 1;
+                do {
+                        (void)rmdir(d);
+                        clock_gettime(CLOCK_MONOTONIC, &now);
+                } while (now.tv_sec < end.tv_sec ||
+                         (now.tv_sec == end.tv_sec && now.tv_nsec < end.tv_nsec));
+                _exit(0);
+        }
+        int failed = 0;
+        for (int i = 0; i < 20000; i++) {
+                struct err e = {0};
+                if (fs_mkdir_p(d, 0700, &e) < 0) {
+                        print_message("mkdir -p: %s\n", e.msg);
+                        failed++;
+                }
+                err_done(&e);
+        }
+        int st;
+        assert_int_equal(waitpid(pid, &st, 0), pid);
+        assert_int_equal(failed, 0);
+}
+
 static void test_mkdir_p(void **state)
 {
         (void)state;
@@ -851,6 +886,7 @@ int main(void)
                 cmocka_unit_test(test_write_atomic_failures),
                 cmocka_unit_test(test_write_atomic_enospc),
                 cmocka_unit_test(test_mkdir_p),
+                cmocka_unit_test(test_mkdir_p_racing_rmdir),
                 cmocka_unit_test_setup_teardown(test_root_escapes, root_setup, root_teardown),
                 cmocka_unit_test_setup_teardown(test_root_loops, root_setup, root_teardown),
                 cmocka_unit_test_setup_teardown(test_root_errors, root_setup, root_teardown),
