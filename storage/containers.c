@@ -21,11 +21,22 @@ char *store_container_run_dir(const struct store *s, const char *id)
         return xasprintf("%s/%s-containers/%s/userdata", s->runroot, s->driver, id);
 }
 
+int store_containers_dirfd(const struct store *s, bool run)
+{
+        _cleanup_free_ char *d =
+                xasprintf("%s/%s-containers", run ? s->runroot : s->graphroot, s->driver);
+        return open(d, O_PATH | O_DIRECTORY | O_CLOEXEC);
+}
+
 bool store_container_is_berth(const struct json *rec)
 {
         const char *md = json_object_get_string(rec, "metadata");
+        /* Most records are other tools' and most metadata has no escapes:
+         * the key cannot be there unless its text is. */
+        if (!md || (!strstr(md, "\"berth\"") && !strchr(md, '\\')))
+                return false;
         _cleanup_json_ struct json *j = NULL;
-        if (!md || json_parse(md, strlen(md), &j, NULL) < 0 || j->type != JSON_OBJECT)
+        if (json_parse(md, strlen(md), &j, NULL) < 0 || j->type != JSON_OBJECT)
                 return false;
         return json_object_get_bool(j, "berth", false);
 }

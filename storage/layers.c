@@ -66,13 +66,15 @@ char *storage_layer_chain_id(const char *parent_id, const char *diff_id)
         return xstrdup(d + strlen("sha256:"));
 }
 
-/* A copy of a record array, read under its lock. */
-static int snapshot(struct store *s, struct records *r, struct json **ret, struct err *e)
+/* A copy of a record array, read under its lock; or the store's own
+ * (take), which the next lock reads again from the file. */
+static int snapshot(struct store *s, struct records *r, bool take, struct json **ret,
+                    struct err *e)
 {
         pthread_mutex_lock(&s->mu);
         int ret_code = records_rlock(r, e);
         if (ret_code >= 0) {
-                *ret = json_copy(r->arr);
+                *ret = take ? steal_pointer(&r->arr) : json_copy(r->arr);
                 (void)lockfile_unlock(r->lock, NULL);
         }
         pthread_mutex_unlock(&s->mu);
@@ -81,22 +83,27 @@ static int snapshot(struct store *s, struct records *r, struct json **ret, struc
 
 int store_layers(struct store *s, struct json **ret, struct err *e)
 {
-        return snapshot(s, &s->layers, ret, e);
+        return snapshot(s, &s->layers, false, ret, e);
 }
 
 int store_images(struct store *s, struct json **ret, struct err *e)
 {
-        return snapshot(s, &s->images, ret, e);
+        return snapshot(s, &s->images, false, ret, e);
 }
 
 int store_containers(struct store *s, struct json **ret, struct err *e)
 {
-        return snapshot(s, &s->containers, ret, e);
+        return snapshot(s, &s->containers, false, ret, e);
+}
+
+int store_containers_take(struct store *s, struct json **ret, struct err *e)
+{
+        return snapshot(s, &s->containers, true, ret, e);
 }
 
 int store_mounts(struct store *s, struct json **ret, struct err *e)
 {
-        return snapshot(s, &s->mounts, ret, e);
+        return snapshot(s, &s->mounts, false, ret, e);
 }
 
 int store_layer_get(struct store *s, const char *id, struct json **ret, struct err *e)

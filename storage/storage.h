@@ -58,6 +58,9 @@ const char *store_runroot(const struct store *s);
 int store_layers(struct store *s, struct json **ret, struct err *e);
 int store_images(struct store *s, struct json **ret, struct err *e);
 int store_containers(struct store *s, struct json **ret, struct err *e);
+/* store_containers for one pass over all records: the store hands over its
+ * copy instead of copying it, and reads the file again when next asked. */
+int store_containers_take(struct store *s, struct json **ret, struct err *e);
 /* Allocates: mountpoints.json's records ({"id", "path", "count"}), read under its lock. */
 int store_mounts(struct store *s, struct json **ret, struct err *e);
 
@@ -214,6 +217,9 @@ bool store_container_is_berth(const struct json *rec);
 /* Allocates: <graphroot>/<drv>-containers/<id>/userdata and the runroot one. */
 char *store_container_dir(const struct store *s, const char *id);
 char *store_container_run_dir(const struct store *s, const char *id);
+/* An O_PATH descriptor of <graphroot or runroot>/<drv>-containers, under
+ * which a container's userdata is "<id>/userdata"; -1 with errno set. */
+int store_containers_dirfd(const struct store *s, bool run);
 
 /* ---------------------------------------------------------------- maintenance */
 

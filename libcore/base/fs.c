@@ -62,10 +62,15 @@ int fs_read_file(int dirfd, const char *path, size_t max_size, char **ret_buf, s
                 }
                 if (n == 0)
                         break;
+                size_t asked = cap - 1 - len;
                 len += (size_t)n;
                 if (len > max_size)
                         return err_set(e, EFBIG, "read '%s': file is larger than %zu bytes", path,
                                        max_size);
+                /* A regular file read short at the size fstat gave is at
+                 * its end: no read of nothing to learn it. */
+                if (S_ISREG(st.st_mode) && (size_t)n < asked && len == (size_t)st.st_size)
+                        break;
         }
         buf[len] = '\0';
         *ret_buf = steal_pointer(&buf);

@@ -16,6 +16,10 @@ static bool utf8_valid(const char *s, size_t len)
 {
         const unsigned char *u = (const unsigned char *)s;
         for (size_t i = 0; i < len;) {
+                if (u[i] < 0x80) {
+                        i++;
+                        continue;
+                }
                 size_t n = utf8_seq_len(u + i, len - i);
                 if (n == 0)
                         return false;

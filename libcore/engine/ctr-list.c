@@ -327,20 +327,33 @@ static bool item_matches(const struct json *it, const struct json *images, char 
         return true;
 }
 
+/* Whether a directory holds one of names. */
+static bool dir_has_any(int dfd, const char *const *names, size_t n_names)
+{
+        char buf[4096] __attribute__((aligned(8)));
+        ssize_t n;
+        while ((n = getdents64(dfd, buf, sizeof(buf))) > 0)
+                for (ssize_t off = 0; off < n;) {
+                        const struct dirent64 *d = (const struct dirent64 *)(buf + off);
+                        for (size_t i = 0; i < n_names; i++)
+                                if (STREQ(d->d_name, names[i]))
+                                        return true;
+                        off += d->d_reclen;
+                }
+        return n < 0; /* unreadable: let ctr_state_get look */
+}
+
 /* ctr_state_get, with a shortcut for a container that never ran: when its
  * run directory holds none of the monitor's files, it is "created". One
- * open of the directory and three lookups in it instead of three failed
- * opens of full paths: a listing of hundreds of containers feels it. */
-static int list_state(struct store *s, const struct ctr *c, struct ctr_state *ret)
+ * read of the directory (rfd: store_containers_dirfd's) instead of three
+ * failed opens of full paths: a listing of hundreds of containers feels it. */
+static int list_state(struct store *s, int rfd, const struct ctr *c, struct ctr_state *ret)
 {
         static const char *const files[] = {"exit.json", "started.json", "monitor.pid"};
-        _cleanup_close_ int dfd = open(c->rdir, O_PATH | O_DIRECTORY | O_CLOEXEC);
-        bool any = dfd < 0;
-        for (size_t i = 0; !any && i < ARRAY_SIZE(files); i++) {
-                struct stat sb;
-                any = fstatat(dfd, files[i], &sb, AT_SYMLINK_NOFOLLOW) == 0 || errno != ENOENT;
-        }
-        if (any)
+        _cleanup_free_ char *rel = xasprintf("%s/userdata", c->id);
+        _cleanup_close_ int dfd =
+                rfd < 0 ? -1 : openat(rfd, rel, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (dfd < 0 || dir_has_any(dfd, files, ARRAY_SIZE(files)))
                 return ctr_state_get(s, c, ret, NULL);
         *ret = (struct ctr_state){.status = CTR_CONFIGURED, .exit_known = true};
         return 0;
@@ -356,8 +369,8 @@ int engine_containers_list(struct store *s, const struct ps_opts *o, struct json
         size_t n = 0;
         /* What item_of reads of berth.json; parsing whole files was 40% of
          * listing hundreds of containers. */
-        static const char *const keys[] = {"remove", "command", "image_name", "labels", "mounts",
-                                           NULL};
+        static const char *const keys[] = {"remove", "command", "image_name",
+                                           "labels", "mounts",  NULL};
         if ((r = ctr_list_some(s, keys, &v, &n, e)) < 0)
                 return r;
         _cleanup_json_ struct json *images = NULL;
@@ -370,9 +383,10 @@ int engine_containers_list(struct store *s, const struct ps_opts *o, struct json
                         images = NULL;
         }
         struct json *out = json_new_array();
+        _cleanup_close_ int rfd = store_containers_dirfd(s, true);
         for (size_t i = 0; i < n; i++) {
                 struct ctr_state st;
-                if (list_state(s, v[i], &st) < 0)
+                if (list_state(s, rfd, v[i], &st) < 0)
                         continue;
                 bool running = st.status == CTR_RUNNING || st.status == CTR_PAUSED;
                 struct json *it = item_of(s, v[i], &st, o->size, images);

@@ -59,23 +59,30 @@ static const char *first_name(const struct json *rec)
         return "";
 }
 
-/* ctr_from_record, with only the berth.json members named in keys (NULL:
- * all) parsed into c->berth. */
-static int from_record(struct store *s, const struct json *rec, const char *const *keys,
+/* ctr_from_record of a record it takes (freed on error), with only the
+ * berth.json members named in keys (NULL: all) parsed into c->berth. gfd:
+ * store_containers_dirfd's, or -1. */
+static int from_record(struct store *s, int gfd, struct json *rec, const char *const *keys,
                        struct ctr **ret, struct err *e)
 {
         const char *id = json_object_get_string(rec, "id");
-        if (!id || !digest_is_hex64(id))
+        if (!id || !digest_is_hex64(id)) {
+                json_free(rec);
                 return err_set(e, EINVAL, "container record without a valid id");
+        }
         struct ctr *c = xcalloc(1, sizeof(*c));
         c->id = xstrdup(id);
         c->name = xstrdup(first_name(rec));
-        c->rec = json_copy(rec);
+        c->rec = rec;
         c->gdir = store_container_dir(s, id);
         c->rdir = store_container_run_dir(s, id);
-        _cleanup_free_ char *p = ctr_gpath(c, "berth.json");
+        /* Relative to the containers' directory, the walk of a listing is
+         * three names, not the graphroot's whole path each time. */
+        _cleanup_free_ char *p = gfd >= 0 ? xasprintf("%s/userdata/berth.json", id)
+                                          : ctr_gpath(c, "berth.json");
         struct err le = {0};
-        if (json_parse_file_only(AT_FDCWD, p, 16u << 20, keys, &c->berth, &le) < 0 ||
+        if (json_parse_file_only(gfd >= 0 ? gfd : AT_FDCWD, p, 16u << 20, keys, &c->berth,
+                                 &le) < 0 ||
             c->berth->type != JSON_OBJECT) {
                 /* A half-made container (berth killed during create): still
                  * listed and removable. */
@@ -90,7 +97,7 @@ static int from_record(struct store *s, const struct json *rec, const char *cons
 
 int ctr_from_record(struct store *s, const struct json *rec, struct ctr **ret, struct err *e)
 {
-        return from_record(s, rec, NULL, ret, e);
+        return from_record(s, -1, json_copy(rec), NULL, ret, e);
 }
 
 static bool record_has_name(const struct json *rec, const char *name)
@@ -182,15 +189,17 @@ int ctr_list_some(struct store *s, const char *const *keys, struct ctr ***ret, s
                   struct err *e)
 {
         _cleanup_json_ struct json *all = NULL;
-        int r = store_containers(s, &all, e);
+        int r = store_containers_take(s, &all, e);
         if (r < 0)
                 return r;
         struct ctr **v = xcalloc(all->arr.len + 1, sizeof(*v));
         size_t n = 0;
+        _cleanup_close_ int gfd = store_containers_dirfd(s, false);
         for (size_t i = 0; i < all->arr.len; i++) {
                 if (!store_container_is_berth(all->arr.items[i]))
                         continue;
-                if (from_record(s, all->arr.items[i], keys, &v[n], NULL) == 0)
+                if (from_record(s, gfd, steal_pointer(&all->arr.items[i]), keys, &v[n], NULL) ==
+                    0)
                         n++;
         }
         sort_created_desc(v, n);

@@ -639,6 +639,11 @@ static void check_containers(const char *driver)
         _cleanup_json_ struct json *foreign = json_new_object();
         json_object_set_string(foreign, "metadata", "{\"image-name\":\"x\"}");
         assert_false(store_container_is_berth(foreign));
+        json_object_set_string(foreign, "metadata", "{\"name\":\"berth\"}");
+        assert_false(store_container_is_berth(foreign));
+        /* The mark spelt with an escape is still the mark. */
+        json_object_set_string(foreign, "metadata", "{\"\\u0062erth\":true}");
+        assert_true(store_container_is_berth(foreign));
 
         /* The image is in use. */
         assert_int_equal(store_image_delete(f->s, iid, NULL, &e), -EBUSY);
@@ -649,6 +654,15 @@ static void check_containers(const char *driver)
         _cleanup_json_ struct json *rec2 = NULL;
         assert_int_equal(store_container_create(f->s, &bare, &rec2, &e), 0);
         assert_string_equal(json_object_get_string(rec2, "image"), "");
+
+        /* A listing takes the store's records; the store reads them again
+         * for the next caller and for a change. */
+        _cleanup_json_ struct json *taken = NULL, *again = NULL;
+        assert_int_equal(store_containers_take(f->s, &taken, &e), 0);
+        assert_int_equal(json_len(taken), 2);
+        assert_int_equal(store_containers(f->s, &again, &e), 0);
+        assert_int_equal(json_len(again), 2);
+        assert_true(json_equal(taken, again));
 
         _cleanup_free_ char *cj = xasprintf("%s/%s-containers/containers.json", f->root, driver);
         _cleanup_free_ char *text = read_text(cj);
