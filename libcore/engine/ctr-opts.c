@@ -188,34 +188,55 @@ static int bind_source(const char *src, char **ret, struct err *e)
 
 /* -v NAME:/dst, -v /dst (anonymous), --mount type=volume: the volume's
  * content is bound; start mounts, chowns and copies up (ctr-volumes.c). */
+/* The named volume (NULL: a new anonymous one), made if missing, with the
+ * volume lock held until ctr_opts_done, after config.json names the volume:
+ * `volume rm` then sees this container or runs before it. */
+static int named_volume_held(struct store *s, struct ctr_opts *co, const char *name,
+                             struct engine_volume **ret, struct err *e)
+{
+        int r = co->vol_lock ? 0 : vol_set_lock(s, &co->vol_lock, e);
+        return r < 0 ? r : vol_get_or_create_held(s, name, co->vol_lock, ret, e);
+}
+
+/* The berth.json entry of a named volume: start mounts it (a volume with
+ * -o), chowns it when new, copies the image's content up unless nocopy. */
+static void named_volume_entry(struct ctr_opts *co, const struct engine_volume *v, bool anonymous,
+                               const char *dst, bool nocopy, bool chown)
+{
+        struct json *nv = json_new_object();
+        json_object_set_string(nv, "name", v->name);
+        json_object_set_string(nv, "destination", dst);
+        json_object_set_bool(nv, "anonymous", anonymous);
+        json_object_set_bool(nv, "nocopy", nocopy);
+        json_object_set_bool(nv, "chown", chown);
+        if (!co->volumes_json)
+                co->volumes_json = json_new_array();
+        json_array_append(co->volumes_json, nv);
+}
+
+/* podman's inspect shows a named volume's mount as the volume. */
+static void mount_json_is_volume(struct ctr_opts *co, const struct engine_volume *v)
+{
+        struct json *m = co->mounts_json->arr.items[co->mounts_json->arr.len - 1];
+        json_object_set_string(m, "Type", "volume");
+        json_object_set_string(m, "Name", v->name);
+        json_object_set_string(m, "Source", v->data);
+        json_object_set_string(m, "Driver", "local");
+}
+
 static int add_named_volume(struct store *s, struct ctr_opts *co, const char *name, const char *dst,
                             char **opts, struct err *e)
 {
         _cleanup_(engine_volume_freep) struct engine_volume *v = NULL;
-        /* Held until ctr_opts_done, after config.json names the volume:
-         * `volume rm` then sees this container or runs before it. */
-        int r = co->vol_lock ? 0 : vol_set_lock(s, &co->vol_lock, e);
-        if (r == 0)
-                r = vol_get_or_create_held(s, name, co->vol_lock, &v, e);
+        int r = named_volume_held(s, co, name, &v, e);
         if (r < 0) {
                 strv_free(opts);
                 return r;
         }
         bool nocopy = strv_contains(opts, "nocopy"), chown = strv_contains(opts, "U");
         add_mount(co, "bind", v->data, dst, opts);
-        struct json *m = co->mounts_json->arr.items[co->mounts_json->arr.len - 1];
-        json_object_set_string(m, "Type", "volume");
-        json_object_set_string(m, "Name", v->name);
-        json_object_set_string(m, "Driver", "local");
-        struct json *nv = json_new_object();
-        json_object_set_string(nv, "name", v->name);
-        json_object_set_string(nv, "destination", dst);
-        json_object_set_bool(nv, "anonymous", name == NULL);
-        json_object_set_bool(nv, "nocopy", nocopy);
-        json_object_set_bool(nv, "chown", chown);
-        if (!co->volumes_json)
-                co->volumes_json = json_new_array();
-        json_array_append(co->volumes_json, nv);
+        mount_json_is_volume(co, v);
+        named_volume_entry(co, v, name == NULL, dst, nocopy, chown);
         return 0;
 }
 
@@ -294,6 +315,27 @@ static int add_overlay(struct ctr_opts *co, const char *spec, const char *src, c
                 json_object_set_string(nv, "upper", upper);
                 json_object_set_string(nv, "work", work);
         }
+        return 0;
+}
+
+/* -v NAME:DST:O: an overlay whose lower layer is the named volume's data
+ * (the volume made if missing, as podman does), so the container's writes
+ * never reach the volume. The volume is the container's as with a plain
+ * -v NAME:DST: start mounts and chowns it, `volume rm` refuses it while the
+ * container exists; nothing is copied up into it. */
+static int add_named_overlay(struct store *s, struct ctr_opts *co, const char *spec,
+                             const char *name, const char *dst, char **opts, struct err *e)
+{
+        _cleanup_(engine_volume_freep) struct engine_volume *v = NULL;
+        int r = named_volume_held(s, co, name, &v, e);
+        if (r < 0)
+                return r;
+        /* First, so that start has mounted the volume before the overlay's
+         * directories are made over it. */
+        named_volume_entry(co, v, false, dst, true, false);
+        if ((r = add_overlay(co, spec, v->data, dst, opts, e)) < 0)
+                return r;
+        mount_json_is_volume(co, v);
         return 0;
 }
 
@@ -382,16 +424,9 @@ static int parse_volume(struct store *s, struct ctr_opts *co, const char *v, str
         }
         bool named = src[0] != '/' && src[0] != '.';
         if (strv_contains(opts, "O")) {
-                if (named) {
-                        strv_free(opts);
-                        return err_set(e, ENOTSUP,
-                                       "\"%s\": overlay (:O) mounts of named volumes are not "
-                                       "supported by berth yet: use a host directory",
-                                       v);
-                }
+                r = named ? add_named_overlay(s, co, v, src, dst, opts, e) : 0;
                 _cleanup_free_ char *real = NULL;
-                r = bind_source(src, &real, e);
-                if (r == 0)
+                if (!named && (r = bind_source(src, &real, e)) == 0)
                         r = add_overlay(co, v, real, dst, opts, e);
                 strv_free(opts);
                 return r;

@@ -26,6 +26,23 @@ static bool path_under(const char *src, const char *data_dir)
         return strncmp(src, data_dir, n) == 0 && (src[n] == '\0' || src[n] == '/');
 }
 
+/* Does a config.json mount use data_dir: as its source, or as the lower
+ * layer of an overlay (-v NAME:DST:O)? */
+static bool mount_uses(const struct json *m, const char *data_dir)
+{
+        const char *src = json_object_get_string(m, "source");
+        if (src && path_under(src, data_dir))
+                return true;
+        const struct json *opts = json_object_get(m, "options");
+        for (size_t i = 0; opts && opts->type == JSON_ARRAY && i < opts->arr.len; i++) {
+                const struct json *o = opts->arr.items[i];
+                if (o->type == JSON_STRING && str_has_prefix(o->str.s, "lowerdir=") &&
+                    path_under(o->str.s + strlen("lowerdir="), data_dir))
+                        return true;
+        }
+        return false;
+}
+
 int vol_users(struct store *s, const char *data_dir, char ***ret, struct err *e)
 {
         _cleanup_json_ struct json *ctrs = NULL;
@@ -47,8 +64,7 @@ int vol_users(struct store *s, const char *data_dir, char ***ret, struct err *e)
                 const struct json *mounts = json_object_get(spec, "mounts");
                 for (size_t m = 0; mounts && mounts->type == JSON_ARRAY && m < mounts->arr.len;
                      m++) {
-                        const char *src = json_object_get_string(mounts->arr.items[m], "source");
-                        if (src && path_under(src, data_dir)) {
+                        if (mount_uses(mounts->arr.items[m], data_dir)) {
                                 strv_add(&users, id);
                                 break;
                         }

@@ -133,8 +133,36 @@ new
         assert_output "Error: invalid options \"O, z\", can only specify 1 'z', 'Z', or 'O' option"
         run_berth 125 create "${CGP[@]}" -v "$HOSTDIR:/h:O,upperdir=/x" $IMG true
         assert_output 'Error: must set both `upperdir` and `workdir`'
-        run_berth 125 create "${CGP[@]}" -v "vol:/h:O" $IMG true
-        assert_output --partial "overlay (:O) mounts of named volumes are not supported"
+}
+
+@test ":O on a named volume: the volume is the lower layer, never written, and in use" {
+        run_berth run --rm "${CGP[@]}" -v ovvol:/x $IMG sh -c 'echo hi >/x/f'
+        run_berth run --rm "${CGP[@]}" -v ovvol:/x:O $IMG \
+                sh -c 'cat /x/f; echo new >/x/g; rm /x/f; ls /x; grep -c " /x overlay " /proc/mounts'
+        assert_output "hi
+g
+1"
+        run_berth run --rm "${CGP[@]}" -v ovvol:/x $IMG ls /x
+        assert_output "f"
+        # Made when missing, as podman does; empty.
+        run_berth run --rm "${CGP[@]}" -v ovnew:/x:O $IMG ls -A /x
+        assert_output ""
+        run_berth volume ls -q --filter name=ovnew
+        assert_output "ovnew"
+        # The container uses the volume: volume rm refuses, as for -v NAME:DST.
+        run_berth create --name ovc "${CGP[@]}" -v ovvol:/x:O $IMG true
+        local id data
+        id=$output
+        data=$("$BERTH" volume inspect --format '{{.Mountpoint}}' ovvol)
+        run_berth 2 volume rm ovvol
+        assert_output "Error: volume ovvol is being used by the following container(s): $id: volume is being used"
+        run_berth inspect --format '{{range .Mounts}}{{.Type}} {{.Name}} {{.Source}} {{.Destination}}{{end}}' ovc
+        assert_output "volume ovvol $data /x"
+        # Options that do not go with O, as on a host directory.
+        run_berth 125 create "${CGP[@]}" -v ovvol:/y:O,nocopy $IMG true
+        assert_output "Error: can't use 'O' with other options"
+        run_berth rm ovc
+        run_berth volume rm ovvol ovnew
 }
 
 # auto_user: as root, give --userns=auto the subordinate ids of a user of
