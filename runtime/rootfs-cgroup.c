@@ -173,16 +173,11 @@ static int mount_hierarchy(int rootfd, const struct rt_mount *m, const struct hi
                         return err_errno(e, "mounting %s '%s' on '%s'", type, h->opts, dst);
                 return 0;
         }
+        /* The mount's flags come with the whole tree's, at the end. */
         _cleanup_free_ char *src = xasprintf("%s/%s%s", CGROUP_ROOT, h->name, h->path);
         _cleanup_close_ int tfd = open_tree(AT_FDCWD, src, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
         if (tfd < 0)
                 return err_errno(e, "cloning '%s'", src);
-        struct mount_attr a = {.attr_set = (flags & MS_RDONLY ? MOUNT_ATTR_RDONLY : 0) |
-                                           (flags & MS_NOSUID ? MOUNT_ATTR_NOSUID : 0) |
-                                           (flags & MS_NODEV ? MOUNT_ATTR_NODEV : 0) |
-                                           (flags & MS_NOEXEC ? MOUNT_ATTR_NOEXEC : 0)};
-        if (a.attr_set && mount_setattr(tfd, "", AT_EMPTY_PATH, &a, sizeof(a)) < 0)
-                return err_errno(e, "setting the mount options of '%s'", dst);
         if (move_mount(tfd, "", fd, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
                 return err_errno(e, "mounting '%s' on '%s'", src, dst);
         return 0;
@@ -217,11 +212,17 @@ static int mount_v1_layout(const struct rt_rootfs_opts *o, int rootfd, const str
         if (r >= 0)
                 r = copy_links(tmpfd, e);
         hierarchies_free(h, n);
-        if (r < 0 || !(m->flags & MS_RDONLY))
+        /* One call for the tmpfs and every hierarchy on it: the mount's
+         * flags (a bound hierarchy has the host's until now). */
+        unsigned long f = m->flags;
+        struct mount_attr a = {.attr_set = (f & MS_RDONLY ? MOUNT_ATTR_RDONLY : 0) |
+                                           (f & MS_NOSUID ? MOUNT_ATTR_NOSUID : 0) |
+                                           (f & MS_NODEV ? MOUNT_ATTR_NODEV : 0) |
+                                           (f & MS_NOEXEC ? MOUNT_ATTR_NOEXEC : 0)};
+        if (r < 0 || !a.attr_set)
                 return r;
-        struct mount_attr a = {.attr_set = MOUNT_ATTR_RDONLY};
-        if (mount_setattr(tmpfd, "", AT_EMPTY_PATH, &a, sizeof(a)) < 0)
-                return err_errno(e, "making '%s' read-only", m->destination);
+        if (mount_setattr(tmpfd, "", AT_EMPTY_PATH | AT_RECURSIVE, &a, sizeof(a)) < 0)
+                return err_errno(e, "setting the mount options of '%s'", m->destination);
         return 0;
 }
 

@@ -564,12 +564,14 @@ static void check_inside(const struct scenario *sc, const char *t, const char *u
                 if (de->d_name[0] == '.')
                         continue;
                 _cleanup_free_ char *p = xasprintf("/sys/fs/cgroup/%s", de->d_name);
-                if (stat(p, &st) == 0 && S_ISDIR(st.st_mode) && !(vfs_flags(p) & ST_RDONLY))
+                /* The mount's flags on every hierarchy, not the host's. */
+                unsigned long want = ST_RDONLY | ST_NOSUID | ST_NODEV | ST_NOEXEC;
+                if (stat(p, &st) == 0 && S_ISDIR(st.st_mode) && (vfs_flags(p) & want) != want)
                         cg_ro = false;
         }
         if (d)
                 closedir(d);
-        CHECK("cgroup", cg_ro, "/sys/fs/cgroup and below not read-only");
+        CHECK("cgroup", cg_ro, "/sys/fs/cgroup and below not ro,nosuid,nodev,noexec");
         enum cgroup_mode cgm = CGROUP_UNIFIED;
         (void)host_cgroup_mode("/sys/fs/cgroup", &cgm, NULL);
         if (cgm == CGROUP_UNIFIED)
