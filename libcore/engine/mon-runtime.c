@@ -130,13 +130,17 @@ static int create_forked(struct mon_rt *r, struct mon_io *io, pid_t *ret_pid, st
         int master;
         /* No timeout: the helper ends when the create does, or dies (EOF). */
         ssize_t n = fs_recv_with_fd(sock, text, sizeof(text) - 1, &master);
-        int status;
-        while (waitpid(h, &status, 0) < 0 && errno == EINTR)
-                ;
         text[n > 0 ? n : 0] = 0;
         int64_t pid;
-        if (n > 1 && text[0] == 'P' && str_to_int64(text + 1, &pid) == 0 && pid > 0 &&
-            pid <= INT32_MAX) {
+        /* On success the helper is left to exit on its own (the loop reaps
+         * it with any other child): waiting here would add its exit to the
+         * create. */
+        bool made = n > 1 && text[0] == 'P' && str_to_int64(text + 1, &pid) == 0 && pid > 0 &&
+                    pid <= INT32_MAX;
+        int status = 0;
+        while (!made && waitpid(h, &status, 0) < 0 && errno == EINTR)
+                ;
+        if (made) {
                 if (io->tty) {
                         if (master < 0) {
                                 struct err e2 = {0};
