@@ -311,9 +311,10 @@ int rt_container_process(const struct rt_ctx *ctx, const char *id, struct json *
         _cleanup_container_ struct rt_container *c = NULL;
         if (rt_container_open(ctx, id, RT_LOCK_NONE, &c, e) < 0)
                 return -ENOENT;
+        static const char *const keys[] = {"process", NULL};
         _cleanup_free_ char *path = xasprintf("%s/%s", c->dir, RT_CONFIG_FILE);
         _cleanup_json_ struct json *doc = NULL;
-        if (json_parse_file(AT_FDCWD, path, RT_SPEC_MAX_SIZE, &doc, e) < 0)
+        if (json_parse_file_only(AT_FDCWD, path, RT_SPEC_MAX_SIZE, keys, &doc, e) < 0)
                 return -EIO;
         const struct json *p = json_object_get(doc, "process");
         if (!p || p->type != JSON_OBJECT)

@@ -383,11 +383,13 @@ int rt_container_load_spec(const struct rt_container *c, struct rt_spec **ret, s
 int rt_container_load_hooks(const struct rt_container *c, enum rt_hook_kind kind,
                             struct rt_spec **ret, struct err *e)
 {
-        /* Only a look at the JSON when there are none: a full parse would
-         * repeat the parser's warnings for every start and delete. */
+        /* Only a look at the JSON's hooks when there are none: a full parse
+         * would repeat the parser's warnings for every start and delete, and
+         * build the seccomp profile's hundreds of names for nothing. */
+        static const char *const keys[] = {"hooks", NULL};
         _cleanup_free_ char *path = xasprintf("%s/%s", c->dir, RT_CONFIG_FILE);
         _cleanup_json_ struct json *doc = NULL;
-        if (json_parse_file(AT_FDCWD, path, RT_SPEC_MAX_SIZE, &doc, e) < 0)
+        if (json_parse_file_only(AT_FDCWD, path, RT_SPEC_MAX_SIZE, keys, &doc, e) < 0)
                 return -EIO;
         const struct json *hooks = json_object_get(doc, "hooks");
         const struct json *list = json_object_get(hooks, rt_hook_kind_to_string(kind));

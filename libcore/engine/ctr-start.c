@@ -303,9 +303,10 @@ static int prepare_run_dir(const struct ctr *c, const struct config *cfg, struct
         if (fs_exists(hosts))
                 return 0;
         _cleanup_free_ char *cfgp = ctr_gpath(c, "config.json");
+        static const char *const keys[] = {"hostname", NULL};
         _cleanup_json_ struct json *spec = NULL;
         const char *hn = NULL;
-        if (json_parse_file(AT_FDCWD, cfgp, 64u << 20, &spec, NULL) == 0)
+        if (json_parse_file_only(AT_FDCWD, cfgp, 64u << 20, keys, &spec, NULL) == 0)
                 hn = json_object_get_string(spec, "hostname");
         return ctr_write_run_files(c, hn ? hn : c->name, ctr_cfg_string(c, "image_name"),
                                    ctr_cfg_string(c, "image_id"), ctr_cfg_bool(c, "privileged"),
