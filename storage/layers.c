@@ -106,22 +106,34 @@ int store_mounts(struct store *s, struct json **ret, struct err *e)
         return snapshot(s, &s->mounts, false, ret, e);
 }
 
-int store_layer_get(struct store *s, const char *id, struct json **ret, struct err *e)
+/* A copy of the record ref names (records_lookup), read under its lock. */
+static int record_get(struct store *s, struct records *rs, const char *what, const char *ref,
+                      struct json **ret, struct err *e)
 {
         pthread_mutex_lock(&s->mu);
-        int r = records_rlock(&s->layers, e);
+        int r = records_rlock(rs, e);
         if (r >= 0) {
-                ssize_t i = records_lookup(s->layers.arr, id);
+                ssize_t i = records_lookup(rs->arr, ref);
                 if (i >= 0)
-                        *ret = json_copy(s->layers.arr->arr.items[i]);
+                        *ret = json_copy(rs->arr->arr.items[i]);
                 else if (i == -EINVAL)
-                        r = err_set(e, EINVAL, "layer '%s': ambiguous ID prefix", id);
+                        r = err_set(e, EINVAL, "%s '%s': ambiguous ID prefix", what, ref);
                 else
-                        r = err_set(e, ENOENT, "layer '%s': layer not known", id);
-                (void)lockfile_unlock(s->layers.lock, NULL);
+                        r = err_set(e, ENOENT, "%s '%s': %s not known", what, ref, what);
+                (void)lockfile_unlock(rs->lock, NULL);
         }
         pthread_mutex_unlock(&s->mu);
         return r;
+}
+
+int store_layer_get(struct store *s, const char *id, struct json **ret, struct err *e)
+{
+        return record_get(s, &s->layers, "layer", id, ret, e);
+}
+
+int store_container_get(struct store *s, const char *ref, struct json **ret, struct err *e)
+{
+        return record_get(s, &s->containers, "container", ref, ret, e);
 }
 
 /* ---------------------------------------------------------------- references */

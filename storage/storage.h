@@ -201,6 +201,9 @@ struct container_spec {
 int store_container_create(struct store *s, const struct container_spec *spec,
                            struct json **ret, struct err *e);
 int store_container_delete(struct store *s, const char *id, struct err *e);
+/* Allocates: the record ref names (ID, name, then a unique ID prefix);
+ * ENOENT, or EINVAL for an ambiguous prefix. */
+int store_container_get(struct store *s, const char *ref, struct json **ret, struct err *e);
 int store_container_mount(struct store *s, const char *id, char **ret_path, struct err *e);
 int store_container_unmount(struct store *s, const char *id, bool force, struct err *e);
 /* Replace a container record's names (and its metadata's "name"), under the

@@ -42,9 +42,11 @@ int ctr_from_record(struct store *s, const struct json *rec, struct ctr **ret, s
 /* Allocates: every berth container, newest first; *ret_n entries. */
 int ctr_list_all(struct store *s, struct ctr ***ret, size_t *ret_n, struct err *e);
 /* ctr_list_all with only the berth.json members named in keys read (the
- * rest of each file is checked, not built): for listings of many. */
-int ctr_list_some(struct store *s, const char *const *keys, struct ctr ***ret, size_t *ret_n,
-                  struct err *e);
+ * rest of each file is checked, not built): for listings of many. With
+ * last, the caller reads no storage record afterwards: the store hands its
+ * records over instead of copying them (store_containers_take). */
+int ctr_list_some(struct store *s, const char *const *keys, bool last, struct ctr ***ret,
+                  size_t *ret_n, struct err *e);
 void ctr_list_free(struct ctr **v, size_t n);
 /* Which tool made a storage record that is not berth's: "podman",
  * "buildah", or "storage" when it cannot tell. */

@@ -371,12 +371,13 @@ int engine_containers_list(struct store *s, const struct ps_opts *o, struct json
          * listing hundreds of containers. */
         static const char *const keys[] = {"remove", "command", "image_name",
                                            "labels", "mounts",  NULL};
-        if ((r = ctr_list_some(s, keys, &v, &n, e)) < 0)
-                return r;
-        _cleanup_json_ struct json *images = NULL;
         bool need_images = o->size || o->external;
         for (char *const *f = o->filter; f && *f; f++)
                 need_images = need_images || str_has_prefix(*f, "ancestor=");
+        /* --external and the image listing read the records again. */
+        if ((r = ctr_list_some(s, keys, !need_images, &v, &n, e)) < 0)
+                return r;
+        _cleanup_json_ struct json *images = NULL;
         if (need_images) {
                 struct images_opts io = {.all = true};
                 if (engine_images_list(s, &io, &images, NULL) < 0)

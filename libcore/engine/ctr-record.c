@@ -111,48 +111,34 @@ static bool record_has_name(const struct json *rec, const char *name)
 
 int ctr_lookup(struct store *s, const char *name, struct ctr **ret, struct err *e)
 {
-        _cleanup_json_ struct json *all = NULL;
-        int r = store_containers(s, &all, e);
-        if (r < 0)
-                return r;
         if (!name || !*name)
                 return err_set(e, EINVAL, "no container name or ID given");
-        const struct json *found = NULL;
         /* podman's order: full ID, then name, then a unique ID prefix. */
-        for (size_t i = 0; i < all->arr.len && !found; i++) {
-                const char *id = json_object_get_string(all->arr.items[i], "id");
-                if (id && STREQ(id, name))
-                        found = all->arr.items[i];
+        _cleanup_json_ struct json *found = NULL;
+        struct err le = {0};
+        int r = store_container_get(s, name, &found, &le);
+        if (r == -EINVAL) {
+                err_done(&le);
+                return err_set(e, EINVAL,
+                               "more than one result for container ID %s: container already "
+                               "exists",
+                               name);
         }
-        for (size_t i = 0; i < all->arr.len && !found; i++)
-                if (record_has_name(all->arr.items[i], name))
-                        found = all->arr.items[i];
-        if (!found && strspn(name, "0123456789abcdef") == strlen(name)) {
-                size_t n = 0;
-                for (size_t i = 0; i < all->arr.len; i++) {
-                        const char *id = json_object_get_string(all->arr.items[i], "id");
-                        if (id && str_has_prefix(id, name)) {
-                                found = all->arr.items[i];
-                                n++;
-                        }
-                }
-                if (n > 1)
-                        return err_set(e, EINVAL,
-                                       "more than one result for container ID %s: container "
-                                       "already exists",
-                                       name);
-        }
-        if (!found)
+        if (r == -ENOENT) {
+                err_done(&le);
                 return err_set(e, ENOENT,
                                "no container with name or ID \"%s\" found: no such container",
                                name);
+        }
+        if (r < 0)
+                return err_move(e, &le);
         const char *owner = store_container_is_berth(found) ? NULL : ctr_record_owner(s, found);
         if (owner)
                 return err_set(e, EPERM,
                                "container \"%s\" belongs to %s, not to berth: manage it with "
                                "that tool (`berth ps --external` lists it)",
                                name, STREQ(owner, "storage") ? "another tool" : owner);
-        return ctr_from_record(s, found, ret, e);
+        return from_record(s, -1, steal_pointer(&found), NULL, ret, e);
 }
 
 /* A container and its creation time, parsed once for the sort. */
@@ -185,11 +171,11 @@ static void sort_created_desc(struct ctr **v, size_t n)
         free(k);
 }
 
-int ctr_list_some(struct store *s, const char *const *keys, struct ctr ***ret, size_t *ret_n,
-                  struct err *e)
+int ctr_list_some(struct store *s, const char *const *keys, bool last, struct ctr ***ret,
+                  size_t *ret_n, struct err *e)
 {
         _cleanup_json_ struct json *all = NULL;
-        int r = store_containers_take(s, &all, e);
+        int r = last ? store_containers_take(s, &all, e) : store_containers(s, &all, e);
         if (r < 0)
                 return r;
         struct ctr **v = xcalloc(all->arr.len + 1, sizeof(*v));
@@ -210,7 +196,7 @@ int ctr_list_some(struct store *s, const char *const *keys, struct ctr ***ret, s
 
 int ctr_list_all(struct store *s, struct ctr ***ret, size_t *ret_n, struct err *e)
 {
-        return ctr_list_some(s, NULL, ret, ret_n, e);
+        return ctr_list_some(s, NULL, false, ret, ret_n, e);
 }
 
 char *ctr_rpath(const struct ctr *c, const char *file)
