@@ -243,6 +243,22 @@ static int fill_container(struct store *s, const struct config *cfg,
         return 0;
 }
 
+/* --network container:X: X's userdata lists this container in dependents/,
+ * so that removing X finds what shares its namespaces without reading every
+ * container's berth.json (ctr-rm.c). */
+static int mark_dependent(struct store *s, const struct ctr_opts *co, const struct ctr *c,
+                          struct err *e)
+{
+        if (!co->network || !str_has_prefix(co->network, "container:"))
+                return 0;
+        _cleanup_free_ char *g = store_container_dir(s, co->network + strlen("container:"));
+        _cleanup_free_ char *dir = xasprintf("%s/dependents", g);
+        _cleanup_free_ char *mark = xasprintf("%s/%s", dir, c->id);
+        if (mkdir(dir, 0700) < 0 && errno != EEXIST)
+                return err_errno(e, "--network %s: the container is gone", co->network);
+        return fs_write_atomic_volatile(AT_FDCWD, mark, "", 0, 0600, e);
+}
+
 static int create_with(struct store *s, const struct config *cfg,
                        const struct container_create_opts *o, struct ctr_opts *co, char **ret_id,
                        struct err *e)
@@ -301,6 +317,8 @@ static int create_with(struct store *s, const struct config *cfg,
         r = ctr_from_record(s, rec, &c, e);
         if (r == 0)
                 r = fill_container(s, cfg, o, co, c, img, imgcfg, created, e);
+        if (r == 0)
+                r = mark_dependent(s, co, c, e);
         if (r < 0) {
                 struct err de = {0};
                 const char *id = json_object_get_string(rec, "id");

@@ -4,9 +4,11 @@
  * rootfs berth mounted, drop the runtime state, and with rm the storage
  * record, its layer and userdata.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "ctr-internal.h"
 #include "storage.h"
@@ -46,21 +48,34 @@ int ctr_remove_locked(struct store *s, const struct ctr *c, struct err *e)
         return r;
 }
 
-/* IDs of berth containers that use c's namespaces (--network container:). */
+/* IDs of berth containers that use c's namespaces (--network container:):
+ * those its dependents/ lists (ctr-create.c) whose berth.json still says
+ * so; what it lists of containers gone is dropped. */
 static char **dependents(struct store *s, const struct ctr *c)
 {
-        struct ctr **all = NULL;
-        size_t n = 0;
-        char **out = NULL;
-        if (ctr_list_all(s, &all, &n, NULL) < 0)
+        _cleanup_free_ char *dir = ctr_gpath(c, "dependents");
+        DIR *dp = opendir(dir);
+        if (!dp)
                 return NULL;
+        _cleanup_strv_ char **names = NULL;
+        struct dirent *de;
+        while ((de = readdir(dp)))
+                if (de->d_name[0] != '.')
+                        strv_add(&names, de->d_name);
+        _cleanup_close_ int dfd = dup(dirfd(dp));
+        closedir(dp);
         _cleanup_free_ char *want = xasprintf("container:%s", c->id);
-        for (size_t i = 0; i < n; i++) {
-                const char *net = ctr_cfg_string(all[i], "network");
+        char **out = NULL;
+        for (char **n = names; n && *n; n++) {
+                _cleanup_(ctr_freep) struct ctr *d = NULL;
+                const char *net = digest_is_hex64(*n) && ctr_lookup(s, *n, &d, NULL) == 0
+                                          ? ctr_cfg_string(d, "network")
+                                          : NULL;
                 if (net && STREQ(net, want))
-                        strv_add(&out, all[i]->id);
+                        strv_add(&out, d->id);
+                else
+                        (void)unlinkat(dfd, *n, 0);
         }
-        ctr_list_free(all, n);
         return out;
 }
 

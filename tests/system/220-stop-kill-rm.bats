@@ -153,6 +153,13 @@ teardown() {
         run_berth rm -f -t 0 --depend base
         run_berth ps -a -q
         assert_output ""
+        # A dependent removed on its own is one no more.
+        run_berth run "${CGP[@]}" -d --name base $IMG sleep 100
+        run_berth run "${CGP[@]}" -d --name dep --network container:base $IMG sleep 100
+        run_berth rm -f -t 0 dep
+        run_berth rm -f -t 0 base
+        run_berth ps -a -q
+        assert_output ""
 }
 
 @test "a killed monitor: ps shows it running, stop and rm still work, the code is unknown" {
