@@ -258,6 +258,32 @@ static int mkdir_one(const char *path, mode_t mode, struct err *e)
         return err_errnum(e, saved == EEXIST ? ENOTDIR : saved, "mkdir '%s'", path);
 }
 
+/* p without trailing slashes; depth bounds the recursion. Bottom-up: the
+ * common case (the parent exists) is one mkdir, not one per component. */
+static int mkdir_p(char *p, mode_t mode, int depth, struct err *e)
+{
+        for (int attempt = 0; attempt < 8 && depth < 4096; attempt++) {
+                if (mkdir(p, mode) == 0)
+                        return 0;
+                if (errno != ENOENT)
+                        return mkdir_one(p, mode, e); /* there already, or why not */
+                char *slash = strrchr(p, '/');
+                if (!slash || slash == p)
+                        break;
+                *slash = '\0';
+                size_t n = strlen(p);
+                while (n > 1 && p[n - 1] == '/')
+                        p[--n] = '\0';
+                int r = mkdir_p(p, mode, depth + 1, e);
+                for (char *q = p + n; q <= slash; q++)
+                        *q = '/';
+                if (r < 0)
+                        return r;
+                /* Made, then perhaps removed by a racing rmdir: again. */
+        }
+        return err_errno(e, "mkdir '%s'", p);
+}
+
 int fs_mkdir_p(const char *path, mode_t mode, struct err *e)
 {
         if (!path || !*path)
@@ -267,18 +293,7 @@ int fs_mkdir_p(const char *path, mode_t mode, struct err *e)
         size_t len = strlen(p);
         while (len > 1 && p[len - 1] == '/')
                 p[--len] = '\0';
-
-        /* Each prefix ending before a '/' is one component to create. */
-        for (char *s = p + 1; *s; s++) {
-                if (*s != '/' || s[-1] == '/')
-                        continue;
-                *s = '\0';
-                int r = mkdir_one(p, mode, e);
-                *s = '/';
-                if (r < 0)
-                        return r;
-        }
-        return mkdir_one(p, mode, e);
+        return mkdir_p(p, mode, 0, e);
 }
 
 bool fs_exists(const char *path)
