@@ -270,17 +270,17 @@ int ctr_lock_record(struct store *s, const struct ctr *c, struct lockfile **ret,
         int r = lock_rdir(c, &l, e);
         if (r < 0)
                 return r;
-        _cleanup_json_ struct json *all = NULL;
-        if ((r = store_containers(s, &all, e)) < 0) {
+        _cleanup_json_ struct json *rec = NULL;
+        struct err le = {0};
+        if ((r = store_container_get(s, c->id, &rec, &le)) < 0 && r != -ENOENT) {
                 lockfile_free(l);
-                return r;
+                return err_move(e, &le);
         }
-        for (size_t i = 0; i < all->arr.len; i++) {
-                const char *id = json_object_get_string(all->arr.items[i], "id");
-                if (id && STREQ(id, c->id)) {
-                        *ret = l;
-                        return 0;
-                }
+        err_done(&le);
+        const char *id = r == 0 ? json_object_get_string(rec, "id") : NULL;
+        if (id && STREQ(id, c->id)) {
+                *ret = l;
+                return 0;
         }
         return lost_race(c, l, e);
 }
