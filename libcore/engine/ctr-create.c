@@ -6,6 +6,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <signal.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -259,6 +260,50 @@ static int mark_dependent(struct store *s, const struct ctr_opts *co, const stru
         return fs_write_atomic_volatile(AT_FDCWD, mark, "", 0, 0600, e);
 }
 
+/* The seccomp profile, made while the storage syncs the new records: its
+ * few hundred names are CPU work, the syncs are waits. */
+struct seccomp_ahead {
+        pthread_t thread;
+        bool started;
+        struct ctr_opts *co; /* whose spec.seccomp_pre the result becomes */
+        const struct ctr_spec_opts *o;
+        const struct config *cfg;
+        struct ctr_seccomp_pre pre;
+};
+
+static void *seccomp_ahead_main(void *arg)
+{
+        struct seccomp_ahead *sa = arg;
+        sa->pre.r = ctr_spec_seccomp(sa->o, sa->cfg, &sa->pre.profile, &sa->pre.err);
+        return NULL;
+}
+
+/* Start it; without a thread, ctr_spec_build makes the profile itself. */
+static void seccomp_ahead_start(struct seccomp_ahead *sa, struct ctr_opts *co,
+                                const struct config *cfg)
+{
+        *sa = (struct seccomp_ahead){.o = &co->spec, .cfg = cfg, .co = co};
+        sa->started = pthread_create(&sa->thread, NULL, seccomp_ahead_main, sa) == 0;
+}
+
+static void seccomp_ahead_join(struct seccomp_ahead *sa)
+{
+        if (!sa->started)
+                return;
+        pthread_join(sa->thread, NULL);
+        sa->started = false;
+        sa->co->spec.seccomp_pre = &sa->pre;
+}
+
+static void seccomp_ahead_done(struct seccomp_ahead *sa)
+{
+        seccomp_ahead_join(sa);
+        if (sa->co)
+                sa->co->spec.seccomp_pre = NULL;
+        json_free(sa->pre.profile);
+        err_done(&sa->pre.err);
+}
+
 static int create_with(struct store *s, const struct config *cfg,
                        const struct container_create_opts *o, struct ctr_opts *co, char **ret_id,
                        struct err *e)
@@ -308,7 +353,11 @@ static int create_with(struct store *s, const struct config *cfg,
                 .names = names, .image_id = image_id, .metadata = mdtext, .flags = flags};
         _cleanup_json_ struct json *rec = NULL;
         _cleanup_(lockfile_freep) struct lockfile *lk = NULL; /* held until berth.json exists */
-        if ((r = ctr_record_create(s, &cs, &rec, &lk, e)) < 0) {
+        _cleanup_(seccomp_ahead_done) struct seccomp_ahead sa = {0};
+        seccomp_ahead_start(&sa, co, cfg);
+        r = ctr_record_create(s, &cs, &rec, &lk, e);
+        seccomp_ahead_join(&sa);
+        if (r < 0) {
                 if (e && e->code == EEXIST && o->name)
                         (void)name_in_use(all, o->name, e);
                 return r;

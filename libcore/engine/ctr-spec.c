@@ -167,6 +167,32 @@ static struct json *user_json(const struct ctr_user *u)
         return j;
 }
 
+/* --privileged runs unconfined unless a profile is named explicitly. */
+static int seccomp_of(const struct ctr_spec_opts *o, const struct config *conf,
+                      const struct sec_opts *sec, char *const *bounding, struct json **ret,
+                      struct err *e)
+{
+        *ret = NULL;
+        if (!sec->seccomp && o->privileged)
+                return 0;
+        const char *path = sec->seccomp ? sec->seccomp
+                                        : (conf && conf->seccomp_profile
+                                                   ? conf->seccomp_profile
+                                                   : "/usr/share/containers/seccomp.json");
+        return ctr_seccomp_load(path, sec->seccomp != NULL, bounding, o->seccomp_host, ret, e);
+}
+
+int ctr_spec_seccomp(const struct ctr_spec_opts *o, const struct config *conf, struct json **ret,
+                     struct err *e)
+{
+        struct sec_opts sec = {0};
+        _cleanup_strv_ char **bounding = NULL;
+        if (parse_security_opts(o->security_opt, &sec, e) < 0 ||
+            ctr_caps_compute(o, conf, &bounding, e) < 0)
+                return -EINVAL;
+        return seccomp_of(o, conf, &sec, bounding, ret, e);
+}
+
 int ctr_spec_build(const struct ctr_spec_opts *o, const struct json *img, const struct config *conf,
                    struct json **ret, struct err *e)
 {
@@ -206,15 +232,14 @@ int ctr_spec_build(const struct ctr_spec_opts *o, const struct json *img, const 
         dulim = conf_strv(conf, "containers.default_ulimits");
         if (ctr_rlimits_build(o->ulimits, dulim, o->rootless, o->host_limits, &rlimits, e) < 0)
                 goto out;
-        /* --privileged runs unconfined unless a profile is named explicitly. */
-        if (sec.seccomp || !o->privileged) {
-                const char *path = sec.seccomp ? sec.seccomp
-                                               : (conf && conf->seccomp_profile
-                                                          ? conf->seccomp_profile
-                                                          : "/usr/share/containers/seccomp.json");
-                if (ctr_seccomp_load(path, sec.seccomp != NULL, bounding, o->seccomp_host, &seccomp,
-                                     e) < 0)
+        if (o->seccomp_pre) {
+                if (o->seccomp_pre->r < 0) {
+                        err_move(e, &o->seccomp_pre->err);
                         goto out;
+                }
+                seccomp = steal_pointer(&o->seccomp_pre->profile);
+        } else if (seccomp_of(o, conf, &sec, bounding, &seccomp, e) < 0) {
+                goto out;
         }
         if (annotations(o, &sec, &annots, e) < 0)
                 goto out;

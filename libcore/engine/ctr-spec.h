@@ -160,12 +160,26 @@ struct ctr_spec_opts {
         const char *cgroup_parent; /* NULL: podman-like default */
         const char *cgroups;       /* --cgroups: "enabled" (NULL) or "disabled" */
 
+        /* ctr_spec_seccomp's result computed ahead; NULL: computed here. */
+        struct ctr_seccomp_pre *seccomp_pre;
+
         /* Host facts, for tests; NULL/0: read from this machine. */
         const struct ctr_seccomp_host *seccomp_host;
         const struct ctr_host_limits *host_limits;
         uint64_t host_capbnd;      /* bounding set mask; 0: /proc/self/status CapBnd */
         const char *dev_dir;       /* where --privileged finds host devices; NULL: /dev */
         const char *host_hostname; /* for --network=host; NULL: gethostname() */
+};
+
+/* linux.seccomp as ctr_spec_build makes it (NULL: unconfined), from o's
+ * security options and capabilities and containers.conf alone: a create
+ * computes it while the storage syncs its records (o->seccomp_pre). */
+int ctr_spec_seccomp(const struct ctr_spec_opts *o, const struct config *conf, struct json **ret,
+                     struct err *e);
+struct ctr_seccomp_pre {
+        int r;               /* ctr_spec_seccomp's return */
+        struct json *profile; /* taken by ctr_spec_build */
+        struct err err;
 };
 
 /* Allocates: config.json as a JSON tree. image_config is the image's OCI
