@@ -674,7 +674,9 @@ struct config {
         char **files_read;     /* every config file read, in order */
         struct json *containers; /* merged containers.conf tables */
         struct storage_conf storage;
-        struct registries_conf registries;
+        struct registries_conf registries; /* read by config_registries() */
+        bool registries_read;
+        const struct config_env *env; /* config_load's, for config_registries() */
         /* Resolved engine settings (containers.conf or built-in defaults). */
         char *cgroup_manager;  /* "cgroupfs" or "systemd" */
         char *runtime;         /* engine.runtime: "berth", "crun", "runc" or a path */
@@ -696,9 +698,14 @@ struct config_overrides {
 };
 
 /* Load every configuration file in the containers-common order and compute
- * the default paths. A malformed file fails with "<file>:<line>:<col>: ...". */
+ * the default paths. A malformed file fails with "<file>:<line>:<col>: ...".
+ * registries.conf is read later, by the commands that use it
+ * (config_registries); env must outlive the config. */
 int config_load(const struct config_env *env, const struct config_overrides *ovr,
                 struct config **ret, struct err *e);
+/* Read registries.conf and its drop-ins into c->registries, once (their
+ * files join c->files_read); fails as config_load does for a bad file. */
+int config_registries(struct config *c, struct err *e);
 void config_free(struct config *c);
 DEFINE_CLEANUP_FUNC(struct config *, config_free)
 /* A string from the merged containers.conf ("engine.runtime"), or NULL. */

@@ -211,11 +211,22 @@ int config_load(const struct config_env *env, const struct config_overrides *ovr
                 return r;
         apply_storage_overrides(ovr, c);
         c->storage.mount_program = mount_program_from(c->storage.options);
-        r = config_load_registries(env, c, e);
-        if (r < 0)
-                return r;
+        c->env = env;
         resolve_engine(env, ovr, c);
         *ret = steal_pointer(&c);
+        return 0;
+}
+
+int config_registries(struct config *c, struct err *e)
+{
+        if (c->registries_read)
+                return 0;
+        int r = config_load_registries(c->env, c, e);
+        if (r < 0) {
+                registries_conf_done(&c->registries);
+                return r;
+        }
+        c->registries_read = true;
         return 0;
 }
 

@@ -13,7 +13,7 @@ struct json *engine_version(void);
 
 /* Allocates: host, store, registries and version facts shaped like
  * `podman info --format json`, plus berth's own "configFiles" list. */
-int engine_info(const struct config *cfg, struct json **ret, struct err *e);
+int engine_info(struct config *cfg, struct json **ret, struct err *e);
 
 /* ---------------------------------------------------------------- store */
 

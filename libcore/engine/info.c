@@ -361,10 +361,13 @@ static void store_counts(const struct config *cfg, struct json *store)
         json_object_set(store, "volumePath", vp);
 }
 
-int engine_info(const struct config *cfg, struct json **ret, struct err *e)
+int engine_info(struct config *cfg, struct json **ret, struct err *e)
 {
+        int r = config_registries(cfg, e);
+        if (r < 0)
+                return r;
         _cleanup_free_ char *driver = NULL;
-        int r = storage_driver_choose(&cfg->storage, &driver, e);
+        r = storage_driver_choose(&cfg->storage, &driver, e);
         if (r < 0)
                 return err_wrap(e, "choosing the storage driver");
         struct json *info = json_new_object();

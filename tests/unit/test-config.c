@@ -154,7 +154,7 @@ static struct config *load_ovr(struct fx *f, const struct config_overrides *ovr)
 {
         struct config *c = NULL;
         struct err e = {0};
-        if (config_load(&f->env, ovr, &c, &e) < 0)
+        if (config_load(&f->env, ovr, &c, &e) < 0 || config_registries(c, &e) < 0)
                 fail_msg("config_load failed: %s", e.msg ? e.msg : "(no message)");
         assert_non_null(c);
         err_done(&e);
@@ -172,6 +172,9 @@ static char *load_fail(struct fx *f, int code)
         struct config *c = NULL;
         struct err e = {0};
         int r = config_load(&f->env, NULL, &c, &e);
+        /* registries.conf is read when first used: its errors come then. */
+        if (r >= 0 && (r = config_registries(c, &e)) < 0)
+                config_free(steal_pointer(&c));
         if (r >= 0) {
                 config_free(c);
                 fail_msg("config_load succeeded where it should fail");
@@ -1246,6 +1249,33 @@ static void test_registries_v1(void **state)
         free(msg);
 }
 
+/* Commands that resolve no image name never read registries.conf: a bad
+ * one fails only config_registries, which reads it once. */
+static void test_registries_read_when_used(void **state)
+{
+        struct fx *f = *state;
+        const char *p = put(f, "/etc/containers/registries.conf", "[[registry]\n");
+        struct config *c = NULL;
+        struct err e = {0};
+        assert_int_equal(config_load(&f->env, NULL, &c, &e), 0);
+        assert_false(strv_contains(c->files_read, p));
+        assert_int_equal(config_registries(c, &e), -EINVAL);
+        assert_contains(e.msg, p);
+        err_done(&e);
+        config_free(c);
+
+        put(f, "/etc/containers/registries.conf", "unqualified-search-registries = [\"a.io\"]\n");
+        c = NULL;
+        assert_int_equal(config_load(&f->env, NULL, &c, &e), 0);
+        assert_null(c->registries.search);
+        assert_int_equal(config_registries(c, &e), 0);
+        assert_int_equal(config_registries(c, &e), 0);
+        assert_true(strv_contains(c->files_read, p));
+        assert_int_equal(strv_length(c->registries.search), 1);
+        assert_string_equal(c->registries.search[0], "a.io");
+        config_free(c);
+}
+
 static void test_registries_errors(void **state)
 {
         struct fx *f = *state;
@@ -1465,6 +1495,8 @@ int main(void)
                 cmocka_unit_test_setup_teardown(test_registries_v2_and_dropins, setup_root,
                                                 teardown),
                 cmocka_unit_test_setup_teardown(test_registries_v1, setup_root, teardown),
+                cmocka_unit_test_setup_teardown(test_registries_read_when_used, setup_root,
+                                                teardown),
                 cmocka_unit_test_setup_teardown(test_registries_errors, setup_root, teardown),
                 cmocka_unit_test_setup_teardown(test_registries_env_file, setup_root, teardown),
                 cmocka_unit_test_setup_teardown(test_registries_user_file, setup_rootless,
