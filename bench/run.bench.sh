@@ -62,6 +62,9 @@ tests/fixtures/make-busybox-rootfs.sh "$rb_dir/rootfs.tar" >/dev/null
 rb_img=localhost/bb:latest
 rb_cgp="--cgroup-parent /$rb_cg"
 
+# Both sides sync records: none of them waits for an earlier script's
+# writeback.
+sync
 bench run "$BERTH $rb_opts --runtime berth run --rm $rb_cgp $rb_img true" \
         "podman $rb_opts run --rm --network=none $rb_cgp $rb_img true"
 bench run-runc "$BERTH $rb_opts --runtime runc run --rm $rb_cgp $rb_img true" \
