@@ -96,15 +96,20 @@ static int name_in_use(const struct json *all, const char *name, struct err *e)
         return 0;
 }
 
-/* A --rm container's files need not outlive a crash (it would be removed
- * anyway): written without fsyncs. */
-static int write_json(const char *dir, const char *file, const struct json *j, bool volatile_,
-                      struct err *e)
+/* How write_json syncs: not at all for a --rm container's files (they
+ * need not outlive a crash, it would be removed anyway); the file only,
+ * when a later write to the same directory syncs it; file and directory. */
+enum json_sync { JSON_VOLATILE, JSON_INTACT, JSON_DURABLE };
+
+static int write_json(const char *dir, const char *file, const struct json *j,
+                      enum json_sync sync, struct err *e)
 {
         _cleanup_free_ char *p = xasprintf("%s/%s", dir, file);
         _cleanup_free_ char *text = json_generate(j, JSON_GEN_NEWLINE);
-        return volatile_ ? fs_write_atomic_volatile(AT_FDCWD, p, text, strlen(text), 0600, e)
-                         : fs_write_atomic(AT_FDCWD, p, text, strlen(text), 0600, e);
+        size_t n = strlen(text);
+        return sync == JSON_VOLATILE ? fs_write_atomic_volatile(AT_FDCWD, p, text, n, 0600, e)
+               : sync == JSON_INTACT ? fs_write_atomic_intact(AT_FDCWD, p, text, n, 0600, e)
+                                     : fs_write_atomic(AT_FDCWD, p, text, n, 0600, e);
 }
 
 /* berth.json: what later commands need and cannot read from config.json. */
@@ -235,8 +240,12 @@ static int fill_container(struct store *s, const struct config *cfg,
         const struct json *args = json_get_path(spec, "process.args");
         json_object_set(b, "command",
                         args && args->type == JSON_ARRAY ? json_copy(args) : json_new_array());
-        if ((r = write_json(c->gdir, "config.json", spec, o->remove, e)) < 0 ||
-            (r = write_json(c->gdir, "berth.json", b, o->remove, e)) < 0)
+        /* berth.json's directory sync makes config.json's rename durable
+         * too: one directory sync for the two. */
+        if ((r = write_json(c->gdir, "config.json", spec, o->remove ? JSON_VOLATILE : JSON_INTACT,
+                            e)) < 0 ||
+            (r = write_json(c->gdir, "berth.json", b, o->remove ? JSON_VOLATILE : JSON_DURABLE,
+                            e)) < 0)
                 return r;
         if (o->cidfile &&
             (r = fs_write_atomic(AT_FDCWD, o->cidfile, c->id, strlen(c->id), 0644, e)) < 0)
