@@ -260,10 +260,13 @@ int container_delete_locked(struct store *s, const char *ref, struct err *e)
                 return r;
         records_remove_at(s->containers.arr, (size_t)records_find(s->containers.arr, id));
         s->containers.dirty = true;
-        /* The layer's "incomplete" mark was saved durably before its files
-         * went; what remains only says a --rm container is gone. */
-        if (relaxed)
-                s->containers.relaxed = s->layers.relaxed = true;
+        /* What remains only says the container is gone: saved whole, the
+         * renames not synced (containers/storage syncs no more). Should a
+         * crash bring the records back, the layer's "incomplete" mark,
+         * saved durably before its files went, has the next start delete
+         * the layer, and rm the container whose layer is gone; a --rm
+         * container's layer had no mark and rm removes it all the same. */
+        s->containers.relaxed = s->layers.relaxed = true;
         return 0;
 }
 
