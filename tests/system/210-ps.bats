@@ -115,11 +115,12 @@ three() {
         assert_output "running [sleep 100]"
         run_berth container inspect --format '{{.Name}}' "${id:0:12}"
         assert_output "ins"
-        # Images are still found, and --type separates the two.
-        run_berth inspect --format '{{.RepoTags}}' bb
+        # Images are still found, and --type separates the two. (By a name
+        # with a '/': "bb" alone is a prefix of one container ID in 256.)
+        run_berth inspect --format '{{.RepoTags}}' localhost/bb
         assert_output "[localhost/bb:latest]"
-        run_berth 125 inspect --type container bb
-        assert_output --partial "inspecting object: no such container bb"
+        run_berth 125 inspect --type container localhost/bb
+        assert_output --partial "inspecting object: no such container localhost/bb"
         # podman prints the (empty) list, then the error.
         run_berth 125 container inspect nosuch
         assert_line --index 0 "Error: inspecting object: no such container nosuch"

@@ -111,7 +111,9 @@ config_of() {
         assert_output "Error: only supported value for '--format' is 'json'"
         run_berth 125 diff nosuch
         assert_output "Error: nosuch not found: layer not known"
-        run_berth 125 container diff bb
+        # An image's name, with a '/' no container ID prefix can have ("bb"
+        # alone would be a prefix of one container ID in 256).
+        run_berth 125 container diff localhost/bb
         assert_output --partial "no such container"
 
         # Nothing changed: no line, and {} in JSON, as podman.
