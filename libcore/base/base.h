@@ -322,10 +322,10 @@ struct json *json_copy(const struct json *j);
 /* Take v into arr. */
 void json_array_append(struct json *arr, struct json *v);
 /* Take v into obj under key, replacing an existing value of that key. */
+void json_object_set(struct json *obj, const char *key, struct json *v);
 /* Add a member without looking for one of the same key (takes v): for
  * objects built from keys known to be distinct, in O(1). */
 void json_object_append(struct json *obj, const char *key, struct json *v);
-void json_object_set(struct json *obj, const char *key, struct json *v);
 /* Convenience setters (copy their argument). NULL string sets JSON null. */
 void json_object_set_string(struct json *obj, const char *key, const char *s);
 void json_object_set_int(struct json *obj, const char *key, int64_t i);

@@ -233,16 +233,33 @@ int fs_write_atomic_volatile(int dirfd, const char *path, const void *buf, size_
         return write_atomic(dirfd, path, buf, len, mode, SYNC_VOLATILE, e);
 }
 
-/* mkdir one component; an existing directory (or symlink to one) is fine. */
-static int mkdir_one(const char *path, mode_t mode, struct err *e)
+/* p without trailing slashes; depth bounds the recursion. Bottom-up: the
+ * common case (the parent exists) is one mkdir, not one per component. An
+ * existing directory (or symlink to one) is fine. */
+static int mkdir_p(char *p, mode_t mode, int depth, struct err *e)
 {
         int saved = 0;
-        for (int attempt = 0; attempt < 8; attempt++) {
-                if (mkdir(path, mode) == 0)
+        for (int attempt = 0; attempt < 8 && depth < 4096; attempt++) {
+                if (mkdir(p, mode) == 0)
                         return 0;
                 saved = errno;
+                if (saved == ENOENT) {
+                        char *slash = strrchr(p, '/');
+                        if (!slash || slash == p)
+                                break;
+                        *slash = '\0';
+                        size_t n = strlen(p);
+                        while (n > 1 && p[n - 1] == '/')
+                                p[--n] = '\0';
+                        int r = mkdir_p(p, mode, depth + 1, e);
+                        for (char *q = p + n; q <= slash; q++)
+                                *q = '/';
+                        if (r < 0)
+                                return r;
+                        continue; /* made, then perhaps removed by a racing rmdir */
+                }
                 struct stat st;
-                if (stat(path, &st) == 0) {
+                if (stat(p, &st) == 0) {
                         if (S_ISDIR(st.st_mode))
                                 return 0;
                         /* A read-only or permission-denied parent is fine
@@ -255,33 +272,7 @@ static int mkdir_one(const char *path, mode_t mode, struct err *e)
                 if (saved != EEXIST || errno != ENOENT)
                         break;
         }
-        return err_errnum(e, saved == EEXIST ? ENOTDIR : saved, "mkdir '%s'", path);
-}
-
-/* p without trailing slashes; depth bounds the recursion. Bottom-up: the
- * common case (the parent exists) is one mkdir, not one per component. */
-static int mkdir_p(char *p, mode_t mode, int depth, struct err *e)
-{
-        for (int attempt = 0; attempt < 8 && depth < 4096; attempt++) {
-                if (mkdir(p, mode) == 0)
-                        return 0;
-                if (errno != ENOENT)
-                        return mkdir_one(p, mode, e); /* there already, or why not */
-                char *slash = strrchr(p, '/');
-                if (!slash || slash == p)
-                        break;
-                *slash = '\0';
-                size_t n = strlen(p);
-                while (n > 1 && p[n - 1] == '/')
-                        p[--n] = '\0';
-                int r = mkdir_p(p, mode, depth + 1, e);
-                for (char *q = p + n; q <= slash; q++)
-                        *q = '/';
-                if (r < 0)
-                        return r;
-                /* Made, then perhaps removed by a racing rmdir: again. */
-        }
-        return err_errno(e, "mkdir '%s'", p);
+        return err_errnum(e, saved == EEXIST ? ENOTDIR : saved, "mkdir '%s'", p);
 }
 
 int fs_mkdir_p(const char *path, mode_t mode, struct err *e)
