@@ -161,6 +161,19 @@ brun() {
         assert_line --regexp '^engine="berth-'
 }
 
+@test "run: the default seccomp profile filters; unconfined and --privileged do not" {
+        brun --rm $IMG grep '^Seccomp:' /proc/self/status
+        assert_output --regexp '^Seccomp:[[:space:]]+2$'
+        brun --rm --security-opt seccomp=unconfined $IMG grep '^Seccomp:' /proc/self/status
+        assert_output --regexp '^Seccomp:[[:space:]]+0$'
+        brun --rm --privileged $IMG grep '^Seccomp:' /proc/self/status
+        assert_output --regexp '^Seccomp:[[:space:]]+0$'
+        # A profile named on the command line filters even --privileged.
+        brun --rm --privileged --security-opt seccomp=/usr/share/containers/seccomp.json $IMG \
+                grep '^Seccomp:' /proc/self/status
+        assert_output --regexp '^Seccomp:[[:space:]]+2$'
+}
+
 @test "run -i: stdin goes to the container; without -i it does not" {
         run_cmd sh -c "echo piped | '$BERTH' run ${CGP[*]} --rm -i $IMG cat"
         assert_output "piped"

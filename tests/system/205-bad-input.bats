@@ -87,6 +87,14 @@ refused() {
         nothing_left
 }
 
+@test "a seccomp profile that cannot be read: 125 naming it, nothing left" {
+        refused "seccomp profile: open '/nonexistent-205.json'" \
+                --security-opt seccomp=/nonexistent-205.json "$IMG" true
+        printf '{"defaultAction": 3' >"$BERTH_TEST_DIR/bad-seccomp.json"
+        refused "seccomp profile '$BERTH_TEST_DIR/bad-seccomp.json'" \
+                --security-opt "seccomp=$BERTH_TEST_DIR/bad-seccomp.json" "$IMG" true
+}
+
 @test "bad volume specs: 125 with the spec named, nothing left" {
         refused 'invalid volume specification ":/x"' -v :/x "$IMG" true
         refused 'invalid volume "/tmp:relative": the container path must be absolute' \
