@@ -32,6 +32,21 @@ ns_of_payload() {
         assert_line ppid=0
 }
 
+@test "namespaces: a new network namespace is the container's from its first step" {
+        skip_if_rootless "the rootless bundle has no network namespace of its own"
+        # rt_create makes it ahead, in a thread, and the init joins it: /sys is
+        # mounted in it (only lo), and a running container's is not the next one's.
+        payload sleep 100
+        rt_start_bg c1
+        first=$(stat -L -c %i "/proc/$(rt_pid c1)/ns/net")
+        [ "$first" != "$(host_ns net)" ] || die "network namespace is the host's"
+        payload ns ls /sys/class/net
+        rt_run c2
+        assert_line ls:/sys/class/net=lo
+        [ "$(ns_of_payload net)" != "$first" ] || die "two containers share a network namespace"
+        [ "$(ns_of_payload net)" != "$(host_ns net)" ] || die "network namespace is the host's"
+}
+
 @test "namespaces: a cgroup namespace when asked for" {
         cfg '.linux.namespaces += [{type: "cgroup"}]'
         payload ns cgroup
