@@ -189,13 +189,16 @@ int store_image_delete(struct store *s, const char *id, char ***ret_removed_laye
 /* ---------------------------------------------------------------- containers */
 
 struct container_spec {
-        const char *id;       /* NULL: random */
+        const char *id;       /* NULL: random (store_new_id) */
         char *const *names;
         const char *image_id; /* NULL or "" for a container without image */
         const char *metadata;
         const struct json *flags;
 };
 
+/* Allocates: a new random ID, 64 hex digits, as the storage makes them
+ * (for a caller that needs a container's ID before it exists). */
+char *store_new_id(void);
 /* Create a container record with a read-write layer over the image's top
  * layer, and its userdata directories in graphroot and runroot. */
 int store_container_create(struct store *s, const struct container_spec *spec,

@@ -63,6 +63,11 @@ char *storage_random_id(void)
         return hex;
 }
 
+char *store_new_id(void)
+{
+        return storage_random_id();
+}
+
 char *storage_base64(const void *data, size_t len)
 {
         static const char tbl[] =

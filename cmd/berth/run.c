@@ -15,6 +15,8 @@ static int run_run(struct berth_ctx *ctx, void *opts, char **args)
         _cleanup_strv_ char **argv = create_cli_argv();
         o.create_command = argv;
         o.keep_mounted = true;
+        struct engine_monitor *monitor = NULL;
+        o.monitor = &monitor;
         struct config *cfg;
         struct store *s;
         if (ctx_config(ctx, &cfg, &e) < 0 || ctx_store(ctx, &s, &e) < 0)
@@ -27,6 +29,7 @@ static int run_run(struct berth_ctx *ctx, void *opts, char **args)
                 .stdin = c->interactive && !c->detach,
                 .detach_keys = c->detach_keys,
                 .sig_proxy = c->sig_proxy,
+                .monitor = monitor,
         };
         int code = 0;
         bool detached = false;

@@ -114,8 +114,9 @@ static int write_json(const char *dir, const char *file, const struct json *j,
 
 /* berth.json: what later commands need and cannot read from config.json. */
 static struct json *berth_record(const struct container_create_opts *o, const struct ctr_opts *co,
-                                 const char *id, const char *name, const char *created,
-                                 const struct json *img, const struct json *imgcfg)
+                                 const struct config *cfg, const char *id, const char *name,
+                                 const char *created, const struct json *img,
+                                 const struct json *imgcfg)
 {
         struct json *b = json_new_object();
         json_object_set_string(b, "id", id);
@@ -183,6 +184,10 @@ static struct json *berth_record(const struct container_create_opts *o, const st
                 json_object_set_string(labels, k, eq ? eq + 1 : "");
         }
         json_object_set(b, "labels", labels);
+        /* The runtime is the container's, as podman's OCIRuntime: a later
+         * start or restart under another configuration keeps it. */
+        json_object_set_string(b, "runtime",
+                               cfg->runtime && *cfg->runtime ? cfg->runtime : "berth");
         return b;
 }
 
@@ -230,11 +235,8 @@ static int fill_container(struct store *s, const struct config *cfg,
         if ((r = ctr_write_run_files(c, hn ? hn : c->name, o->image, image_id, o->privileged,
                                      cfg->user.rootless, e)) < 0)
                 return r;
-        _cleanup_json_ struct json *b = berth_record(o, co, c->id, c->name, created, img, imgcfg);
-        /* The runtime is the container's, as podman's OCIRuntime: a later
-         * start or restart under another configuration keeps it. */
-        json_object_set_string(b, "runtime",
-                               cfg->runtime && *cfg->runtime ? cfg->runtime : "berth");
+        _cleanup_json_ struct json *b =
+                berth_record(o, co, cfg, c->id, c->name, created, img, imgcfg);
         /* ps shows the command of every container: a copy here spares it
          * parsing each config.json (the seccomp profile makes it ~10 KB). */
         const struct json *args = json_get_path(spec, "process.args");
@@ -269,48 +271,78 @@ static int mark_dependent(struct store *s, const struct ctr_opts *co, const stru
         return fs_write_atomic_volatile(AT_FDCWD, mark, "", 0, 0600, e);
 }
 
-/* The seccomp profile, made while the storage syncs the new records: its
- * few hundred names are CPU work, the syncs are waits. */
-struct seccomp_ahead {
+/* Work done while the storage syncs the new records (waits): the seccomp
+ * profile (its few hundred names are CPU work) and, for run, the monitor's
+ * spawn and exec. */
+struct create_ahead {
         pthread_t thread;
         bool started;
         struct ctr_opts *co; /* whose spec.seccomp_pre the result becomes */
         const struct ctr_spec_opts *o;
         const struct config *cfg;
         struct ctr_seccomp_pre pre;
+        char *const *monitor_argv; /* NULL: no monitor ahead */
+        struct engine_monitor *monitor;
 };
 
-static void *seccomp_ahead_main(void *arg)
+static void *create_ahead_main(void *arg)
 {
-        struct seccomp_ahead *sa = arg;
-        sa->pre.r = ctr_spec_seccomp(sa->o, sa->cfg, &sa->pre.profile, &sa->pre.err);
+        struct create_ahead *ca = arg;
+        struct err e = {0};
+        /* Without it, the start spawns one as usual. */
+        if (ca->monitor_argv && ctr_monitor_ahead_spawn(ca->monitor_argv, &ca->monitor, &e) < 0)
+                log_debug("starting berth-monitor ahead: %s", e.msg);
+        err_done(&e);
+        ca->pre.r = ctr_spec_seccomp(ca->o, ca->cfg, &ca->pre.profile, &ca->pre.err);
         return NULL;
 }
 
 /* Start it; without a thread, ctr_spec_build makes the profile itself. */
-static void seccomp_ahead_start(struct seccomp_ahead *sa, struct ctr_opts *co,
-                                const struct config *cfg)
+static void create_ahead_start(struct create_ahead *ca, struct ctr_opts *co,
+                               const struct config *cfg, char *const *monitor_argv)
 {
-        *sa = (struct seccomp_ahead){.o = &co->spec, .cfg = cfg, .co = co};
-        sa->started = pthread_create(&sa->thread, NULL, seccomp_ahead_main, sa) == 0;
+        *ca = (struct create_ahead){
+                .o = &co->spec, .cfg = cfg, .co = co, .monitor_argv = monitor_argv};
+        ca->started = pthread_create(&ca->thread, NULL, create_ahead_main, ca) == 0;
 }
 
-static void seccomp_ahead_join(struct seccomp_ahead *sa)
+static void create_ahead_join(struct create_ahead *ca)
 {
-        if (!sa->started)
+        if (!ca->started)
                 return;
-        pthread_join(sa->thread, NULL);
-        sa->started = false;
-        sa->co->spec.seccomp_pre = &sa->pre;
+        pthread_join(ca->thread, NULL);
+        ca->started = false;
+        ca->co->spec.seccomp_pre = &ca->pre;
 }
 
-static void seccomp_ahead_done(struct seccomp_ahead *sa)
+static void create_ahead_done(struct create_ahead *ca)
 {
-        seccomp_ahead_join(sa);
-        if (sa->co)
-                sa->co->spec.seccomp_pre = NULL;
-        json_free(sa->pre.profile);
-        err_done(&sa->pre.err);
+        create_ahead_join(ca);
+        if (ca->co)
+                ca->co->spec.seccomp_pre = NULL;
+        json_free(ca->pre.profile);
+        err_done(&ca->pre.err);
+        ctr_monitor_ahead_free(ca->monitor);
+}
+
+/* run: allocates the command line of the monitor started ahead, the one
+ * the start would give it, from the berth.json fill_container will write
+ * (its volumes aside, which the monitor does not read); NULL: none. */
+static char **monitor_ahead_argv(struct store *s, const struct config *cfg,
+                                 const struct container_create_opts *o, const struct ctr_opts *co,
+                                 char *id, char *name, const char *created, const struct json *img,
+                                 const struct json *imgcfg)
+{
+        _cleanup_json_ struct json *b = berth_record(o, co, cfg, id, name, created, img, imgcfg);
+        _cleanup_free_ char *gdir = store_container_dir(s, id);
+        _cleanup_free_ char *rdir = store_container_run_dir(s, id);
+        struct ctr c = {.id = id, .name = name, .berth = b, .gdir = gdir, .rdir = rdir};
+        char **argv = NULL;
+        struct err e = {0};
+        if (ctr_monitor_ahead_argv(s, cfg, &c, &argv, &e) < 0)
+                log_debug("starting berth-monitor ahead: %s", e.msg);
+        err_done(&e);
+        return argv;
 }
 
 static int create_with(struct store *s, const struct config *cfg,
@@ -358,14 +390,19 @@ static int create_with(struct store *s, const struct config *cfg,
         _cleanup_json_ struct json *flags = json_new_object();
         if (o->remove)
                 json_object_set_bool(flags, "Volatile", true);
+        /* Known before the record exists: the monitor started ahead has it. */
+        _cleanup_free_ char *id = store_new_id();
         struct container_spec cs = {
-                .names = names, .image_id = image_id, .metadata = mdtext, .flags = flags};
+                .id = id, .names = names, .image_id = image_id, .metadata = mdtext, .flags = flags};
         _cleanup_json_ struct json *rec = NULL;
         _cleanup_(lockfile_freep) struct lockfile *lk = NULL; /* held until berth.json exists */
-        _cleanup_(seccomp_ahead_done) struct seccomp_ahead sa = {0};
-        seccomp_ahead_start(&sa, co, cfg);
+        _cleanup_strv_ char **mon_argv =
+                o->monitor ? monitor_ahead_argv(s, cfg, o, co, id, name, created, img, imgcfg)
+                           : NULL;
+        _cleanup_(create_ahead_done) struct create_ahead ca = {0};
+        create_ahead_start(&ca, co, cfg, mon_argv);
         r = ctr_record_create(s, &cs, &rec, &lk, e);
-        seccomp_ahead_join(&sa);
+        create_ahead_join(&ca);
         if (r < 0) {
                 if (e && e->code == EEXIST && o->name)
                         (void)name_in_use(all, o->name, e);
@@ -379,19 +416,22 @@ static int create_with(struct store *s, const struct config *cfg,
                 r = mark_dependent(s, co, c, e);
         if (r < 0) {
                 struct err de = {0};
-                const char *id = json_object_get_string(rec, "id");
                 if (store_container_delete(s, id, &de) < 0)
                         log_warn("removing the half-made container %s: %s", id, de.msg);
                 err_done(&de);
                 return r;
         }
         *ret_id = xstrdup(c->id);
+        if (o->monitor)
+                *o->monitor = steal_pointer(&ca.monitor);
         return 0;
 }
 
 int engine_container_create(struct store *s, const struct config *cfg,
                             const struct container_create_opts *o, char **ret_id, struct err *e)
 {
+        if (o->monitor)
+                *o->monitor = NULL;
         if (!o->image || !*o->image)
                 return err_set(e, EINVAL, "no image given");
         struct ctr_opts co = {0};

@@ -170,6 +170,19 @@ struct ctr_proxy_target {
 };
 void ctr_proxy_signal(int sig, void *data);
 
+/* A berth-monitor started ahead, while c is being made (run: its exec
+ * overlaps the storage's syncs): it has its whole command line and waits
+ * for a byte on the sync fd before anything else (--wait-create,
+ * monitor.h); the start sends it. c needs only id, name, gdir, rdir and the
+ * berth.json to be (berth). Allocates the command line; ..._spawn is
+ * thread-safe (run calls it from a thread). */
+int ctr_monitor_ahead_argv(struct store *s, const struct config *cfg, const struct ctr *c,
+                           char ***ret, struct err *e);
+int ctr_monitor_ahead_spawn(char *const *argv, struct engine_monitor **ret, struct err *e);
+/* Close it unused: the monitor exits at EOF. */
+void ctr_monitor_ahead_free(struct engine_monitor *m);
+DEFINE_CLEANUP_FUNC(struct engine_monitor *, ctr_monitor_ahead_free)
+
 /* Connect to R/attach (the monitor's socket). Returns the fd. */
 int ctr_attach_connect(const struct ctr *c, struct err *e);
 /* Relay this process's stdio over a connected attach socket until the

@@ -269,6 +269,53 @@ static int spawn_monitor(char *const *argv, int *ret_sync, struct err *e)
         return 0;
 }
 
+struct engine_monitor {
+        int sync; /* our end of its sync socket */
+};
+
+int ctr_monitor_ahead_argv(struct store *s, const struct config *cfg, const struct ctr *c,
+                           char ***ret, struct err *e)
+{
+        _cleanup_free_ char *monitor = NULL;
+        int r = find_monitor(&monitor, e);
+        if (r < 0)
+                return r;
+        *ret = monitor_argv(s, cfg, c, monitor);
+        strv_add(ret, "--wait-create");
+        return 0;
+}
+
+int ctr_monitor_ahead_spawn(char *const *argv, struct engine_monitor **ret, struct err *e)
+{
+        int sync;
+        int r = spawn_monitor(argv, &sync, e);
+        if (r < 0)
+                return r;
+        *ret = xcalloc(1, sizeof(**ret));
+        (*ret)->sync = sync;
+        return 0;
+}
+
+void ctr_monitor_ahead_free(struct engine_monitor *m)
+{
+        if (!m)
+                return;
+        /* At EOF before the byte that says go, the monitor exits. */
+        if (m->sync >= 0)
+                close(m->sync);
+        free(m);
+}
+
+/* The container exists now: let the monitor started ahead go on, as if
+ * just spawned. Returns its sync fd. Should it have failed already, its
+ * error waits in the socket for the "created" that follows (no SIGPIPE). */
+static int monitor_go(struct engine_monitor *m)
+{
+        while (send(m->sync, "c", 1, MSG_NOSIGNAL) < 0 && errno == EINTR)
+                ;
+        return TAKE_FD(m->sync);
+}
+
 /* Mount the rootfs once per run: R/mounted says berth holds a mount (and
  * where). Then the named volumes. */
 static int mount_rootfs(struct store *s, const struct ctr *c, struct err *e)
@@ -329,12 +376,12 @@ static void wait_previous_run(struct store *s, const struct ctr *c)
 }
 
 static int start_locked(struct store *s, const struct config *cfg, const struct ctr *c,
-                        const struct container_start_opts *o, int *ret_attach_fd, int *ret_code,
-                        struct err *e)
+                        const struct container_start_opts *o, struct engine_monitor **ahead,
+                        int *ret_attach_fd, int *ret_code, struct err *e)
 {
         *ret_code = 125;
         _cleanup_free_ char *monitor = NULL;
-        int r = find_monitor(&monitor, e);
+        int r = *ahead ? 0 : find_monitor(&monitor, e);
         if (r < 0)
                 return r;
         wait_previous_run(s, c);
@@ -342,13 +389,16 @@ static int start_locked(struct store *s, const struct config *cfg, const struct 
                 return r;
         /* The last run's runtime state, if its exit command has not run yet. */
         ctr_runtime_delete(s, c->id, true);
-        _cleanup_strv_ char **argv = monitor_argv(s, cfg, c, monitor);
+        /* A monitor started ahead (run) was given its command line then. */
+        _cleanup_strv_ char **argv = *ahead ? NULL : monitor_argv(s, cfg, c, monitor);
         _cleanup_close_ int sync = -1;
         /* Declared before the first goto: the cleanup must not see it
          * uninitialised. */
         _cleanup_close_ int afd = -1;
         pid_t pid;
-        if ((r = spawn_monitor(argv, &sync, e)) < 0)
+        if (*ahead)
+                sync = monitor_go(*ahead);
+        else if ((r = spawn_monitor(argv, &sync, e)) < 0)
                 goto fail;
         if ((r = sync_expect(sync, "created", &pid, ret_code, e)) < 0)
                 goto fail;
@@ -419,6 +469,7 @@ int engine_container_start(struct store *s, const struct config *cfg, const char
         *ret_exit_code = 125;
         if (ret_detached)
                 *ret_detached = false;
+        _cleanup_(ctr_monitor_ahead_freep) struct engine_monitor *ahead = o->monitor;
         _cleanup_(ctr_freep) struct ctr *c = NULL;
         int r = ctr_lookup(s, name, &c, e);
         if (r < 0)
@@ -442,7 +493,7 @@ int engine_container_start(struct store *s, const struct config *cfg, const char
                 if (afd < 0)
                         return afd;
         } else {
-                r = start_locked(s, cfg, c, o, &afd, &code, e);
+                r = start_locked(s, cfg, c, o, &ahead, &afd, &code, e);
                 if (r < 0) {
                         *ret_exit_code = code;
                         lockfile_free(steal_pointer(&lk));

@@ -181,6 +181,9 @@ struct json *engine_df_headers(void);
 
 /* ---------------------------------------------------------------- containers */
 
+/* A berth-monitor started ahead of its container's start (ctr-start.c). */
+struct engine_monitor;
+
 /* `run` / `create` options as the user typed them; the engine parses and
  * checks every value (sizes, signals, volume specs, ...). */
 struct container_create_opts {
@@ -217,6 +220,11 @@ struct container_create_opts {
         const char *cgroup_parent;
         const char *cgroups;
         bool keep_mounted; /* run: the rootfs stays mounted for the start that follows */
+        /* run: where to leave a berth-monitor started while the container
+         * is made (its exec overlaps the storage's syncs), for the start
+         * that follows (container_start_opts.monitor); NULL: none. Set
+         * only when the create succeeds. */
+        struct engine_monitor **monitor;
 };
 
 /* Create a container (record, rw layer, berth.json, config.json). Allocates
@@ -229,6 +237,10 @@ struct container_start_opts {
         bool stdin;              /* relay stdin too (-i) */
         const char *detach_keys; /* NULL: the container's or ctrl-p,ctrl-q */
         bool sig_proxy;          /* while attached, signals to berth go to the container */
+        /* From the create (container_create_opts.monitor), or NULL: the
+         * start uses it instead of starting a monitor, and disposes of it
+         * whether it succeeds or not. */
+        struct engine_monitor *monitor;
 };
 /* Start a container through a new berth-monitor; with attach, relay its
  * stdio until it exits. *ret_exit_code (always written): the container's

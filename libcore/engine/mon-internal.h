@@ -74,6 +74,7 @@ struct mon_opts {
         int64_t restart_max; /* on-failure:N, 0: no limit */
         char **exit_argv;    /* exit command and its args, NULL: none */
         int sync_fd;
+        bool wait_create; /* a byte on the sync fd says the container exists */
 };
 
 /* Parse argv (without the program name handling of cli_parse's caller)

@@ -156,6 +156,17 @@ static void sync_close(struct mon *m)
         m->sync_fd = -1;
 }
 
+/* --wait-create: true once berth's byte came, false at EOF (or an error). */
+static bool sync_wait_create(struct mon *m)
+{
+        char c;
+        ssize_t n;
+        do
+                n = read(m->sync_fd, &c, 1);
+        while (n < 0 && errno == EINTR);
+        return n == 1;
+}
+
 /* ---------------------------------------------------------------- state files */
 
 static void write_state_file(struct mon *m, const char *name, const char *text)
@@ -673,6 +684,10 @@ int engine_monitor_main(int argc, char *const *argv)
                 fprintf(stderr, "berth-monitor: --sync-fd %d: %s\n", m.sync_fd, strerror(errno));
                 return 125;
         }
+        /* Started ahead by run: the container's directories exist once
+         * berth says so. At EOF berth gave up on this start. */
+        if (m.o.wait_create && !sync_wait_create(&m))
+                return 0;
         mon_io_init(&m.io, m.o.tty, m.o.stdin_open);
         int sigfd = -1;
         if (setup(&m, &sigfd, &e) < 0) {

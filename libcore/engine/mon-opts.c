@@ -9,7 +9,7 @@
 struct raw_opts {
         char *id, *bundle, *rundir, *runtime_root, *runtime;
         char *log_driver, *log_path, *log_max_size, *log_max_file;
-        bool tty, stdin_open;
+        bool tty, stdin_open, wait_create;
         char *restart, *exit_command;
         char **exit_args;
         char *sync_fd;
@@ -37,6 +37,8 @@ static const struct cli_option options[] = {
          "run this when the container is done"},
         {"exit-command-arg", 0, CLI_STRV, O(exit_args), "ARG", "an argument of the exit command"},
         {"sync-fd", 0, CLI_STRING, O(sync_fd), "N", "the fd berth talks to the monitor over"},
+        {"wait-create", 0, CLI_BOOL, O(wait_create), NULL,
+         "wait for a byte on the sync fd before anything else (the container is being made)"},
         CLI_END,
 };
 
@@ -250,6 +252,7 @@ int mon_opts_parse(int argc, char *const *argv, struct mon_opts *o, struct err *
                 o->log_path = xasprintf("%s/ctr.log", o->bundle);
         o->tty = raw.tty;
         o->stdin_open = raw.stdin_open;
+        o->wait_create = raw.wait_create;
         r = 0;
 out:
         cli_options_free(options, &raw);

@@ -33,7 +33,7 @@
  *                 [--tty] [--stdin]
  *                 [--restart no|on-failure[:N]|always|unless-stopped]
  *                 [--exit-command PATH [--exit-command-arg ARG]...]
- *                 --sync-fd N
+ *                 --sync-fd N [--wait-create]
  *
  * with stdin/stdout/stderr on /dev/null, in a session of its own (berth
  * spawns it with POSIX_SPAWN_SETSID; started otherwise, it detaches with
@@ -45,6 +45,12 @@
  * and writes {"started": <pid>} or {"error": "..."} and closes the fd. If
  * the sync fd reaches EOF before the start byte, the monitor deletes the
  * container and exits (berth was killed during start).
+ *
+ * --wait-create: `run` starts the monitor while it makes the container, so
+ * that its exec overlaps the storage's syncs. The monitor then reads one
+ * byte from the sync fd (sent once the container's directories exist)
+ * before anything else, and exits 0 at EOF instead: the create failed, or
+ * berth died.
  *
  * Attach socket packets (SOCK_SEQPACKET, at most 8192 bytes each):
  *   monitor -> client: byte 1 = stdout data, 2 = stderr data, then the data;

@@ -95,6 +95,14 @@ refused() {
                 --security-opt "seccomp=$BERTH_TEST_DIR/bad-seccomp.json" "$IMG" true
 }
 
+@test "a --cidfile that cannot be written: 125, nothing left, not even run's monitor" {
+        # run starts berth-monitor while it makes the container (its exec
+        # overlaps the storage's syncs); writing the id file comes after, and
+        # fails: the monitor, still waiting for its command line, exits.
+        refused "writing the container id file" --cidfile "$BERTH_TEST_DIR/no-such-dir/cid" \
+                "$IMG" true
+}
+
 @test "bad volume specs: 125 with the spec named, nothing left" {
         refused 'invalid volume specification ":/x"' -v :/x "$IMG" true
         refused 'invalid volume "/tmp:relative": the container path must be absolute' \

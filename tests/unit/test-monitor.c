@@ -291,6 +291,10 @@ static void test_opts(void **state)
         assert_null(o.exit_argv);
         assert_null(o.runtime);
         assert_false(o.tty);
+        assert_false(o.wait_create);
+        mon_opts_done(&o);
+        assert_int_equal(parse(&o, &e, BASE, "--sync-fd", "5", "--wait-create", NULL), 0);
+        assert_true(o.wait_create);
         mon_opts_done(&o);
 
         assert_int_equal(parse(&o, &e, BASE, "--sync-fd=3", "--tty", "--stdin", "--log-driver",

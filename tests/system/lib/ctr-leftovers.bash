@@ -61,8 +61,14 @@ ctr_assert_no_leftovers() {
                 ! -path '*/.seccomp/*' 2>/dev/null || true)
         [ -z "$rt" ] || bad+=("runtime state left: $rt")
         # Monitors of this store (their command line names its runroot).
-        local mons
-        mons=$(ps -eo pid=,args= | grep -F -- "--rundir $RUN/" | grep -v grep || true)
+        # One started ahead by a run whose create failed exits once that
+        # berth is gone: give it a moment.
+        local mons i
+        for i in $(seq 20); do
+                mons=$(ps -eo pid=,args= | grep -F -- "--rundir $RUN/" | grep -v grep || true)
+                [ -n "$mons" ] || break
+                sleep 0.1
+        done
         [ -z "$mons" ] || bad+=("berth-monitor processes left: $mons")
         local mnts
         mnts=$(_ctr_mounts | grep -F -e "$GRAPH/" -e "$RUN/" || true)
