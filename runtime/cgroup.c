@@ -360,6 +360,37 @@ int rt_cgroup_create(const struct rt_cgroup_opts *o, struct rt_cgroup **ret, str
         return r;
 }
 
+bool rt_cgroup_layout(const struct rt_cgroup *cg, const char *root, char ***ret_names,
+                      char ***ret_paths)
+{
+        *ret_names = *ret_paths = NULL;
+        if (!cg->active || cg->n_dirs == 0)
+                return false;
+        bool v2 = false;
+        size_t rl = strlen(root);
+        for (size_t i = 0; i < cg->n_dirs; i++) {
+                const struct rt_cg_dir *d = &cg->dirs[i];
+                const char *name = d->mount + rl;
+                size_t ml = strlen(d->mount);
+                if (strncmp(d->mount, root, rl) != 0 || name[0] != '/' || !name[1] ||
+                    strchr(name + 1, '/') || strncmp(d->dir, d->mount, ml) != 0 ||
+                    (d->dir[ml] != '/' && d->dir[ml] != '\0')) {
+                        strv_free(steal_pointer(ret_names));
+                        strv_free(steal_pointer(ret_paths));
+                        return false;
+                }
+                v2 = v2 || d->v2;
+                strv_add(ret_names, name + 1);
+                strv_add(ret_paths, d->dir[ml] ? d->dir + ml : "/");
+        }
+        if (cg->mode == CGROUP_HYBRID && !v2) {
+                strv_free(steal_pointer(ret_names));
+                strv_free(steal_pointer(ret_paths));
+                return false;
+        }
+        return true;
+}
+
 /* ------------------------------------------------------------------------
  * Using it
  * ------------------------------------------------------------------------ */

@@ -332,6 +332,7 @@ static int create_run(struct create *cr, struct err *e)
                 .console_fd = cr->console_fd,
                 .new_userns = (flags & CLONE_NEWUSER) != 0,
                 .stage1 = joins,
+                .cgroup = cr->c->cgroup,
                 .hooks_in_parent = spec->n_hooks[RT_HOOK_PRESTART] > 0 ||
                                    spec->n_hooks[RT_HOOK_CREATE_RUNTIME] > 0,
         };

@@ -197,6 +197,7 @@ static int init_setup(const struct rt_init_args *a, struct child_fds *f, pid_t h
                 .rootfs = a->rootfs,
                 .no_pivot = a->no_pivot,
                 .in_userns = a->in_userns,
+                .cgroup = a->cgroup,
         };
         if (rt_rootfs_prepare(&ro, e) < 0)
                 return -EIO;

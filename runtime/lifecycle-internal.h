@@ -229,6 +229,7 @@ struct rt_init_args {
         bool stage1;             /* an intermediate child did the joins and the user ns */
         bool hooks_in_parent;    /* prestart/createRuntime hooks: ask the parent */
         const struct rt_cg_join *cg_join; /* join the cgroup first (NULL: the parent does) */
+        const struct rt_cgroup *cgroup;   /* the container's (the parent's copy) */
 };
 
 /* child: set up the container and exec its process; never returns. */

@@ -260,6 +260,14 @@ int rt_cgroup_pids(const struct rt_cgroup *cg, pid_t **ret, size_t *ret_n, struc
 int rt_cgroup_destroy(const struct rt_cgroup *cg, struct err *e);
 /* Saved in the container state and loaded back by later commands. */
 struct json *rt_cgroup_to_json(const struct rt_cgroup *cg);
+/* For the container's /sys/fs/cgroup (rootfs-cgroup.c): each hierarchy
+ * mounted right below root, as the name of its mount point and the
+ * container's directory below that. Allocates both lists (NULL-terminated,
+ * in the same order). False when the cgroup does not account for them all
+ * (none is active, a hierarchy is mounted elsewhere, a hybrid host's v2 one
+ * was not joined): the caller reads the host's layout then. */
+bool rt_cgroup_layout(const struct rt_cgroup *cg, const char *root, char ***ret_names,
+                      char ***ret_paths);
 int rt_cgroup_from_json(const struct json *j, struct rt_cgroup **ret, struct err *e);
 /* Whether this cgroup really exists (false for the do-nothing rootless one). */
 bool rt_cgroup_is_active(const struct rt_cgroup *cg);
@@ -357,6 +365,7 @@ struct rt_rootfs_opts {
         const char *rootfs;  /* absolute host path of the root filesystem */
         bool no_pivot;
         bool in_userns;      /* a new user namespace: devices are bind-mounted */
+        const struct rt_cgroup *cgroup; /* the container's, joined; NULL: unknown */
         const char *bundle;  /* relative bind sources start here; NULL: the cwd */
 };
 /* child: root propagation, bind of the rootfs onto itself, the spec's mounts

@@ -270,6 +270,24 @@ brun() {
         assert_output --partial "Resource limits are not supported and ignored on cgroups V1 rootless systems"
 }
 
+@test "run: /sys/fs/cgroup shows the container's own cgroup in every hierarchy (root, v1)" {
+        skip_if_rootless "no cgroups for rootless containers on this host"
+        cgroup_v1_host || skip "cgroup v2 host"
+        # As runc does: a tmpfs with the container's directory of each
+        # hierarchy bound read-only, so its limits read as its own.
+        brun --rm -m 64m --pids-limit 99 $IMG sh -c \
+                'cat /sys/fs/cgroup/memory/memory.limit_in_bytes /sys/fs/cgroup/pids/pids.max
+                 ls /sys/fs/cgroup/memory/tasks >/dev/null && touch /sys/fs/cgroup/x 2>&1 || true'
+        assert_line --index 0 67108864
+        assert_line --index 1 99
+        assert_line --index 2 --partial "Read-only file system"
+        local h
+        for h in /sys/fs/cgroup/*; do
+                [ -d "$h" ] && [ ! -L "$h" ] || continue
+                brun --rm $IMG test -d "$h"
+        done
+}
+
 @test "run: the monitor binary missing gives a clear error" {
         BERTH_MONITOR=/nonexistent/berth-monitor run_berth 125 run "${CGP[@]}" --rm $IMG true
         assert_output --partial "BERTH_MONITOR '/nonexistent/berth-monitor'"

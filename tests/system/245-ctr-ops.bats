@@ -21,11 +21,6 @@ teardown() {
         ctr_teardown
 }
 
-# A host without cgroup v2 as its only hierarchy (this one: v1 + a v2 mount).
-cgroup_v1_host() {
-        [ "$(stat -f -c %T /sys/fs/cgroup)" != cgroup2fs ]
-}
-
 # wait_for SECONDS CMD...: poll CMD until it succeeds, failing after SECONDS.
 wait_for() {
         local deadline=$((SECONDS + $1))

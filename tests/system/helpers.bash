@@ -27,7 +27,8 @@
 #   assert_success / assert_failure [CODE]  (after bats' own `run`)
 #   die MESSAGE
 #
-# Environment checks: is_rootless, skip_if_rootless [WHY], skip_if_root [WHY].
+# Environment checks: is_rootless, skip_if_rootless [WHY], skip_if_root [WHY],
+# cgroup_v1_host.
 
 BERTH_TESTS_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 BERTH_SRC_ROOT=$(cd "$BERTH_TESTS_DIR/../.." && pwd)
@@ -244,6 +245,12 @@ assert_failure() {
 # is_rootless: are the tests running as an unprivileged user?
 is_rootless() {
         [ "$(id -u)" -ne 0 ]
+}
+
+# cgroup_v1_host: the host has cgroup v1 hierarchies (v1 alone, or hybrid
+# as this one: v1 plus a v2 mount), not cgroup v2 alone.
+cgroup_v1_host() {
+        [ "$(stat -f -c %T /sys/fs/cgroup)" != cgroup2fs ]
 }
 
 # skip_if_rootless [WHY]

@@ -398,6 +398,33 @@ static void test_fake_paths(void **state)
         assert_true(exists(t, "/sys/fs/cgroup/unified/ctr1"));
         assert_null(rt_cg_find(cg, "net_cls"));
 
+        /* The container's /sys/fs/cgroup binds each hierarchy's own dir. */
+        _cleanup_free_ char *root = xasprintf("%s/sys/fs/cgroup", t);
+        char **names = NULL, **paths = NULL;
+        assert_true(rt_cgroup_layout(cg, root, &names, &paths));
+        assert_int_equal(strv_length(names), 6);
+        assert_int_equal(strv_length(paths), 6);
+        bool seen_mem = false, seen_v2 = false;
+        for (size_t i = 0; names[i]; i++) {
+                _cleanup_free_ char *dir = xasprintf("%s/%s%s", root, names[i], paths[i]);
+                assert_true(fs_exists(dir));
+                assert_true(str_has_suffix(paths[i], "/ctr1"));
+                seen_mem = seen_mem || STREQ(names[i], "memory");
+                seen_v2 = seen_v2 || STREQ(names[i], "unified");
+                if (STREQ(names[i], "memory"))
+                        assert_string_equal(paths[i], "/process_api/abc/ctr1");
+        }
+        assert_true(seen_mem && seen_v2);
+        strv_free(names);
+        strv_free(paths);
+        /* Mounted elsewhere than right below root: not told this way. */
+        assert_false(rt_cgroup_layout(cg, "/elsewhere", &names, &paths));
+        assert_null(names);
+        assert_null(paths);
+        _cleanup_free_ char *sys = xasprintf("%s/sys/fs", t);
+        assert_false(rt_cgroup_layout(cg, sys, &names, &paths));
+        assert_null(names);
+
         /* The state round-trips and finds the same directories. */
         struct json *j = rt_cgroup_to_json(cg);
         struct rt_cgroup *back = NULL;
