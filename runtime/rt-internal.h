@@ -285,6 +285,8 @@ struct rt_time_offset {
 
 struct rt_spec {
         struct json *doc; /* the whole document, for annotations and unknown keys */
+        char *text;       /* what doc was parsed from (rt_spec_parse), or NULL */
+        size_t text_len;
         char *oci_version;
         char *root_path; /* as written: relative to the bundle or absolute */
         bool root_readonly;

@@ -471,6 +471,8 @@ int rt_spec_parse_flags(const char *buf, size_t len, unsigned flags, struct rt_s
                 return r;
         struct rt_spec *s = xcalloc(1, sizeof(*s));
         s->doc = doc;
+        s->text = xstrndup(buf, len); /* valid JSON holds no NUL byte */
+        s->text_len = strlen(s->text);
         if (doc->type != JSON_OBJECT) {
                 r = err_set(e, EINVAL, "config.json: expected an object, got %s",
                             json_type_to_string(doc->type));
@@ -507,6 +509,7 @@ void rt_spec_free(struct rt_spec *s)
 {
         if (!s)
                 return;
+        free(s->text);
         free(s->oci_version);
         free(s->root_path);
         free(s->hostname);

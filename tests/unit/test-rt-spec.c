@@ -197,6 +197,9 @@ static void test_minimal(void **state)
                 assert_int_equal(s->n_hooks[k], 0);
         assert_null(s->seccomp);
         assert_null(s->sysctl);
+        /* The text it came from, which create keeps in the state. */
+        assert_string_equal(s->text, minimal);
+        assert_int_equal(s->text_len, strlen(minimal));
         rt_spec_free(s);
 
         s = parse_ok(minimal_process);
