@@ -213,6 +213,9 @@ static int create_prepare(struct create *cr, const char *rootfs, struct err *e)
         c->pidns = spec->ns[RT_NS_PID].enabled && !spec->ns[RT_NS_PID].path;
         c->mntns = spec->ns[RT_NS_MOUNT].enabled && !spec->ns[RT_NS_MOUNT].path;
         c->rootless = cr->ctx->rootless;
+        for (int k = 0; k < RT_HOOK_NKINDS; k++)
+                if (spec->n_hooks[k] > 0)
+                        c->hooks |= 1u << k;
 
         /* The spec as created: start, exec and delete read it back. As it
          * was read, where it was (generating the text again took 0.15 ms). */

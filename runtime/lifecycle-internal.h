@@ -60,7 +60,11 @@ struct rt_container {
         struct rt_cgroup *cgroup;  /* never NULL once loaded */
         bool userns, pidns, mntns; /* namespaces the container got of its own */
         bool rootless;
+        /* Bit (1 << kind) for each enum rt_hook_kind the spec has hooks of;
+         * RT_HOOKS_UNKNOWN in a state saved before berth recorded them. */
+        unsigned hooks;
 };
+#define RT_HOOKS_UNKNOWN (~0u)
 
 enum rt_lock_mode {
         RT_LOCK_NONE,

@@ -239,6 +239,13 @@ static int parse_state(struct rt_container *c, const struct json *j, struct err 
         c->pidns = json_object_get_bool(ns, "pid", false);
         c->mntns = json_object_get_bool(ns, "mount", false);
         c->rootless = json_object_get_bool(j, "rootless", false);
+        const struct json *hooks = json_object_get(j, "hooks");
+        c->hooks = hooks && hooks->type == JSON_ARRAY ? 0 : RT_HOOKS_UNKNOWN;
+        for (size_t i = 0; c->hooks != RT_HOOKS_UNKNOWN && i < hooks->arr.len; i++)
+                for (int k = 0; k < RT_HOOK_NKINDS; k++)
+                        if (hooks->arr.items[i]->type == JSON_STRING &&
+                            STREQ(hooks->arr.items[i]->str.s, rt_hook_kind_to_string(k)))
+                                c->hooks |= 1u << k;
         const struct json *cg = json_object_get(j, "cgroup");
         if (!cg)
                 return err_set(e, EINVAL, "%s/%s: no cgroup", c->dir, file);
@@ -294,6 +301,14 @@ int rt_container_save(const struct rt_container *c, struct err *e)
         json_object_set_bool(ns, "mount", c->mntns);
         json_object_set(j, "namespaces", ns);
         json_object_set_bool(j, "rootless", c->rootless);
+        if (c->hooks != RT_HOOKS_UNKNOWN) {
+                struct json *hooks = json_new_array();
+                for (int k = 0; k < RT_HOOK_NKINDS; k++)
+                        if (c->hooks & (1u << k))
+                                json_array_append(hooks,
+                                                  json_new_string(rt_hook_kind_to_string(k)));
+                json_object_set(j, "hooks", hooks);
+        }
         json_object_set(j, "cgroup", rt_cgroup_to_json(c->cgroup));
         _cleanup_free_ char *text = json_generate(j, JSON_GEN_NEWLINE);
         _cleanup_free_ char *path = xasprintf("%s/%s", c->dir, RT_STATE_FILE);
@@ -383,6 +398,12 @@ int rt_container_load_spec(const struct rt_container *c, struct rt_spec **ret, s
 int rt_container_load_hooks(const struct rt_container *c, enum rt_hook_kind kind,
                             struct rt_spec **ret, struct err *e)
 {
+        /* The state says which kinds the spec has (create recorded them):
+         * without, no need to read config.json at all. */
+        if (c->hooks != RT_HOOKS_UNKNOWN && !(c->hooks & (1u << kind))) {
+                *ret = NULL;
+                return 0;
+        }
         /* Only a look at the JSON's hooks when there are none: a full parse
          * would repeat the parser's warnings for every start and delete, and
          * build the seccomp profile's hundreds of names for nothing. */

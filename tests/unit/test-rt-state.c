@@ -71,6 +71,7 @@ static void make_container(struct fixture *f, const char *id, pid_t pid, uint64_
         c->pidns = true;
         c->mntns = false;
         c->rootless = true;
+        c->hooks = 1u << RT_HOOK_POSTSTOP;
         c->cgroup = inactive_cgroup();
         if (rt_container_save(c, &e) < 0)
                 fail_msg("save: %s", e.msg);
@@ -124,6 +125,15 @@ static void test_state_roundtrip(void **state)
         assert_true(c->userns && c->pidns && !c->mntns && c->rootless);
         assert_false(rt_cgroup_is_active(c->cgroup));
         assert_non_null(c->lock);
+        /* The hook kinds the spec had: start and delete read config.json
+         * (there is none here) only for those. */
+        assert_int_equal(c->hooks, 1u << RT_HOOK_POSTSTOP);
+        struct rt_spec *spec = NULL;
+        assert_int_equal(rt_container_load_hooks(c, RT_HOOK_POSTSTART, &spec, NULL), 0);
+        assert_null(spec);
+        assert_true(rt_container_load_hooks(c, RT_HOOK_POSTSTOP, &spec, &e) < 0);
+        assert_non_null(strstr(e.msg, "config.json"));
+        err_done(&e);
 
         struct json *j = rt_container_state_json(c, RT_STATUS_RUNNING);
         assert_string_equal(json_object_get_string(j, "ociVersion"), RT_OCI_VERSION);
@@ -151,6 +161,36 @@ static void test_state_roundtrip(void **state)
                             "\\\"quoted\\\"\",\"annotations\":{\"a\":\"1\",\"b\":\"x\\ny\"}}");
         json_free(j);
         rt_state_free(s);
+}
+
+/* A state saved before the hook kinds were recorded: config.json says. */
+static void test_state_without_hooks(void **state)
+{
+        struct fixture *f = *state;
+        make_container(f, "old", 4242, 777);
+        _cleanup_free_ char *path = xasprintf("%s/old/state.json", f->ctx.root);
+        struct json *j = NULL;
+        assert_int_equal(json_parse_file(AT_FDCWD, path, 1 << 20, &j, NULL), 0);
+        assert_non_null(json_object_get(j, "hooks"));
+        json_object_remove(j, "hooks");
+        _cleanup_free_ char *text = json_generate(j, 0);
+        json_free(j);
+        assert_int_equal(fs_write_atomic_volatile(AT_FDCWD, path, text, strlen(text), 0644, NULL),
+                         0);
+        struct rt_container *c = NULL;
+        assert_int_equal(rt_container_open(&f->ctx, "old", RT_LOCK_READ, &c, NULL), 0);
+        assert_int_equal(c->hooks, RT_HOOKS_UNKNOWN);
+        _cleanup_free_ char *cfg = xasprintf("%s/old/config.json", f->ctx.root);
+        static const char doc[] = "{\"hooks\":{\"poststop\":[]}}";
+        assert_int_equal(fs_write_atomic_volatile(AT_FDCWD, cfg, doc, strlen(doc), 0600, NULL), 0);
+        struct rt_spec *spec = NULL;
+        assert_int_equal(rt_container_load_hooks(c, RT_HOOK_POSTSTART, &spec, NULL), 0);
+        assert_null(spec);
+        unlink(cfg);
+        struct err e = {0};
+        assert_true(rt_container_load_hooks(c, RT_HOOK_POSTSTART, &spec, &e) < 0);
+        err_done(&e);
+        rt_container_free(c);
 }
 
 static void test_exists_and_missing(void **state)
@@ -703,6 +743,7 @@ int main(void)
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_id_validate),
                 cmocka_unit_test_setup_teardown(test_state_roundtrip, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_state_without_hooks, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_exists_and_missing, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_stale_dir, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_create_race, setup, teardown),
