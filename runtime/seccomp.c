@@ -344,16 +344,22 @@ static int rule_parse(const struct seccomp_dl *lib, const struct json *j, size_t
                         rule.n_args++;
                 }
         }
-        rule.nrs = xcalloc(strv_length(names), sizeof(int));
-        for (size_t i = 0; names[i]; i++) {
+        size_t n = strv_length(names);
+        rule.nrs = xcalloc(n, sizeof(int));
+        rule.names = xcalloc(n + 1, sizeof(char *)); /* strv_add per name is quadratic */
+        for (size_t i = 0; i < n; i++) {
                 int nr = lib->seccomp_syscall_resolve_name(names[i]);
                 if (nr == __NR_SCMP_ERROR) {
                         log_debug("seccomp: skipping syscall '%s' unknown to libseccomp", names[i]);
                         continue;
                 }
-                strv_add(&rule.names, names[i]);
+                rule.names[rule.n_nrs] = steal_pointer(&names[i]);
                 rule.nrs[rule.n_nrs++] = nr;
         }
+        /* What was not taken (strv_free would stop at the first taken). */
+        for (size_t i = 0; i < n; i++)
+                free(names[i]);
+        free(steal_pointer(&names));
         *ret = rule;
         return 0;
 }

@@ -70,16 +70,22 @@ static int type_error(const char *where, const char *key, const char *want, cons
                        json_type_to_string(got->type));
 }
 
-/* A JSON string as a C string; NUL bytes inside would cut it short silently. */
-static int string_value(const struct json *v, const char *field, char **ret, struct err *e)
+/* A JSON string as a C string; NUL bytes inside would cut it short silently.
+ * Errors name where.key, or where.key[index] with index >= 0 (made only
+ * then: a seccomp profile has hundreds of strings). */
+static int string_value(const struct json *v, const char *where, const char *key, ssize_t index,
+                        char **ret, struct err *e)
 {
+        if (v->type == JSON_STRING && strlen(v->str.s) == v->str.len) {
+                *ret = xstrdup(v->str.s);
+                return 0;
+        }
+        _cleanup_free_ char *f = field_name(where, key);
+        _cleanup_free_ char *field = index >= 0 ? xasprintf("%s[%zd]", f, index) : xstrdup(f);
         if (v->type != JSON_STRING)
                 return err_set(e, EINVAL, "%s: expected a string, got %s", field,
                                json_type_to_string(v->type));
-        if (strlen(v->str.s) != v->str.len)
-                return err_set(e, EINVAL, "%s: contains a NUL byte", field);
-        *ret = xstrdup(v->str.s);
-        return 0;
+        return err_set(e, EINVAL, "%s: contains a NUL byte", field);
 }
 
 int rt_json_string(const struct json *obj, const char *where, const char *key, bool required,
@@ -89,9 +95,8 @@ int rt_json_string(const struct json *obj, const char *where, const char *key, b
         int r = field_get(obj, where, key, required, &v, e);
         if (r <= 0)
                 return r;
-        _cleanup_free_ char *f = field_name(where, key);
         char *s;
-        if ((r = string_value(v, f, &s, e)) < 0)
+        if ((r = string_value(v, where, key, -1, &s, e)) < 0)
                 return r;
         *ret = s;
         return 1;
@@ -175,13 +180,10 @@ int rt_json_strv(const struct json *obj, const char *where, const char *key, cha
         int r = rt_json_array(obj, where, key, RT_MAX_ENTRIES, &v, e);
         if (r <= 0)
                 return r;
-        _cleanup_free_ char *f = field_name(where, key);
         _cleanup_strv_ char **out = xcalloc(v->arr.len + 1, sizeof(char *));
-        for (size_t i = 0; i < v->arr.len; i++) {
-                _cleanup_free_ char *fi = xasprintf("%s[%zu]", f, i);
-                if ((r = string_value(v->arr.items[i], fi, &out[i], e)) < 0)
+        for (size_t i = 0; i < v->arr.len; i++)
+                if ((r = string_value(v->arr.items[i], where, key, (ssize_t)i, &out[i], e)) < 0)
                         return r;
-        }
         *ret = steal_pointer(&out);
         return 1;
 }
