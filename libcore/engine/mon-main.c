@@ -258,7 +258,6 @@ static int create(struct mon *m, struct err *e)
                 return -EIO;
         m->pid = pid;
         m->exited = false;
-        find_oom_file(m);
         return 0;
 }
 
@@ -389,6 +388,7 @@ static void restart(struct mon *m)
                 err_done(&e);
                 finish(m, true);
         }
+        find_oom_file(m);
         if (mon_rt_start(&m->rt, &e) < 0) {
                 log_warn("restart: %s", e.msg);
                 err_done(&e);
@@ -700,5 +700,7 @@ int engine_monitor_main(int argc, char *const *argv)
         }
         m.state = ST_CREATED;
         sync_pid(&m, "created", m.pid);
+        /* While berth takes "created" in (the init waits for the start). */
+        find_oom_file(&m);
         loop(&m, sigfd);
 }
