@@ -252,9 +252,15 @@ int container_delete_locked(struct store *s, const char *ref, struct err *e)
                 if (!used && (r = relaxed ? layer_delete_relaxed_locked(s, layer, e)
                                           : layer_delete_locked(s, layer, NULL, e)) < 0)
                         return r;
-                if (used)
+                if (used) {
                         log_debug("keeping layer '%s' of container '%s': used by %s", layer, id,
                                   user);
+                        /* The container's own mount of it goes (the layer's
+                         * deletion would take every mount). */
+                        if (mount_count(s, layer) > 0 &&
+                            (r = unmount_layer_locked(s, layer, false, e)) < 0)
+                                return r;
+                }
         }
         if ((r = remove_container_dirs(s, id, e)) < 0)
                 return r;

@@ -514,7 +514,7 @@ static int ovl_mount(struct store *s, const char *id, unsigned flags, char **ret
         return 0;
 }
 
-static int ovl_unmount(struct store *s, const char *id, struct err *e)
+static int ovl_unmount(struct store *s, const char *id, bool deleting, struct err *e)
 {
         _cleanup_free_ char *merged = xasprintf("%s/%s/merged", s->home, id);
         if (s->mount_program && storage_is_mountpoint(merged)) {
@@ -531,8 +531,10 @@ static int ovl_unmount(struct store *s, const char *id, struct err *e)
         }
         if (umount2(merged, MNT_DETACH) < 0 && errno != EINVAL && errno != ENOENT)
                 return err_errno(e, "unmount '%s'", merged);
-        /* podman removes merged/ at unmount; a failure is not fatal. */
-        if (rmdir(merged) < 0 && errno != ENOENT)
+        /* podman removes merged/ at unmount; a failure is not fatal. Not
+         * when the layer goes: its directory goes whole (and on a disk
+         * mounted with discard each removal waits for the device). */
+        if (!deleting && rmdir(merged) < 0 && errno != ENOENT)
                 log_debug("rmdir '%s': %s", merged, strerror(errno));
         return 0;
 }

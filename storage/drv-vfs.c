@@ -482,7 +482,7 @@ static int vfs_mount(struct store *s, const char *id, unsigned flags, char **ret
         return 0;
 }
 
-static int vfs_unmount(struct store *s, const char *id, struct err *e)
+static int vfs_unmount(struct store *s, const char *id, bool deleting, struct err *e)
 {
         return 0;
 }

@@ -82,7 +82,7 @@ static int mount_cleanup_if_idle(struct store *s, struct err *e)
         return lockfile_touch(s->storage_lock, e);
 }
 
-int unmount_layer_locked(struct store *s, const char *id, bool force, struct err *e)
+static int unmount_layer(struct store *s, const char *id, bool force, bool deleting, struct err *e)
 {
         ssize_t idx;
         struct json *m = mount_entry(s, id, &idx);
@@ -92,7 +92,7 @@ int unmount_layer_locked(struct store *s, const char *id, bool force, struct err
                 s->mounts.dirty = true;
                 return 0;
         }
-        int r = s->ops->unmount(s, id, e);
+        int r = s->ops->unmount(s, id, deleting, e);
         if (r < 0)
                 return r;
         if (idx >= 0) {
@@ -101,6 +101,11 @@ int unmount_layer_locked(struct store *s, const char *id, bool force, struct err
                 s->mounts.dirty = true;
         }
         return mount_cleanup_if_idle(s, e);
+}
+
+int unmount_layer_locked(struct store *s, const char *id, bool force, struct err *e)
+{
+        return unmount_layer(s, id, force, false, e);
 }
 
 int mount_release_all(struct store *s, const char *id, struct err *e)
@@ -114,7 +119,7 @@ int mount_release_all(struct store *s, const char *id, struct err *e)
                 if (!storage_is_mountpoint(merged))
                         return mount_cleanup_if_idle(s, e);
         }
-        return unmount_layer_locked(s, id, true, e);
+        return unmount_layer(s, id, true, true, e);
 }
 
 /* Resolve a layer reference (ID, name or ID prefix) to its ID. */

@@ -102,7 +102,9 @@ struct driver_ops {
          * records. */
         int (*mount)(struct store *s, const char *id, unsigned flags, char **ret_path,
                      struct err *e);
-        int (*unmount)(struct store *s, const char *id, struct err *e);
+        /* deleting: the layer's directory goes next, nothing to tidy in
+         * it (overlay keeps merged/, which it removes otherwise) */
+        int (*unmount)(struct store *s, const char *id, bool deleting, struct err *e);
         /* Undo driver-wide state once nothing is mounted (overlay: the
          * private self-bind of the home). */
         int (*cleanup)(struct store *s, struct err *e);
@@ -274,7 +276,7 @@ bool layer_in_use(struct store *s, const char *id, char **ret_user);
  * (allocated) when they differ or it cannot be read back, else 0. */
 int layer_verify_locked(struct store *s, const char *id, char **ret_problem);
 /* With storage, layers and mountpoints locked: unmount layer id
- * completely if it is counted as mounted. */
+ * completely if it is counted as mounted, as its deletion begins. */
 int mount_release_all(struct store *s, const char *id, struct err *e);
 /* Mount count recorded for id (mountpoints lock held). */
 int64_t mount_count(struct store *s, const char *id);

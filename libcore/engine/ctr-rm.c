@@ -22,13 +22,13 @@ static bool monitor_deletes(const struct ctr *c)
         return fs_exists(ex) && ctr_monitor_alive(c) > 0;
 }
 
-int ctr_cleanup_locked(struct store *s, const struct ctr *c, struct err *e)
+static int cleanup(struct store *s, const struct ctr *c, bool unmount, struct err *e)
 {
         if (!monitor_deletes(c))
                 ctr_runtime_delete(s, c->id, true);
         ctr_volumes_release(s, c);
         _cleanup_free_ char *marker = ctr_rpath(c, "mounted");
-        if (!fs_exists(marker))
+        if (!unmount || !fs_exists(marker))
                 return 0;
         int r = store_container_unmount(s, c->id, false, e);
         if (r < 0 && e && e->code != ENOENT)
@@ -37,9 +37,16 @@ int ctr_cleanup_locked(struct store *s, const struct ctr *c, struct err *e)
         return 0;
 }
 
+int ctr_cleanup_locked(struct store *s, const struct ctr *c, struct err *e)
+{
+        return cleanup(s, c, true, e);
+}
+
 int ctr_remove_locked(struct store *s, const struct ctr *c, struct err *e)
 {
-        int r = ctr_cleanup_locked(s, c, e);
+        /* The storage's delete unmounts the layer it deletes, in the same
+         * locked step and without tidying what goes anyway. */
+        int r = cleanup(s, c, false, e);
         if (r < 0)
                 return r;
         r = store_container_delete(s, c->id, e);
