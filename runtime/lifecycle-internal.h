@@ -55,7 +55,9 @@ struct rt_container {
         pid_t pid;             /* the init's host pid */
         uint64_t start_time;   /* field 22 of /proc/<pid>/stat at create: detects pid reuse */
         char *oci_version;
-        char *bundle, *rootfs, *created, *owner;
+        char *bundle, *rootfs, *created;
+        char *owner;               /* the creator's name, NULL: unknown (see owner_uid) */
+        int64_t owner_uid;         /* the creator's euid, -1: unknown */
         struct json *annotations;  /* NULL when the spec had none */
         struct rt_cgroup *cgroup;  /* never NULL once loaded */
         bool userns, pidns, mntns; /* namespaces the container got of its own */
@@ -224,14 +226,14 @@ struct rt_init_args {
         bool no_pivot, no_new_keyring;
         bool in_userns; /* not in the initial user ns: no mknod (rootfs.c) */
         const struct rt_io *io;
-        int sync_fd;             /* the child end of the sync socket */
-        int proc_fd;             /* the host's /proc (O_PATH) */
-        int fifo_fd;             /* exec.fifo (O_PATH) */
-        int console_fd;          /* -1 without a terminal */
-        int ns_fds[RT_NS_COUNT]; /* namespaces to join (-1: none) */
-        bool new_userns;         /* the init's user namespace is new */
-        bool stage1;             /* an intermediate child did the joins and the user ns */
-        bool hooks_in_parent;    /* prestart/createRuntime hooks: ask the parent */
+        int sync_fd;                      /* the child end of the sync socket */
+        int proc_fd;                      /* the host's /proc (O_PATH) */
+        int fifo_fd;                      /* exec.fifo (O_PATH) */
+        int console_fd;                   /* -1 without a terminal */
+        int ns_fds[RT_NS_COUNT];          /* namespaces to join (-1: none) */
+        bool new_userns;                  /* the init's user namespace is new */
+        bool stage1;                      /* an intermediate child did the joins and the user ns */
+        bool hooks_in_parent;             /* prestart/createRuntime hooks: ask the parent */
         const struct rt_cg_join *cg_join; /* join the cgroup first (NULL: the parent does) */
         const struct rt_cgroup *cgroup;   /* the container's (the parent's copy) */
 };

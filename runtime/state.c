@@ -200,6 +200,7 @@ int rt_container_dir_create(const struct rt_ctx *ctx, const char *id, struct rt_
         struct rt_container *c = xcalloc(1, sizeof(*c));
         c->id = xstrdup(id);
         c->dir = steal_pointer(&dir);
+        c->owner_uid = -1;
         if (lock_dir(id, c->dir, RT_LOCK_WRITE, &c->lock, e) < 0) {
                 remove_dir_files(c->dir, NULL);
                 rt_container_free(c);
@@ -230,7 +231,8 @@ static int parse_state(struct rt_container *c, const struct json *j, struct err 
         s = json_object_get_string(j, "created");
         c->created = xstrdup(s ? s : "");
         s = json_object_get_string(j, "owner");
-        c->owner = xstrdup(s ? s : "");
+        c->owner = s ? xstrdup(s) : NULL;
+        c->owner_uid = json_object_get_int(j, "ownerUid", -1);
         const struct json *a = json_object_get(j, "annotations");
         if (a && a->type == JSON_OBJECT)
                 c->annotations = json_copy(a);
@@ -292,7 +294,10 @@ int rt_container_save(const struct rt_container *c, struct err *e)
         json_object_set_string(j, "bundle", c->bundle);
         json_object_set_string(j, "rootfs", c->rootfs);
         json_object_set_string(j, "created", c->created ? c->created : "");
-        json_object_set_string(j, "owner", c->owner ? c->owner : "");
+        if (c->owner)
+                json_object_set_string(j, "owner", c->owner);
+        if (c->owner_uid >= 0)
+                json_object_set_int(j, "ownerUid", c->owner_uid);
         if (c->annotations)
                 json_object_set(j, "annotations", json_copy(c->annotations));
         struct json *ns = json_new_object();
@@ -438,6 +443,17 @@ struct json *rt_container_state_json(const struct rt_container *c, enum rt_statu
  * Public queries
  * ------------------------------------------------------------------------ */
 
+/* Allocates: the user name of uid, "" when it has none (or is unknown). */
+static char *user_name(int64_t uid)
+{
+        char buf[4096];
+        struct passwd pw, *res = NULL;
+        if (uid >= 0 && uid <= UINT32_MAX &&
+            getpwuid_r((uid_t)uid, &pw, buf, sizeof(buf), &res) == 0 && res)
+                return xstrdup(res->pw_name);
+        return xstrdup("");
+}
+
 static struct rt_state *state_from(const struct rt_container *c)
 {
         struct rt_state *s = xcalloc(1, sizeof(*s));
@@ -447,7 +463,7 @@ static struct rt_state *state_from(const struct rt_container *c)
         s->bundle = xstrdup(c->bundle);
         s->rootfs = xstrdup(c->rootfs);
         s->created = xstrdup(c->created);
-        s->owner = xstrdup(c->owner);
+        s->owner = c->owner ? xstrdup(c->owner) : user_name(c->owner_uid);
         s->annotations = c->annotations ? json_copy(c->annotations) : NULL;
         return s;
 }

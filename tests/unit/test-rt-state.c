@@ -3,6 +3,7 @@
 #include "unit.h"
 
 #include <fcntl.h>
+#include <pwd.h>
 #include <signal.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
@@ -191,6 +192,33 @@ static void test_state_without_hooks(void **state)
         assert_true(rt_container_load_hooks(c, RT_HOOK_POSTSTART, &spec, &e) < 0);
         err_done(&e);
         rt_container_free(c);
+}
+
+/* create saves the creator's uid; its name is looked up when shown. */
+static void test_owner_by_uid(void **state)
+{
+        struct fixture *f = *state;
+        make_container(f, "byuid", 4242, 777);
+        struct rt_container *c = NULL;
+        assert_int_equal(rt_container_open(&f->ctx, "byuid", RT_LOCK_WRITE, &c, NULL), 0);
+        free(c->owner);
+        c->owner = NULL;
+        c->owner_uid = geteuid();
+        assert_int_equal(rt_container_save(c, NULL), 0);
+        rt_container_free(c);
+        struct rt_state *s = NULL;
+        assert_int_equal(rt_state_get(&f->ctx, "byuid", &s, NULL), 0);
+        struct passwd *pw = getpwuid(geteuid());
+        assert_string_equal(s->owner, pw ? pw->pw_name : "");
+        rt_state_free(s);
+        /* Neither name nor uid (a state of an older create): "". */
+        assert_int_equal(rt_container_open(&f->ctx, "byuid", RT_LOCK_WRITE, &c, NULL), 0);
+        c->owner_uid = -1;
+        assert_int_equal(rt_container_save(c, NULL), 0);
+        rt_container_free(c);
+        assert_int_equal(rt_state_get(&f->ctx, "byuid", &s, NULL), 0);
+        assert_string_equal(s->owner, "");
+        rt_state_free(s);
 }
 
 static void test_exists_and_missing(void **state)
@@ -744,6 +772,7 @@ int main(void)
                 cmocka_unit_test(test_id_validate),
                 cmocka_unit_test_setup_teardown(test_state_roundtrip, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_state_without_hooks, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_owner_by_uid, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_exists_and_missing, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_stale_dir, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_create_race, setup, teardown),
