@@ -24,7 +24,11 @@
 # them. Results (hyperfine JSON) go to bench/out/. Never used by tests.
 #
 # Environment: BERTH, BENCH_WARMUP (3), BENCH_MIN_RUNS (20), BENCH_RUNS
-# (exact number of runs, instead of BENCH_MIN_RUNS; unset by default).
+# (exact number of runs, instead of BENCH_MIN_RUNS; unset by default),
+# BENCH_ROUNDS (1): with BENCH_RUNS, split each side's runs into that many
+# hyperfine rounds that alternate berth's and the anchor's blocks (warm-up
+# before each), and take the medians over all rounds: on a VM whose speed
+# drifts for seconds at a time, both sides then meet the same drift.
 set -euo pipefail
 
 bench_dir=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -115,13 +119,38 @@ bench() {
                         return 0
                 fi
         done
-        if ! "${as[@]}" hyperfine "${shell_opt[@]}" --style basic \
-                --warmup "${BENCH_WARMUP:-3}" "${runs_opt[@]}" "${prepare_opt[@]}" \
-                --export-json "$json" \
-                -n berth "$berth_cmd" -n anchor "$anchor_cmd" >&2; then
-                echo "run.sh: $name: hyperfine failed" >&2
-                printf '%s\t-\t-\t-\n' "$name" >>"$results"
-                return 0
+        local rounds=${BENCH_ROUNDS:-1} round parts=()
+        if [ -n "${BENCH_RUNS:-}" ] && [ "$rounds" -gt 1 ]; then
+                runs_opt=(--runs $(((BENCH_RUNS + rounds - 1) / rounds)))
+        else
+                rounds=1
+        fi
+        for round in $(seq "$rounds"); do
+                parts+=("$json.$round")
+                if ! "${as[@]}" hyperfine "${shell_opt[@]}" --style basic \
+                        --warmup "${BENCH_WARMUP:-3}" "${runs_opt[@]}" "${prepare_opt[@]}" \
+                        --export-json "$json.$round" \
+                        -n berth "$berth_cmd" -n anchor "$anchor_cmd" >&2; then
+                        echo "run.sh: $name: hyperfine failed" >&2
+                        printf '%s\t-\t-\t-\n' "$name" >>"$results"
+                        rm -f "${parts[@]}"
+                        return 0
+                fi
+        done
+        # One result per command: every round's times, their median (one
+        # round: hyperfine's own file).
+        if [ "$rounds" = 1 ]; then
+                mv "${parts[0]}" "$json"
+        else
+                jq -s '{results: [.[0].results[].command as $c
+                        | [.[].results[] | select(.command == $c)] as $r
+                        | {command: $c, times: [$r[].times[]]}
+                        | .median = (.times | sort | if length % 2 == 1 then .[length / 2 | floor]
+                                                       else (.[length / 2 - 1] + .[length / 2]) / 2 end)
+                        | .mean = ((.times | add) / (.times | length))
+                        | .user = ([$r[].user] | add / length) | .system = ([$r[].system] | add / length)]}' \
+                        "${parts[@]}" >"$json"
+                rm -f "${parts[@]}"
         fi
         if [ -n "${BENCH_USER:-}" ]; then
                 mv "$json" "$out_dir/$name.json"
