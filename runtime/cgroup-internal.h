@@ -198,6 +198,7 @@ struct rt_cgroup {
         struct rt_cg_dir *dirs;
         size_t n_dirs;
         struct rt_cg_systemd *sd; /* the systemd manager's unit; NULL with cgroupfs */
+        bool pending;             /* defer_v1: the v1 directories are not made yet */
 };
 
 /* Create the cgroup on a given host layout (rt_cgroup_create() on the real one). */

@@ -285,10 +285,18 @@ int rt_cg_create_on(const struct rt_cg_host *h, const struct rt_cgroup_opts *o,
         if ((r = plan_dirs(h, cg->path, cg, e)) < 0)
                 goto fail;
         size_t kept = 0;
+        /* Root's v1 directories must be made, so they may wait (a rootless
+         * one may be refused, which decides whether a cgroup is used). */
+        bool defer = o->defer_v1 && !h->rootless && h->mode != CGROUP_UNIFIED;
         for (size_t i = 0; i < cg->n_dirs; i++) {
                 struct rt_cg_dir d = cg->dirs[i];
                 cg->dirs[i] = (struct rt_cg_dir){0};
                 struct err e2 = {0};
+                if (defer && !d.v2) {
+                        cg->dirs[kept++] = d;
+                        cg->pending = true;
+                        continue;
+                }
                 if (make_dirs(&d, &e2) == 0) {
                         cg->dirs[kept++] = d;
                         continue;
@@ -325,6 +333,10 @@ int rt_cg_create_on(const struct rt_cg_host *h, const struct rt_cgroup_opts *o,
                 return 0;
         }
         cg->active = true;
+        if (cg->pending) {
+                *ret = cg;
+                return 0;
+        }
         struct err e3 = {0};
         r = 0;
         if (h->mode == CGROUP_UNIFIED)
@@ -358,6 +370,44 @@ int rt_cgroup_create(const struct rt_cgroup_opts *o, struct rt_cgroup **ret, str
         r = rt_cg_create_on(&h, o, ret, e);
         rt_cg_host_done(&h);
         return r;
+}
+
+bool rt_cgroup_pending(const struct rt_cgroup *cg)
+{
+        return cg->pending;
+}
+
+int rt_cgroup_finish(struct rt_cgroup *cg, const struct rt_resources *resources, struct err *e)
+{
+        if (!cg->pending)
+                return 0;
+        for (size_t i = 0; i < cg->n_dirs; i++) {
+                int r;
+                if (!cg->dirs[i].v2 && !cg->dirs[i].created && (r = make_dirs(&cg->dirs[i], e)) < 0)
+                        return r;
+        }
+        cg->pending = false;
+        return resources ? apply_on(cg, resources, false, e) : 0;
+}
+
+int rt_cgroup_join_self_v1(const struct rt_cgroup *cg, struct err *e)
+{
+        for (size_t i = 0; i < cg->n_dirs; i++) {
+                if (cg->dirs[i].v2)
+                        continue;
+                char path[PATH_MAX];
+                snprintf(path, sizeof(path), "%s/tasks", cg->dirs[i].dir);
+                int fd = open(path, O_WRONLY | O_CLOEXEC);
+                if (fd < 0)
+                        return err_errno(e, "joining the container's cgroup: open '%s'", path);
+                ssize_t n = write(fd, "0", 1);
+                int saved = errno;
+                close(fd);
+                if (n != 1)
+                        return err_errnum(e, saved, "joining the container's cgroup '%s'",
+                                          cg->dirs[i].dir);
+        }
+        return 0;
 }
 
 bool rt_cgroup_layout(const struct rt_cgroup *cg, const char *root, char ***ret_names,
@@ -429,6 +479,8 @@ int rt_cgroup_join_open(const struct rt_cgroup *cg, struct rt_cg_join *j, struct
         for (size_t i = 0; i < cg->n_dirs; i++) {
                 const struct rt_cg_dir *d = &cg->dirs[i];
                 int fd;
+                if (!d->v2 && cg->pending)
+                        continue; /* joined by path once made (rt_cgroup_join_self_v1) */
                 if (d->v2) {
                         if (j->v2 >= 0)
                                 continue;

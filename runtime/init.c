@@ -164,6 +164,21 @@ static _noreturn_ void fail_late(int fifo_fd, const struct err *e)
         _exit(e->code == ENOENT ? 127 : e->code == EACCES ? 126 : 1);
 }
 
+struct cg_ready {
+        int sync;
+        const struct rt_cgroup *cgroup;
+};
+
+/* rt_rootfs_opts.cgroup_ready: the parent made the v1 directories while we
+ * mounted; join them before anything sees the cgroup. */
+static int cgroup_ready(void *data, struct err *e)
+{
+        const struct cg_ready *c = data;
+        if (rt_sync_expect(c->sync, RT_SYNC_CGROUP, NULL, e) < 0)
+                return -EIO;
+        return rt_cgroup_join_self_v1(c->cgroup, e);
+}
+
 /* Everything from the namespaces to the exec's last checks. */
 static int init_setup(const struct rt_init_args *a, struct child_fds *f, pid_t host_pid,
                       struct rt_process *proc, struct err *e)
@@ -199,6 +214,11 @@ static int init_setup(const struct rt_init_args *a, struct child_fds *f, pid_t h
                 .in_userns = a->in_userns,
                 .cgroup = a->cgroup,
         };
+        struct cg_ready cgr = {.sync = f->sync, .cgroup = a->cgroup};
+        if (a->cg_wait) {
+                ro.cgroup_ready = cgroup_ready;
+                ro.cgroup_ready_data = &cgr;
+        }
         if (rt_rootfs_prepare(&ro, e) < 0)
                 return -EIO;
         if (a->hooks_in_parent) {

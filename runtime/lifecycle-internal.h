@@ -143,6 +143,7 @@ enum rt_sync_type {
         RT_SYNC_SECCOMP_FD,   /* child -> parent: the seccomp notify fd rides along */
         RT_SYNC_SECCOMP_DONE, /* parent -> child: the listener has it */
         RT_SYNC_LOG, /* child -> parent: log_msg() of the child; val the level, text the message */
+        RT_SYNC_CGROUP, /* parent -> init: the v1 cgroup directories exist, join them */
 };
 
 #define RT_SYNC_TEXT_MAX 4096
@@ -236,6 +237,7 @@ struct rt_init_args {
         bool hooks_in_parent;             /* prestart/createRuntime hooks: ask the parent */
         const struct rt_cg_join *cg_join; /* join the cgroup first (NULL: the parent does) */
         const struct rt_cgroup *cgroup;   /* the container's (the parent's copy) */
+        bool cg_wait; /* its v1 directories come later: RT_SYNC_CGROUP, before the cgroup mount */
 };
 
 /* child: set up the container and exec its process; never returns. */

@@ -215,11 +215,20 @@ int rt_rootfs_prepare(const struct rt_rootfs_opts *o, struct err *e)
         _cleanup_close_ int rootfd = open(o->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
         if (rootfd < 0)
                 return err_errno(e, "open '%s'", o->rootfs);
+        bool cg_ready = !o->cgroup_ready;
         for (size_t i = 0; i < s->n_mounts; i++) {
+                const char *type = s->mounts[i].type;
+                if (!cg_ready && type && (STREQ(type, "cgroup") || STREQ(type, "cgroup2"))) {
+                        if ((r = o->cgroup_ready(o->cgroup_ready_data, e)) < 0)
+                                return r;
+                        cg_ready = true;
+                }
                 r = rt_rootfs_mount_one(o, rootfd, i, e);
                 if (r < 0)
                         return err_wrap(e, "mounts[%zu] ('%s')", i, s->mounts[i].destination);
         }
+        if (!cg_ready && (r = o->cgroup_ready(o->cgroup_ready_data, e)) < 0)
+                return r;
         return rt_dev_setup(o, rootfd, e);
 }
 

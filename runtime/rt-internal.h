@@ -220,12 +220,23 @@ struct rt_cgroup_opts {
         bool rootless;
         bool systemd;
         const struct rt_resources *resources;
+        /* Leave the v1 directories (root, cgroupfs) and the resources to
+         * rt_cgroup_finish: rt_create makes them while the init mounts. */
+        bool defer_v1;
 };
 /* A container's cgroup in every hierarchy it uses. */
 struct rt_cgroup;
 /* Create the cgroup(s) and apply resources. Where berth may not (rootless
  * without delegation), it warns and returns a cgroup that does nothing. */
 int rt_cgroup_create(const struct rt_cgroup_opts *o, struct rt_cgroup **ret, struct err *e);
+/* With defer_v1: whether directories are left to make (the v1 ones). */
+bool rt_cgroup_pending(const struct rt_cgroup *cg);
+/* Make what defer_v1 left and apply resources. On failure what was made
+ * stays for rt_cgroup_destroy. */
+int rt_cgroup_finish(struct rt_cgroup *cg, const struct rt_resources *resources, struct err *e);
+/* child: join every v1 hierarchy by path (after rt_cgroup_finish in the
+ * parent, before pivot_root: the host's /sys/fs/cgroup is still there). */
+int rt_cgroup_join_self_v1(const struct rt_cgroup *cg, struct err *e);
 /* Move pid into the container's cgroup(s). */
 int rt_cgroup_enter(const struct rt_cgroup *cg, pid_t pid, struct err *e);
 /* A new process can join the cgroup itself, which is much cheaper on v1:
@@ -368,6 +379,10 @@ struct rt_rootfs_opts {
         bool no_pivot;
         bool in_userns;      /* a new user namespace: devices are bind-mounted */
         const struct rt_cgroup *cgroup; /* the container's, joined; NULL: unknown */
+        /* Called once before the first cgroup mount, or after the mounts:
+         * the init joins the rest of its cgroup then (NULL: nothing). */
+        int (*cgroup_ready)(void *data, struct err *e);
+        void *cgroup_ready_data;
         const char *bundle;  /* relative bind sources start here; NULL: the cwd */
 };
 /* child: root propagation, bind of the rootfs onto itself, the spec's mounts

@@ -35,6 +35,24 @@ bad_config() {
         fi
 }
 
+@test "errors: a cgroup value the kernel refuses fails create and leaves no cgroup (root)" {
+        skip_if_rootless "no cgroups for rootless containers on this host"
+        [ -d /sys/fs/cgroup/cpuset ] || skip "no v1 cpuset hierarchy"
+        # berth-runtime makes the v1 directories (and writes the resources)
+        # while the init mounts: a failure there must still undo it all.
+        payload exit 0
+        cfg '.linux.resources.cpu.cpus = "9999"'
+        rt_run '?' c1
+        [ "$status" -ne 0 ] || die "a cpuset of CPU 9999 was accepted"
+        is_berth && assert_output --partial cpuset
+        run_rt list -q
+        assert_equal "$output" "" "containers left after the failure"
+        local d
+        for d in /sys/fs/cgroup/*/"$RT_CGPARENT"/c1; do
+                [ ! -d "$d" ] || die "cgroup left: $d"
+        done
+}
+
 @test "errors: an unknown mount option is refused and named" {
         payload exit 0
         bad_config '.mounts += [{destination: "/x", type: "tmpfs", source: "tmpfs", options: ["rshard"]}]' \

@@ -452,6 +452,35 @@ static void test_fake_paths(void **state)
         rt_cgroup_free(back);
         rt_cgroup_free(cg);
 
+        /* defer_v1: the v2 directory now (the clone goes into it), the v1
+         * ones when rt_cgroup_finish comes; destroy removes all of them. */
+        {
+                struct rt_cgroup_opts od = {
+                        .id = "ctr2", .cgroups_path = "/dfr/ctr2", .defer_v1 = true};
+                struct rt_cgroup *dc = NULL;
+                assert_int_equal(rt_cg_create_on(&h, &od, &dc, NULL), 0);
+                assert_true(rt_cgroup_pending(dc));
+                assert_true(exists(t, "/sys/fs/cgroup/unified/dfr/ctr2"));
+                assert_false(exists(t, "/sys/fs/cgroup/pids/dfr"));
+                assert_false(exists(t, "/sys/fs/cgroup/memory/dfr"));
+                /* Only the v2 directory is opened to join before the clone. */
+                struct rt_cg_join jn = RT_CG_JOIN_INIT;
+                assert_int_equal(rt_cgroup_join_open(dc, &jn, NULL), 0);
+                assert_int_equal(jn.n_tasks, 0);
+                assert_true(jn.v2 >= 0);
+                rt_cgroup_join_close(&jn);
+                assert_int_equal(rt_cgroup_finish(dc, NULL, NULL), 0);
+                assert_false(rt_cgroup_pending(dc));
+                assert_true(exists(t, "/sys/fs/cgroup/pids/dfr/ctr2"));
+                assert_true(exists(t, "/sys/fs/cgroup/memory/dfr/ctr2"));
+                assert_int_equal(rt_cgroup_finish(dc, NULL, NULL), 0); /* nothing left */
+                assert_int_equal(rt_cgroup_destroy(dc, NULL), 0);
+                assert_false(exists(t, "/sys/fs/cgroup/pids/dfr/ctr2"));
+                assert_false(exists(t, "/sys/fs/cgroup/memory/dfr/ctr2"));
+                assert_false(exists(t, "/sys/fs/cgroup/unified/dfr/ctr2"));
+                rt_cgroup_free(dc);
+        }
+
         /* Absolute: below each mount. The container's own directory goes
          * with what was made below it; the parents stay (shared, as runc
          * leaves them), and so do others' cgroups. */
