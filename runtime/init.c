@@ -5,13 +5,18 @@
  *
  * The sequence, and why in this order:
  *   wait for GO         the parent has written the id maps and put us in the
- *                       cgroup (so a cgroup namespace made next is rooted there)
+ *                       cgroup (so a cgroup namespace made next is rooted there),
+ *                       or, without a user or cgroup namespace of our own,
+ *                       in its v2 part only: the v1 part comes in
+ *                       rootfs prepare (RT_SYNC_CGROUP, cg_wait)
  *   uid/gid 0           in a new user namespace, to own what we create
  *   join namespaces     those the spec gives by path (user first), unless a
  *                       stage-1 child did (see rt_init_stage1)
  *   cgroup, time ns     by unshare: both must be made after the above
  *   hostname, sysctl    in the new uts/net/ipc namespaces
- *   rootfs prepare      the mounts (rootfs.c)
+ *   rootfs prepare      the mounts (rootfs.c); with cg_wait, before the cgroup
+ *                       mount, RT_SYNC_CGROUP and joining the v1 directories
+ *                       the parent made meanwhile
  *   HOOKS round trip    prestart and createRuntime hooks run in the parent
  *                       (runtime namespace) once the mounts exist, as runc does
  *   createContainer     hooks, in our namespaces, before pivot_root
