@@ -654,8 +654,13 @@ int engine_container_exec(struct store *s, const char *name, const struct contai
         _cleanup_json_ struct json *pj = NULL;
         struct rt_process *proc = NULL;
         _cleanup_close_ int sp0 = -1, sp1 = -1, null = -1, master = -1;
-        if ((r = rt_container_process(&ctx, c->id, &pj, e)) < 0)
+        /* The runtime's state goes when the container ends: stopped or
+         * removed since its state was read above. */
+        if ((r = rt_container_process(&ctx, c->id, &pj, e)) < 0) {
+                if (exec_lost_race(s, c, init_pid, ret_exit_code, e))
+                        r = -EINVAL;
                 goto out;
+        }
         if ((r = build_process(pj, init_pid, o, e)) < 0)
                 goto out;
         if ((r = rt_process_parse_quiet(pj, &proc, e)) < 0)
