@@ -197,6 +197,9 @@ int store_container_create(struct store *s, const struct container_spec *spec, s
                 return err_wrap(e, "creating container '%s'", id);
         _cleanup_json_ struct json *rec = NULL;
         r = container_create_locked(s, spec, id, image_id, top, sl, metadata, &rec, e);
+        /* Before the saves, which keep the old files' blocks in it. */
+        if (r >= 0)
+                (void)staged_layer_to_trash_locked(sl);
         int u = store_unlock(s, mask, r < 0 ? NULL : e);
         if (r >= 0)
                 r = u;

@@ -254,11 +254,15 @@ static int ovl_remove(struct store *s, const char *id, uint64_t *freed, struct e
                 _cleanup_free_ char *expect = xasprintf("../%s/diff", id);
                 char buf[256];
                 ssize_t n = readlink(lpath, buf, sizeof(buf) - 1);
-                if (n >= 0) {
-                        buf[n] = '\0';
-                        if (STREQ(buf, expect) && unlink(lpath) < 0 && errno != ENOENT)
-                                return err_errno(e, "remove '%s'", lpath);
-                }
+                buf[n >= 0 ? n : 0] = '\0';
+                /* A target this long takes a block of its own: discarded
+                 * with the layer's directory, not at once. */
+                _cleanup_free_ char *ldir = xasprintf("%s/l", s->home);
+                _cleanup_close_ int lfd = n >= 0 && STREQ(buf, expect)
+                                                  ? open(ldir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+                                                  : -1;
+                if (lfd >= 0 && store_discard(s, lfd, link, true, freed, e) < 0)
+                        return err_wrap(e, "remove '%s'", lpath);
         }
         _cleanup_close_ int hfd = open(s->home, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
         if (hfd < 0)

@@ -243,6 +243,26 @@ int store_discard(struct store *s, int dirfd, const char *name, bool in_home, ui
         return storage_rm_rf(dirfd, name, freed, e);
 }
 
+void store_trash_keep(struct store *s, const char *path)
+{
+        struct staging_trash *t = s->trash;
+        if (!t)
+                return;
+        /* The graph side: berth/staging (vfs: the trash itself), on the
+         * records' file system; overlay's side may be behind a mount. */
+        _cleanup_free_ char *root = store_staging_root(s);
+        int fd = t->graph_dirfd >= 0 ? t->graph_dirfd : STREQ(root, t->root) ? t->dirfd : -1;
+        if (fd < 0)
+                return;
+        static unsigned seq;
+        const char *base = strrchr(path, '/');
+        _cleanup_free_ char *name = xasprintf("%s.%u", base ? base + 1 : path,
+                                              __atomic_fetch_add(&seq, 1, __ATOMIC_RELAXED));
+        /* Best effort: without it, the rename frees the old blocks itself. */
+        if (linkat(AT_FDCWD, path, fd, name, 0) < 0)
+                log_debug("keeping '%s' in the trash: %m", path);
+}
+
 void store_discard_done(struct store *s)
 {
         s->discarding = false;

@@ -56,6 +56,34 @@ const struct staged_layer_info *staged_layer_info(const struct staged_layer *sl)
         return &sl->info;
 }
 
+/* A committed stage's directories are empty and still locked: they can be
+ * the store's trash (store_discard), which store_free's child empties with
+ * whatever a later delete of this handle put there. A run --rm then makes
+ * no trash for its delete, and removes no directory when it creates: on a
+ * disk mounted with discard, each freed directory block waits for the
+ * device. (A load's stages are removed at once: its caller may look.) */
+bool staged_layer_to_trash_locked(struct staged_layer *sl)
+{
+        struct store *s = sl->s;
+        if (!sl->committed || !s->discard_background || s->trash || !sl->root || !sl->name ||
+            sl->dirfd < 0 || sl->ldirfd < 0)
+                return false;
+        struct staging_trash *t = xcalloc(1, sizeof(*t));
+        bool split = !STREQ(sl->lroot, sl->root);
+        t->root = steal_pointer(&sl->lroot);
+        t->name = steal_pointer(&sl->name);
+        t->dirfd = sl->ldirfd;
+        sl->ldirfd = -1;
+        t->graph_dirfd = -1;
+        if (split) {
+                t->graph_dirfd = sl->dirfd;
+                sl->dirfd = -1;
+        }
+        t->lock = steal_pointer(&sl->lock);
+        s->trash = t;
+        return true;
+}
+
 void staged_layer_free(struct staged_layer *sl)
 {
         if (!sl)

@@ -234,6 +234,10 @@ int store_discard(struct store *s, int dirfd, const char *name, bool in_home, ui
 /* After a discarding delete, without store locks: empty the trash now, or
  * leave it to store_free when s->discard_background. */
 void store_discard_done(struct store *s);
+/* Before the file at path is replaced: a second link to it in the trash, if
+ * there is one on its file system, so that its blocks are freed with the
+ * trash and not at the rename (staging-sweep.c). */
+void store_trash_keep(struct store *s, const char *path);
 /* store_free's part: remove the trash in a child of its own session (stdio
  * on /dev/null, nothing else open but the trash and its lock), which the
  * caller does not wait for; its lock keeps the trash from a sweep while
@@ -317,6 +321,10 @@ struct staged_layer *staged_layer_new_empty(struct store *s, const char *parent_
  * to outlive a crash, which rm removes as any broken one (a missing
  * directory is removed; the stage it came from is swept). */
 void staged_layer_set_relaxed(struct staged_layer *sl);
+/* With the store locked, after sl was installed: its (now empty, locked)
+ * directories become the store's trash, if it has none and discards in the
+ * background (staging.c); false if not. */
+bool staged_layer_to_trash_locked(struct staged_layer *sl);
 /* With storage and layers locked: install sl as id with names and append
  * its record to s->layers (not saved). */
 int staged_layer_install_locked(struct store *s, struct staged_layer *sl, const char *id,

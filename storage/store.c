@@ -274,8 +274,10 @@ int store_unlock(struct store *s, unsigned mask, struct err *e)
                 unsigned bit = lock_order[i];
                 if (!(mask & bit))
                         continue;
-                int r = bit == LK_STORAGE ? lockfile_unlock(s->storage_lock, &tmp)
-                                          : records_unlock(records_for(s, bit), &tmp);
+                struct records *rs = bit == LK_STORAGE ? NULL : records_for(s, bit);
+                if (rs && rs->dirty && !rs->volatile_state)
+                        store_trash_keep(s, rs->path);
+                int r = rs ? records_unlock(rs, &tmp) : lockfile_unlock(s->storage_lock, &tmp);
                 if (r < 0 && ret == 0) {
                         ret = r;
                         err_move(e, &tmp);

@@ -730,6 +730,121 @@ static void check_discard_background(const char *driver)
         fx_free(f);
 }
 
+/* Entries of dir (without . and ..) whose name starts with prefix. */
+static int count_entries(const char *dir, const char *prefix)
+{
+        DIR *dp = opendir(dir);
+        struct dirent *de;
+        int n = 0;
+        while (dp && (de = readdir(dp)))
+                n += de->d_name[0] != '.' && str_has_prefix(de->d_name, prefix);
+        if (dp)
+                closedir(dp);
+        return n;
+}
+
+/* With background discards, a container's stage becomes the handle's
+ * trash: its delete makes none of its own, the old records files and
+ * overlay's short-name link go there too (their blocks are freed with it,
+ * not at the rename), and store_free's child removes it all. */
+static void check_create_stage_trash(const char *driver)
+{
+        struct fx *f = fx_new(driver);
+        bool overlay = STREQ(driver, "overlay");
+        _cleanup_free_ char *l1 = must_create_layer(f->s, NULL, NULL);
+        struct err e = {0};
+        store_set_background_discard(f->s, true);
+        struct container_spec spec = {.metadata = "{}"};
+        _cleanup_json_ struct json *rec = NULL;
+        assert_int_equal(store_container_create(f->s, &spec, &rec, &e), 0);
+        const char *layer = json_object_get_string(rec, "layer");
+        _cleanup_free_ char *ldir = layer_dir_of(f, layer);
+        assert_true(fs_exists(ldir));
+        _cleanup_free_ char *staging = xasprintf("%s/berth/staging", f->root);
+        /* One stage, alive (locked), empty: the trash. */
+        assert_int_equal(count_entries(staging, ""), 2);
+        assert_int_equal(trash_count(f), 0);
+        DIR *dp = opendir(staging);
+        struct dirent *de;
+        _cleanup_free_ char *stage = NULL;
+        while ((de = readdir(dp)))
+                if (de->d_name[0] != '.' && !str_has_suffix(de->d_name, ".lock"))
+                        stage = xasprintf("%s/%s", staging, de->d_name);
+        closedir(dp);
+        assert_non_null(stage);
+        _cleanup_free_ char *ltrash = overlay ? xasprintf("%s/overlay/.berth-staging/%s", f->root,
+                                                          strrchr(stage, '/') + 1)
+                                              : xstrdup(stage);
+        assert_true(fs_exists(ltrash));
+        /* Its lock is held: a sweep by another handle leaves it. */
+        struct store *other = open_store(f->root, f->run, driver);
+        _cleanup_json_ struct json *report = NULL;
+        struct store_check_opts co = {
+                .repair = true, .quick = true, .max_age = STORE_CHECK_MAX_AGE};
+        assert_int_equal(store_check(other, &co, &report, &e), 0);
+        store_free(other);
+        assert_true(fs_exists(stage));
+        assert_true(fs_exists(ltrash));
+
+        _cleanup_free_ char *link = NULL;
+        if (overlay) {
+                _cleanup_free_ char *lf = xasprintf("%s/link", ldir);
+                link = read_text(lf);
+                assert_non_null(link);
+        }
+        _cleanup_free_ char *cj = xasprintf("%s/%s-containers/containers.json", f->root, driver);
+        struct stat before;
+        assert_int_equal(stat(cj, &before), 0);
+        _cleanup_free_ char *cid = xstrdup(json_object_get_string(rec, "id"));
+        assert_int_equal(store_container_delete(f->s, cid, &e), 0);
+        assert_false(fs_exists(ldir));
+        assert_int_equal(trash_count(f), 0);
+        /* The layer, and the replaced records files by a second link. */
+        assert_int_equal(count_entries(ltrash, layer), 1);
+        assert_true(count_entries(stage, "containers.json.") >= 1);
+        assert_true(count_entries(stage, "layers.json.") >= 1);
+        if (overlay) {
+                _cleanup_free_ char *lpath = xasprintf("%s/overlay/l/%s", f->root, link);
+                struct stat st;
+                assert_int_equal(lstat(lpath, &st), -1);
+                assert_int_equal(count_entries(ltrash, link), 1);
+        }
+        /* The file the delete replaced is one of them. */
+        bool kept = false;
+        dp = opendir(stage);
+        while ((de = readdir(dp))) {
+                struct stat ks;
+                kept |= str_has_prefix(de->d_name, "containers.json.") &&
+                        fstatat(dirfd(dp), de->d_name, &ks, 0) == 0 && ks.st_ino == before.st_ino;
+        }
+        closedir(dp);
+        assert_true(kept);
+
+        store_free(f->s);
+        f->s = NULL;
+        for (int i = 0; i < 500 && (count_entries(staging, "") > 0 || fs_exists(ltrash)); i++)
+                usleep(10000);
+        assert_int_equal(count_entries(staging, ""), 0);
+        assert_false(fs_exists(ltrash));
+        f->s = open_store(f->root, f->run, driver);
+        _cleanup_json_ struct json *l1rec = NULL;
+        assert_int_equal(store_layer_get(f->s, l1, &l1rec, &e), 0);
+        _cleanup_json_ struct json *list = NULL;
+        assert_int_equal(store_containers(f->s, &list, &e), 0);
+        assert_int_equal(json_len(list), 0);
+        fx_free(f);
+}
+
+static void test_create_stage_trash_vfs(void **state)
+{
+        check_create_stage_trash("vfs");
+}
+
+static void test_create_stage_trash_overlay(void **state)
+{
+        check_create_stage_trash("overlay");
+}
+
 static void test_discard_background_vfs(void **state)
 {
         check_discard_background("vfs");
@@ -2148,6 +2263,8 @@ int main(void)
                 cmocka_unit_test(test_containers_overlay),
                 cmocka_unit_test(test_discard_background_vfs),
                 cmocka_unit_test(test_discard_background_overlay),
+                cmocka_unit_test(test_create_stage_trash_vfs),
+                cmocka_unit_test(test_create_stage_trash_overlay),
                 cmocka_unit_test(test_mounts_vfs),
                 cmocka_unit_test(test_mounts_overlay),
                 cmocka_unit_test(test_mounts_long_chain),
