@@ -246,7 +246,7 @@ int store_discard(struct store *s, int dirfd, const char *name, bool in_home, ui
 void store_trash_keep(struct store *s, const char *path)
 {
         struct staging_trash *t = s->trash;
-        if (!t)
+        if (!t || !path)
                 return;
         /* The graph side: berth/staging (vfs: the trash itself), on the
          * records' file system; overlay's side may be behind a mount. */
