@@ -1,18 +1,20 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * linux.seccomp: parsed into plain structs before the fork (names resolved
- * to syscall numbers, actions and operators to libseccomp's values),
- * compiled to BPF by libseccomp in the parent (rt_seccomp_prepare), and
- * loaded with seccomp(2) only in the child.
+ * linux.seccomp: parsed into plain structs before the fork (actions and
+ * operators to libseccomp's values; syscall names stay names), compiled to
+ * BPF by libseccomp in the parent (rt_seccomp_prepare), which resolves the
+ * names, and loaded with seccomp(2) only in the child.
  *
  * Compiling podman's default profile takes libseccomp about 10 ms of CPU,
  * more than the rest of a container's setup; the program depends only on
- * the parsed filter and on libseccomp, so it is cached in the state root
- * (<root>/.seccomp/<hash of both>-<length>, a name no container ID can
- * take; the entry holds its whole key, so a hit is an exact match) and
- * later containers with the same filter read it back. The cache is the
- * caller's own (the state root is), bounded to CACHE_MAX entries, and a
- * file that is not a whole program is compiled again and replaced.
+ * the parsed filter, the kernel and libseccomp, so it is cached in the
+ * state root (<root>/.seccomp/<hash of the key>-<length>, a name no
+ * container ID can take; the entry holds its whole key and the library's
+ * file identity, so a hit is an exact match) and later containers with
+ * the same filter read it back without loading libseccomp at all. The
+ * cache is the caller's own (the state root is), bounded to CACHE_MAX
+ * entries, and a file that is not a whole program is compiled again and
+ * replaced.
  *
  * Choices where the runtime spec is silent, made as runc and crun make them:
  * - a syscall name this libseccomp does not know is skipped (profiles list
@@ -32,6 +34,7 @@
  *   drops its capabilities (see rt-internal.h).
  */
 #include <dirent.h>
+#include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/filter.h>
@@ -42,6 +45,7 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/un.h>
+#include <sys/utsname.h>
 #include <unistd.h>
 
 #include "rt-internal.h"
@@ -69,9 +73,8 @@ struct sc_arg {
 struct sc_rule {
         size_t pos; /* index in linux.seccomp.syscalls, for messages */
         uint32_t action;
-        int *nrs;     /* resolved syscall numbers (negative: pseudo numbers) */
-        char **names; /* the names of nrs, same order */
-        size_t n_nrs;
+        char **names; /* as the profile gives them, resolved when compiled */
+        size_t n_names;
         struct sc_arg *args;
         size_t n_args;
 };
@@ -84,7 +87,6 @@ enum {
 };
 
 struct rt_seccomp {
-        const struct seccomp_dl *lib; /* libseccomp, loaded by the parse */
         uint32_t default_action;
         uint32_t *arches;
         size_t n_arches;
@@ -188,7 +190,6 @@ static const struct {
 
 static void rule_done(struct sc_rule *r)
 {
-        free(r->nrs);
         strv_free(r->names);
         free(r->args);
 }
@@ -313,10 +314,8 @@ static int arg_parse(const struct json *j, const char *where, struct sc_arg *ret
         return err_set(e, EINVAL, "%s.op: unknown operator '%s'", where, q);
 }
 
-/* One entry of syscalls[]; *ret is left empty (n_nrs 0) when no name is
- * known here, and the caller drops it. */
-static int rule_parse(const struct seccomp_dl *lib, const struct json *j, size_t pos,
-                      struct sc_rule *ret, struct err *e)
+/* One entry of syscalls[]: its names stay names until the filter is compiled. */
+static int rule_parse(const struct json *j, size_t pos, struct sc_rule *ret, struct err *e)
 {
         _cleanup_free_ char *where = xasprintf(WHERE ".syscalls[%zu]", pos);
         _cleanup_strv_ char **names = NULL;
@@ -344,22 +343,8 @@ static int rule_parse(const struct seccomp_dl *lib, const struct json *j, size_t
                         rule.n_args++;
                 }
         }
-        size_t n = strv_length(names);
-        rule.nrs = xcalloc(n, sizeof(int));
-        rule.names = xcalloc(n + 1, sizeof(char *)); /* strv_add per name is quadratic */
-        for (size_t i = 0; i < n; i++) {
-                int nr = lib->seccomp_syscall_resolve_name(names[i]);
-                if (nr == __NR_SCMP_ERROR) {
-                        log_debug("seccomp: skipping syscall '%s' unknown to libseccomp", names[i]);
-                        continue;
-                }
-                rule.names[rule.n_nrs] = steal_pointer(&names[i]);
-                rule.nrs[rule.n_nrs++] = nr;
-        }
-        /* What was not taken (strv_free would stop at the first taken). */
-        for (size_t i = 0; i < n; i++)
-                free(names[i]);
-        free(steal_pointer(&names));
+        rule.n_names = strv_length(names);
+        rule.names = steal_pointer(&names);
         *ret = rule;
         return 0;
 }
@@ -373,12 +358,12 @@ static int rules_parse(const struct json *j, struct rt_seccomp *s, struct err *e
         s->rules = xcalloc(list->arr.len, sizeof(struct sc_rule));
         for (size_t i = 0; i < list->arr.len; i++) {
                 struct sc_rule rule;
-                if ((r = rule_parse(s->lib, list->arr.items[i], i, &rule, e)) < 0)
+                if ((r = rule_parse(list->arr.items[i], i, &rule, e)) < 0)
                         return r;
-                if (rule.action == s->default_action || rule.n_nrs == 0) {
-                        log_debug("seccomp: dropping syscalls[%zu]: %s", i,
-                                  rule.n_nrs ? "its action is the default action"
-                                             : "no syscall known here");
+                if (rule.action == s->default_action) {
+                        log_debug("seccomp: dropping syscalls[%zu]: its action is the default "
+                                  "action",
+                                  i);
                         rule_done(&rule);
                         continue;
                 }
@@ -409,8 +394,6 @@ int rt_seccomp_parse(const struct json *j, struct rt_seccomp **ret, struct err *
         if (!j || j->type != JSON_OBJECT)
                 return err_set(e, EINVAL, WHERE ": expected an object, got %s",
                                j ? json_type_to_string(j->type) : "nothing");
-        if (seccomp_dl_get(&s->lib, e) < 0)
-                return err_wrap(e, WHERE);
         if ((r = action_parse(j, WHERE, "defaultAction", "defaultErrnoRet", &s->default_action,
                               e)) < 0 ||
             (r = arches_parse(j, s, e)) < 0 || (r = flags_parse(j, s, e)) < 0 ||
@@ -445,7 +428,9 @@ bool rt_seccomp_uses_notify(const struct rt_seccomp *s)
         return s && s->notify;
 }
 
-/* Add one rule (per syscall number), split by argument as the header says. */
+/* Add one rule (per syscall number), split by argument as the header says.
+ * A name this libseccomp does not know is skipped (a rule of such names
+ * only adds nothing). */
 static int rule_add(const struct seccomp_dl *lib, scmp_filter_ctx ctx, const struct sc_rule *rule,
                     struct err *e)
 {
@@ -460,16 +445,21 @@ static int rule_add(const struct seccomp_dl *lib, scmp_filter_ctx ctx, const str
                         split = true;
                 seen |= 1u << a->index;
         }
-        for (size_t k = 0; k < rule->n_nrs; k++) {
+        for (size_t k = 0; k < rule->n_names; k++) {
+                int nr = lib->seccomp_syscall_resolve_name(rule->names[k]);
+                if (nr == __NR_SCMP_ERROR) {
+                        log_debug("seccomp: skipping syscall '%s' unknown to libseccomp",
+                                  rule->names[k]);
+                        continue;
+                }
                 int r;
                 if (!split) {
-                        r = lib->seccomp_rule_add_array(ctx, rule->action, rule->nrs[k],
-                                                   (unsigned)rule->n_args, cmps);
+                        r = lib->seccomp_rule_add_array(ctx, rule->action, nr,
+                                                        (unsigned)rule->n_args, cmps);
                 } else {
                         r = 0;
                         for (size_t i = 0; i < rule->n_args && r >= 0; i++)
-                                r = lib->seccomp_rule_add_array(ctx, rule->action, rule->nrs[k], 1,
-                                                           &cmps[i]);
+                                r = lib->seccomp_rule_add_array(ctx, rule->action, nr, 1, &cmps[i]);
                 }
                 if (r < 0)
                         return err_errnum(e, r, WHERE ".syscalls[%zu]: adding the rule for '%s'",
@@ -478,51 +468,53 @@ static int rule_add(const struct seccomp_dl *lib, scmp_filter_ctx ctx, const str
         return 0;
 }
 
-static int set_attr(const struct rt_seccomp *s, scmp_filter_ctx ctx, enum scmp_filter_attr attr,
+static int set_attr(const struct seccomp_dl *lib, scmp_filter_ctx ctx, enum scmp_filter_attr attr,
                     uint32_t v, const char *what, struct err *e)
 {
-        int r = s->lib->seccomp_attr_set(ctx, attr, v);
+        int r = lib->seccomp_attr_set(ctx, attr, v);
         if (r < 0)
                 return err_errnum(e, r, "seccomp: setting %s", what);
         return 0;
 }
 
-static int build(const struct rt_seccomp *s, scmp_filter_ctx ctx, struct err *e)
+static int build(const struct seccomp_dl *lib, const struct rt_seccomp *s, scmp_filter_ctx ctx,
+                 struct err *e)
 {
         int r;
         /* The kernel's errno from seccomp_load(), not a blanket ECANCELED. */
-        if ((r = set_attr(s, ctx, SCMP_FLTATR_CTL_NNP, 0, "no_new_privs off", e)) < 0 ||
-            (r = set_attr(s, ctx, SCMP_FLTATR_API_SYSRAWRC, 1, "raw return codes", e)) < 0)
+        if ((r = set_attr(lib, ctx, SCMP_FLTATR_CTL_NNP, 0, "no_new_privs off", e)) < 0 ||
+            (r = set_attr(lib, ctx, SCMP_FLTATR_API_SYSRAWRC, 1, "raw return codes", e)) < 0)
                 return r;
         /* A binary tree of syscall numbers, not a linear list: the same
          * filter, but the kernel takes a third of the time to load it (its
          * per-syscall action cache runs the program for every number) and
          * each syscall of the container is checked in log(n) steps. A
          * libseccomp before 2.5 lacks it: its linear program is used. */
-        if (s->lib->seccomp_attr_set(ctx, SCMP_FLTATR_CTL_OPTIMIZE, 2) < 0)
+        if (lib->seccomp_attr_set(ctx, SCMP_FLTATR_CTL_OPTIMIZE, 2) < 0)
                 log_debug("seccomp: libseccomp cannot build a binary tree, using a list");
         for (size_t i = 0; i < s->n_arches; i++) {
-                r = s->lib->seccomp_arch_add(ctx, s->arches[i]);
+                r = lib->seccomp_arch_add(ctx, s->arches[i]);
                 if (r < 0 && r != -EEXIST)
                         return err_errnum(e, r, "seccomp: adding architecture %#x", s->arches[i]);
         }
         if ((s->flags & SC_FLAG_TSYNC) &&
-            (r = set_attr(s, ctx, SCMP_FLTATR_CTL_TSYNC, 1, "SECCOMP_FILTER_FLAG_TSYNC", e)) < 0)
+            (r = set_attr(lib, ctx, SCMP_FLTATR_CTL_TSYNC, 1, "SECCOMP_FILTER_FLAG_TSYNC", e)) < 0)
                 return r;
         if ((s->flags & SC_FLAG_LOG) &&
-            (r = set_attr(s, ctx, SCMP_FLTATR_CTL_LOG, 1, "SECCOMP_FILTER_FLAG_LOG", e)) < 0)
+            (r = set_attr(lib, ctx, SCMP_FLTATR_CTL_LOG, 1, "SECCOMP_FILTER_FLAG_LOG", e)) < 0)
                 return r;
         if ((s->flags & SC_FLAG_SPEC_ALLOW) &&
-            (r = set_attr(s, ctx, SCMP_FLTATR_CTL_SSB, 1, "SECCOMP_FILTER_FLAG_SPEC_ALLOW", e)) < 0)
+            (r = set_attr(lib, ctx, SCMP_FLTATR_CTL_SSB, 1, "SECCOMP_FILTER_FLAG_SPEC_ALLOW", e)) <
+                    0)
                 return r;
 #if HAVE_WAITKILL
         if ((s->flags & SC_FLAG_WAIT_KILLABLE_RECV) &&
-            (r = set_attr(s, ctx, SCMP_FLTATR_CTL_WAITKILL, 1,
+            (r = set_attr(lib, ctx, SCMP_FLTATR_CTL_WAITKILL, 1,
                           "SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV", e)) < 0)
                 return r;
 #endif
         for (size_t i = 0; i < s->n_rules; i++)
-                if ((r = rule_add(s->lib, ctx, &s->rules[i], e)) < 0)
+                if ((r = rule_add(lib, ctx, &s->rules[i], e)) < 0)
                         return r;
         return 0;
 }
@@ -531,19 +523,22 @@ static int build(const struct rt_seccomp *s, scmp_filter_ctx ctx, struct err *e)
 static int compile(const struct rt_seccomp *s, struct sock_filter **ret, size_t *ret_len,
                    struct err *e)
 {
-        scmp_filter_ctx ctx = s->lib->seccomp_init(s->default_action);
+        const struct seccomp_dl *lib;
+        if (seccomp_dl_get(&lib, e) < 0)
+                return err_wrap(e, WHERE);
+        scmp_filter_ctx ctx = lib->seccomp_init(s->default_action);
         if (!ctx)
                 return err_set(e, EINVAL,
                                "seccomp: cannot create a filter with default action "
                                "%#x",
                                s->default_action);
-        int r = build(s, ctx, e);
+        int r = build(lib, s, ctx, e);
         _cleanup_close_ int fd = -1;
         if (r >= 0 && (fd = memfd_create("berth-seccomp", MFD_CLOEXEC)) < 0)
                 r = err_errno(e, "seccomp: memfd_create");
-        if (r >= 0 && (r = s->lib->seccomp_export_bpf(ctx, fd)) < 0)
+        if (r >= 0 && (r = lib->seccomp_export_bpf(ctx, fd)) < 0)
                 err_errnum(e, r, "seccomp: compiling the filter");
-        s->lib->seccomp_release(ctx);
+        lib->seccomp_release(ctx);
         if (r < 0)
                 return r;
         struct stat st;
@@ -564,23 +559,36 @@ static int compile(const struct rt_seccomp *s, struct sock_filter **ret, size_t 
         return 0;
 }
 
-/* The cache key: the parsed filter (what the program is made from) and the
- * libseccomp that compiles it, with the kernel API level it detected, as
- * bytes. The entry is named by a 64-bit FNV-1a of the key and holds the
- * key itself before the program: a hit is a byte-for-byte match, so no
- * hash has to be trusted (and the monitor, which runs this, needs no
- * libcrypto). */
+/* The cache key: the parsed filter (what the program is made from, its
+ * syscalls by name) and the kernel (whose API level libseccomp detects),
+ * as bytes. The entry is named by a 64-bit FNV-1a of the key and holds
+ * the key itself, then the identity of the libseccomp that compiled it,
+ * then the program: a hit is a byte-for-byte match of the key and the same
+ * library file, so no hash has to be trusted (and the monitor, which runs
+ * this, needs no libcrypto), and a hit neither loads libseccomp nor
+ * resolves a name (0.2 ms of the path to a container's start). */
 static void put(struct sbuf *k, const void *p, size_t n)
 {
         sbuf_append_len(k, (const char *)p, n);
 }
 
+static void put_str(struct sbuf *k, const char *str)
+{
+        size_t n = strlen(str);
+        put(k, &n, sizeof(n));
+        put(k, str, n);
+}
+
 static void cache_key(const struct rt_seccomp *s, struct sbuf *k)
 {
-        const struct scmp_version *v = s->lib->seccomp_version();
-        unsigned hdr[5] = {2 /* format: 2 since the binary tree */, v ? v->major : 0, v ? v->minor : 0,
-                           v ? v->micro : 0, s->lib->seccomp_api_get()};
-        put(k, hdr, sizeof(hdr));
+        unsigned format = 3; /* 2: the binary tree; 3: names, the library apart */
+        put(k, &format, sizeof(format));
+        struct utsname u;
+        if (uname(&u) == 0) {
+                put_str(k, u.release);
+                put_str(k, u.version);
+                put_str(k, u.machine);
+        }
         put(k, &s->default_action, sizeof(s->default_action));
         put(k, &s->n_arches, sizeof(s->n_arches));
         put(k, s->arches, s->n_arches * sizeof(*s->arches));
@@ -588,8 +596,9 @@ static void cache_key(const struct rt_seccomp *s, struct sbuf *k)
         for (size_t i = 0; i < s->n_rules; i++) {
                 const struct sc_rule *r = &s->rules[i];
                 put(k, &r->action, sizeof(r->action));
-                put(k, &r->n_nrs, sizeof(r->n_nrs));
-                put(k, r->nrs, r->n_nrs * sizeof(*r->nrs));
+                put(k, &r->n_names, sizeof(r->n_names));
+                for (size_t j = 0; j < r->n_names; j++)
+                        put_str(k, r->names[j]);
                 put(k, &r->n_args, sizeof(r->n_args));
                 for (size_t j = 0; j < r->n_args; j++) {
                         const struct sc_arg *a = &r->args[j];
@@ -607,14 +616,37 @@ static char *cache_name(const struct sbuf *k)
         return xasprintf("%016llx-%zu", (unsigned long long)h, k->len);
 }
 
-/* An entry: the key's length (a size_t), the key, the program. */
+/* The library file, as stat(2) sees it: an upgrade replaces it. */
+struct lib_id {
+        uint64_t dev, ino, size;
+        int64_t mtime_sec, mtime_nsec;
+        uint64_t path_len; /* the path follows, then zeros to 8 bytes */
+};
+
+static bool lib_id_of(const char *path, struct lib_id *id)
+{
+        struct stat st;
+        if (stat(path, &st) < 0)
+                return false;
+        *id = (struct lib_id){.dev = st.st_dev,
+                              .ino = st.st_ino,
+                              .size = (uint64_t)st.st_size,
+                              .mtime_sec = st.st_mtim.tv_sec,
+                              .mtime_nsec = st.st_mtim.tv_nsec,
+                              .path_len = strlen(path)};
+        return true;
+}
+
+/* An entry: the key's length (a size_t), the key, the library's lib_id and
+ * path, the program. The program, if the key and the library match. */
 static bool cache_read(const char *path, const struct sbuf *k, struct rt_seccomp *s)
 {
         _cleanup_free_ char *buf = NULL;
         size_t len, klen;
         if (fs_read_file(AT_FDCWD, path,
-                         sizeof(klen) + k->len + BPF_MAXINSNS * sizeof(struct sock_filter), &buf,
-                         &len, NULL) < 0)
+                         sizeof(klen) + k->len + sizeof(struct lib_id) + PATH_MAX +
+                                 BPF_MAXINSNS * sizeof(struct sock_filter),
+                         &buf, &len, NULL) < 0)
                 return false;
         if (len < sizeof(klen))
                 return false;
@@ -622,20 +654,40 @@ static bool cache_read(const char *path, const struct sbuf *k, struct rt_seccomp
         if (klen != k->len || len - sizeof(klen) < klen ||
             memcmp(buf + sizeof(klen), k->buf, klen) != 0)
                 return false;
-        len -= sizeof(klen) + klen;
+        size_t off = sizeof(klen) + klen;
+        struct lib_id id, now;
+        if (len - off < sizeof(id))
+                return false;
+        memcpy(&id, buf + off, sizeof(id));
+        off += sizeof(id);
+        size_t padded = (id.path_len + 7) & ~(size_t)7;
+        if (id.path_len == 0 || id.path_len >= PATH_MAX || len - off < padded)
+                return false;
+        _cleanup_free_ char *lib = xstrndup(buf + off, id.path_len);
+        off += padded;
+        if (strlen(lib) != id.path_len || !lib_id_of(lib, &now) || memcmp(&id, &now, sizeof(id)))
+                return false;
+        len -= off;
         if (len == 0 || len % sizeof(struct sock_filter))
                 return false;
         s->bpf = xmalloc(len);
-        memcpy(s->bpf, buf + sizeof(klen) + klen, len);
+        memcpy(s->bpf, buf + off, len);
         s->bpf_len = len / sizeof(struct sock_filter);
         return true;
 }
 
-/* Store the program; a cache over CACHE_MAX entries is emptied first.
- * Failures only cost the next container a compile. */
+/* Store the program with the identity of the library that made it; a cache
+ * over CACHE_MAX entries is emptied first. Failures only cost the next
+ * container a compile. */
 static void cache_write(const char *dir, const char *path, const struct sbuf *k,
                         const struct rt_seccomp *s)
 {
+        const struct seccomp_dl *lib;
+        Dl_info info;
+        struct lib_id id;
+        if (seccomp_dl_get(&lib, NULL) < 0 || !dladdr((void *)lib->seccomp_init, &info) ||
+            !info.dli_fname || !lib_id_of(info.dli_fname, &id) || id.path_len >= PATH_MAX)
+                return;
         if (fs_mkdir_p(dir, 0700, NULL) < 0)
                 return;
         DIR *d = opendir(dir);
@@ -652,9 +704,13 @@ static void cache_write(const char *dir, const char *path, const struct sbuf *k,
                 }
                 closedir(d);
         }
+        static const char zeros[8];
         struct sbuf entry = {0};
         put(&entry, &k->len, sizeof(k->len));
         put(&entry, k->buf, k->len);
+        put(&entry, &id, sizeof(id));
+        put(&entry, info.dli_fname, id.path_len);
+        put(&entry, zeros, ((id.path_len + 7) & ~(size_t)7) - id.path_len);
         put(&entry, s->bpf, s->bpf_len * sizeof(struct sock_filter));
         (void)fs_write_atomic_volatile(AT_FDCWD, path, entry.buf, entry.len, 0600, NULL);
         sbuf_done(&entry);
