@@ -665,7 +665,8 @@ static bool cache_read(const char *path, const struct sbuf *k, struct rt_seccomp
                 return false;
         _cleanup_free_ char *lib = xstrndup(buf + off, id.path_len);
         off += padded;
-        if (strlen(lib) != id.path_len || !lib_id_of(lib, &now) || memcmp(&id, &now, sizeof(id)))
+        if (strlen(lib) != id.path_len || lib[0] != '/' || !lib_id_of(lib, &now) ||
+            memcmp(&id, &now, sizeof(id)))
                 return false;
         len -= off;
         if (len == 0 || len % sizeof(struct sock_filter))
@@ -685,8 +686,10 @@ static void cache_write(const char *dir, const char *path, const struct sbuf *k,
         const struct seccomp_dl *lib;
         Dl_info info;
         struct lib_id id;
+        /* Only an absolute path names the same file from any directory. */
         if (seccomp_dl_get(&lib, NULL) < 0 || !dladdr((void *)lib->seccomp_init, &info) ||
-            !info.dli_fname || !lib_id_of(info.dli_fname, &id) || id.path_len >= PATH_MAX)
+            !info.dli_fname || info.dli_fname[0] != '/' || !lib_id_of(info.dli_fname, &id) ||
+            id.path_len >= PATH_MAX)
                 return;
         if (fs_mkdir_p(dir, 0700, NULL) < 0)
                 return;
