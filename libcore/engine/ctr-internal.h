@@ -120,6 +120,11 @@ int ctr_signal(struct store *s, const struct ctr *c, const struct ctr_state *st,
  * the process gone when the monitor is dead); timeout_ms < 0: forever.
  * Returns 1 when it stopped, 0 on timeout. */
 int ctr_wait_stopped(struct store *s, const struct ctr *c, int timeout_ms, struct err *e);
+/* The same for the run that started at started_at (started.json's; NULL:
+ * any): also 1 once another run has started, which another command did
+ * after this one ended (stop's locks are not held while it waits). */
+int ctr_wait_run_over(struct store *s, const struct ctr *c, const char *started_at, int timeout_ms,
+                      struct err *e);
 
 /* ---------------------------------------------------------------- files */
 

@@ -278,6 +278,12 @@ int ctr_signal(struct store *s, const struct ctr *c, const struct ctr_state *st,
 
 int ctr_wait_stopped(struct store *s, const struct ctr *c, int timeout_ms, struct err *e)
 {
+        return ctr_wait_run_over(s, c, NULL, timeout_ms, e);
+}
+
+int ctr_wait_run_over(struct store *s, const struct ctr *c, const char *started_at, int timeout_ms,
+                      struct err *e)
+{
         struct timespec t0;
         clock_gettime(CLOCK_MONOTONIC, &t0);
         for (unsigned i = 0;; i++) {
@@ -287,8 +293,10 @@ int ctr_wait_stopped(struct store *s, const struct ctr *c, int timeout_ms, struc
                         return r;
                 bool done = st.status == CTR_EXITED && (st.exit_known || !st.monitor_alive);
                 bool never = st.status == CTR_CONFIGURED && !st.monitor_alive;
+                /* Started again since (by another command): that run ended. */
+                bool later = started_at && st.started_at && !STREQ(started_at, st.started_at);
                 ctr_state_done(&st);
-                if (done || never)
+                if (done || never || later)
                         return 1;
                 struct timespec t;
                 clock_gettime(CLOCK_MONOTONIC, &t);

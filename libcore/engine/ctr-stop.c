@@ -57,6 +57,9 @@ int engine_container_stop(struct store *s, const char *name, int64_t timeout, ch
         r = ctr_signal(s, c, &st, sig, false, &ke);
         if (r == 0 && st.status == CTR_PAUSED)
                 ctr_thaw(s, c); /* the stop signal waits for the thaw */
+        /* The run signalled: another command may start the next one once
+         * it ended, and that one is not ours to kill. */
+        _cleanup_free_ char *run = st.started_at ? xstrdup(st.started_at) : NULL;
         ctr_state_done(&st);
         lockfile_free(steal_pointer(&lk));
         if (r < 0)
@@ -64,7 +67,7 @@ int engine_container_stop(struct store *s, const char *name, int64_t timeout, ch
         err_done(&ke);
         if (r == 0 && timeout > 0) {
                 int64_t ms = timeout > INT32_MAX / 1000 ? INT32_MAX : timeout * 1000;
-                r = ctr_wait_stopped(s, c, (int)ms, e);
+                r = ctr_wait_run_over(s, c, run, (int)ms, e);
                 if (r < 0)
                         return r;
                 if (r == 1)
@@ -80,8 +83,10 @@ int engine_container_stop(struct store *s, const char *name, int64_t timeout, ch
                 return r;
         if ((r = ctr_state_get(s, c, &st, e)) < 0)
                 return r;
+        /* A run started since ours (stop -t 0 has not waited) is not ours. */
+        bool later = run && st.started_at && !STREQ(run, st.started_at);
         struct err ke2 = {0};
-        if (st.status == CTR_RUNNING || st.status == CTR_PAUSED) {
+        if (!later && (st.status == CTR_RUNNING || st.status == CTR_PAUSED)) {
                 if (ctr_signal(s, c, &st, SIGKILL, true, &ke2) < 0 &&
                     ctr_signal(s, c, &st, SIGKILL, false, NULL) < 0)
                         log_debug("%s", ke2.msg);
@@ -89,7 +94,9 @@ int engine_container_stop(struct store *s, const char *name, int64_t timeout, ch
         err_done(&ke2);
         ctr_state_done(&st);
         lockfile_free(steal_pointer(&lk));
-        r = ctr_wait_stopped(s, c, 60 * 1000, e);
+        if (later)
+                goto done;
+        r = ctr_wait_run_over(s, c, run, 60 * 1000, e);
         if (r < 0)
                 return r;
         if (r == 0)

@@ -96,6 +96,34 @@ teardown() {
         run_berth rm -f -t 0 rk
 }
 
+@test "stop: a run that another command started while stop waited is not stopped" {
+        # stop waits without its locks (the monitor's exit command takes
+        # them), so another command may end the run it signalled and start
+        # the next one: that one is not stop's to kill, and stop is done.
+        run_berth run "${CGP[@]}" -d --name sr $IMG sh -c 'trap "echo term" TERM; while :; do sleep 0.1; done'
+        sleep 0.5 # the trap is set
+        "$BERTH" stop -t 30 sr >"$BATS_TEST_TMPDIR/stop.out" 2>&1 &
+        local pid=$! i
+        for i in $(seq 100); do
+                "$BERTH" logs sr 2>/dev/null | grep -q term && break
+                sleep 0.1
+        done
+        sleep 0.2 # past the signal: stop is polling, its lock released
+        kill -STOP "$pid"
+        run_berth kill sr
+        run_berth wait sr
+        assert_output "137"
+        run_berth start sr
+        kill -CONT "$pid"
+        local t0=$SECONDS rc=0
+        wait "$pid" || rc=$?
+        [ "$rc" = 0 ] || die "stop failed ($rc): $(cat "$BATS_TEST_TMPDIR/stop.out")"
+        [ $((SECONDS - t0)) -lt 10 ] || die "stop waited $((SECONDS - t0)) s for the new run"
+        run_berth inspect --format '{{.State.Status}}' sr
+        assert_output "running"
+        run_berth rm -f -t 0 sr
+}
+
 @test "wait: the exit code, several containers, --condition" {
         run_berth run "${CGP[@]}" -d --name w1 $IMG sh -c 'sleep 0.5; exit 7'
         run_berth create "${CGP[@]}" --name w2 $IMG true
