@@ -392,21 +392,9 @@ int rt_cgroup_finish(struct rt_cgroup *cg, const struct rt_resources *resources,
 
 int rt_cgroup_join_self_v1(const struct rt_cgroup *cg, struct err *e)
 {
-        for (size_t i = 0; i < cg->n_dirs; i++) {
-                if (cg->dirs[i].v2)
-                        continue;
-                char path[PATH_MAX];
-                snprintf(path, sizeof(path), "%s/tasks", cg->dirs[i].dir);
-                int fd = open(path, O_WRONLY | O_CLOEXEC);
-                if (fd < 0)
-                        return err_errno(e, "joining the container's cgroup: open '%s'", path);
-                ssize_t n = write(fd, "0", 1);
-                int saved = errno;
-                close(fd);
-                if (n != 1)
-                        return err_errnum(e, saved, "joining the container's cgroup '%s'",
-                                          cg->dirs[i].dir);
-        }
+        for (size_t i = 0; i < cg->n_dirs; i++)
+                if (!cg->dirs[i].v2 && rt_cg_write(cg->dirs[i].dir, "tasks", "0", e) < 0)
+                        return err_wrap(e, "joining the container's cgroup");
         return 0;
 }
 

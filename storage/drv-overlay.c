@@ -249,20 +249,17 @@ static int ovl_remove(struct store *s, const char *id, uint64_t *freed, struct e
         _cleanup_free_ char *link = NULL;
         if (read_small_file(link_path, &link, NULL) == 0 && link && *link && !strchr(link, '/')) {
                 /* Only our own link: a copied link file must not take
-                 * another layer's short name with it. */
-                _cleanup_free_ char *lpath = xasprintf("%s/l/%s", s->home, link);
-                _cleanup_free_ char *expect = xasprintf("../%s/diff", id);
-                char buf[256];
-                ssize_t n = readlink(lpath, buf, sizeof(buf) - 1);
-                buf[n >= 0 ? n : 0] = '\0';
-                /* A target this long takes a block of its own: discarded
-                 * with the layer's directory, not at once. */
+                 * another layer's short name with it. A target this long
+                 * takes a block of its own: discarded with the layer's
+                 * directory, not at once. */
                 _cleanup_free_ char *ldir = xasprintf("%s/l", s->home);
-                _cleanup_close_ int lfd = n >= 0 && STREQ(buf, expect)
-                                                  ? open(ldir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-                                                  : -1;
-                if (lfd >= 0 && store_discard(s, lfd, link, true, freed, e) < 0)
-                        return err_wrap(e, "remove '%s'", lpath);
+                _cleanup_free_ char *expect = xasprintf("../%s/diff", id);
+                _cleanup_close_ int lfd = open(ldir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+                char buf[256];
+                ssize_t n = lfd >= 0 ? readlinkat(lfd, link, buf, sizeof(buf) - 1) : -1;
+                buf[n >= 0 ? n : 0] = '\0';
+                if (n >= 0 && STREQ(buf, expect) && store_discard(s, lfd, link, true, freed, e) < 0)
+                        return err_wrap(e, "remove '%s/%s'", ldir, link);
         }
         _cleanup_close_ int hfd = open(s->home, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
         if (hfd < 0)

@@ -245,13 +245,11 @@ int store_discard(struct store *s, int dirfd, const char *name, bool in_home, ui
 
 void store_trash_keep(struct store *s, const char *path)
 {
-        struct staging_trash *t = s->trash;
-        if (!t || !path)
+        if (!s->trash || !path)
                 return;
-        /* The graph side: berth/staging (vfs: the trash itself), on the
-         * records' file system; overlay's side may be behind a mount. */
-        _cleanup_free_ char *root = store_staging_root(s);
-        int fd = t->graph_dirfd >= 0 ? t->graph_dirfd : STREQ(root, t->root) ? t->dirfd : -1;
+        /* The graph side, on the records' file system (overlay's side may
+         * be behind a mount). */
+        int fd = discard_dirfd(s, false);
         if (fd < 0)
                 return;
         static unsigned seq;

@@ -677,16 +677,19 @@ static char *cache_file(const char *dir, size_t *ret_size)
 }
 
 /* Write to path entry a's key-length and key, then entry b's library
- * identity and program; other_lib changes the identity's inode. */
+ * identity and program, with byte flip of the identity (dev, ino, size,
+ * mtime s and ns, path length: 8 bytes each) xor-ed with 0x80 unless
+ * flip is SIZE_MAX. */
+#define NO_FLIP SIZE_MAX
 static void splice_entry(const char *path, const char *a, size_t klen_a, const char *b,
-                         size_t len_b, size_t klen_b, bool other_lib)
+                         size_t len_b, size_t klen_b, size_t flip)
 {
         struct err e = {0};
         struct sbuf spliced = {0};
         sbuf_append_len(&spliced, a, sizeof(size_t) + klen_a);
         sbuf_append_len(&spliced, b + sizeof(size_t) + klen_b, len_b - sizeof(size_t) - klen_b);
-        if (other_lib)
-                spliced.buf[sizeof(size_t) + klen_a + 8] ^= 1;
+        if (flip != NO_FLIP)
+                spliced.buf[sizeof(size_t) + klen_a + flip] ^= 0x80;
         assert_int_equal(fs_write_atomic(AT_FDCWD, path, spliced.buf, spliced.len, 0600, &e), 0);
         sbuf_done(&spliced);
 }
@@ -734,18 +737,22 @@ static void test_prepare_cache(void **state)
         assert_int_equal(rt_seccomp_prepare(a2, dir, &e), 0);
         expect_child_ok(child_getcwd_denied, a2);
         rt_seccomp_free(a2);
-        splice_entry(path, entry_a, klen_a, entry_b, len_b, klen_b, false);
+        splice_entry(path, entry_a, klen_a, entry_b, len_b, klen_b, NO_FLIP);
         a2 = parse_ok(DENY_ONE("getcwd", "91"));
         assert_int_equal(rt_seccomp_prepare(a2, dir, &e), 0);
         expect_child_ok(child_uname_denied, a2);
         rt_seccomp_free(a2);
         /* The same, made by another libseccomp file (its inode, the second
-         * number of the identity, differs): compiled again. */
-        splice_entry(path, entry_a, klen_a, entry_b, len_b, klen_b, true);
-        a2 = parse_ok(DENY_ONE("getcwd", "91"));
-        assert_int_equal(rt_seccomp_prepare(a2, dir, &e), 0);
-        expect_child_ok(child_getcwd_denied, a2);
-        rt_seccomp_free(a2);
+         * number of the identity, differs), or with a path length past the
+         * file's end: compiled again. */
+        const size_t flips[] = {8, 47};
+        for (size_t i = 0; i < ARRAY_SIZE(flips); i++) {
+                splice_entry(path, entry_a, klen_a, entry_b, len_b, klen_b, flips[i]);
+                a2 = parse_ok(DENY_ONE("getcwd", "91"));
+                assert_int_equal(rt_seccomp_prepare(a2, dir, &e), 0);
+                expect_child_ok(child_getcwd_denied, a2);
+                rt_seccomp_free(a2);
+        }
 
         /* A file that is not whole instructions is compiled again and
          * replaced: a short one, and this filter's key with a program cut. */
