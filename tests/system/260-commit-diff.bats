@@ -322,8 +322,10 @@ EOF
         # A file that fits once but not twice (the commit copies it).
         local free
         free=$(df -k --output=avail "$TMPFS_DIR" | tail -1)
+        # Once: the start below runs the command again, and a second /big
+        # and /done written while the commit reads them would race it.
         run_berth run "${CGP[@]}" -d --name big $IMG sh -c \
-                "head -c $(((free - 2048) * 1024 * 2 / 3)) /dev/zero > /big; echo done > /done; sleep 1000"
+                "[ -e /done ] || { head -c $(((free - 2048) * 1024 * 2 / 3)) /dev/zero > /big; echo done > /done; }; sleep 1000"
         local i
         for i in $(seq 200); do
                 "$BERTH" exec big test -e /done 2>/dev/null && break
