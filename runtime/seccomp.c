@@ -33,10 +33,10 @@
  *   loading needs CAP_SYS_ADMIN, so the init must load the filter before it
  *   drops its capabilities (see rt-internal.h).
  */
-#include <dirent.h>
 #include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <linux/filter.h>
 #include <linux/seccomp.h>
 #include <string.h>
@@ -608,14 +608,6 @@ static void cache_key(const struct rt_seccomp *s, struct sbuf *k)
         }
 }
 
-static char *cache_name(const struct sbuf *k)
-{
-        uint64_t h = 1469598103934665603ULL; /* FNV-1a */
-        for (size_t i = 0; i < k->len; i++)
-                h = (h ^ (unsigned char)k->buf[i]) * 1099511628211ULL;
-        return xasprintf("%016llx-%zu", (unsigned long long)h, k->len);
-}
-
 /* The library file, as stat(2) sees it: an upgrade replaces it. */
 struct lib_id {
         uint64_t dev, ino, size;
@@ -693,20 +685,9 @@ static void cache_write(const char *dir, const char *path, const struct sbuf *k,
                 return;
         if (fs_mkdir_p(dir, 0700, NULL) < 0)
                 return;
-        DIR *d = opendir(dir);
-        if (d) {
-                size_t n = 0;
-                struct dirent *de;
-                while ((de = readdir(d)))
-                        n += de->d_name[0] != '.';
-                if (n >= CACHE_MAX) {
-                        rewinddir(d);
-                        while ((de = readdir(d)))
-                                if (de->d_name[0] != '.')
-                                        (void)unlinkat(dirfd(d), de->d_name, 0);
-                }
-                closedir(d);
-        }
+        _cleanup_close_ int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (dfd >= 0)
+                fs_cache_bound(dfd, CACHE_MAX);
         static const char zeros[8];
         struct sbuf entry = {0};
         put(&entry, &k->len, sizeof(k->len));
@@ -727,7 +708,7 @@ int rt_seccomp_prepare(struct rt_seccomp *s, const char *state_root, struct err 
         struct sbuf key = {0};
         if (state_root) {
                 cache_key(s, &key);
-                _cleanup_free_ char *name = cache_name(&key);
+                _cleanup_free_ char *name = fs_cache_name(key.buf, key.len);
                 dir = xasprintf("%s/" CACHE_DIR, state_root);
                 path = xasprintf("%s/%s", dir, name);
                 if (cache_read(path, &key, s)) {

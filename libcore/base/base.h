@@ -430,6 +430,13 @@ int fs_write_atomic_volatile(int dirfd, const char *path, const void *buf, size_
 int fs_mkdir_p(const char *path, mode_t mode, struct err *e);
 /* True if path exists (lstat). */
 bool fs_exists(const char *path);
+/* Allocates: the name of a cache entry for key bytes, "<64-bit FNV-1a in
+ * hex>-<length>". Caches keep the key in the entry and compare it whole,
+ * so the hash only spreads names and needs no trust. */
+char *fs_cache_name(const void *key, size_t len);
+/* A cache directory of max or more entries (names not starting with '.')
+ * is emptied, rather than keeping use counts; best effort. */
+void fs_cache_bound(int dirfd, size_t max);
 
 /* Resolve and open `path` inside the directory tree at rootfd, never leaving
  * it: ".." stops at the root, absolute symlinks are relative to the root,

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* Whole-file reads, atomic replacement, mkdir -p. */
+/* Whole-file reads, atomic replacement, mkdir -p, cache entry names. */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -291,4 +292,35 @@ bool fs_exists(const char *path)
 {
         struct stat st;
         return path && lstat(path, &st) == 0;
+}
+
+char *fs_cache_name(const void *key, size_t len)
+{
+        const unsigned char *k = key;
+        uint64_t h = 1469598103934665603ULL; /* FNV-1a */
+        for (size_t i = 0; i < len; i++)
+                h = (h ^ k[i]) * 1099511628211ULL;
+        return xasprintf("%016llx-%zu", (unsigned long long)h, len);
+}
+
+void fs_cache_bound(int dirfd, size_t max)
+{
+        int fd = fcntl(dirfd, F_DUPFD_CLOEXEC, 3);
+        DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+        if (!d) {
+                if (fd >= 0)
+                        close(fd);
+                return;
+        }
+        size_t n = 0;
+        struct dirent *de;
+        while ((de = readdir(d)))
+                n += de->d_name[0] != '.';
+        if (n >= max) {
+                rewinddir(d);
+                while ((de = readdir(d)))
+                        if (de->d_name[0] != '.')
+                                (void)unlinkat(dirfd, de->d_name, 0);
+        }
+        closedir(d);
 }

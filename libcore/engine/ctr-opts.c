@@ -15,6 +15,7 @@
 #include "ctr-internal.h"
 #include "ctr-opts.h"
 #include "runtime.h"
+#include "storage.h"
 #include "vol-internal.h"
 
 extern char **environ;
@@ -36,6 +37,7 @@ void ctr_opts_done(struct ctr_opts *co)
         free(co->gid_map);
         free(co->user);
         free(co->init_path);
+        free(co->seccomp_cache_dir);
         free(co->network);
         free(co->network_ns_path);
         free(co->restart);
@@ -742,6 +744,10 @@ int ctr_opts_parse(struct store *s, const struct config *cfg, const struct conta
         int r;
         sp->rootfs_fd = -1;
         sp->rootless = cfg->user.rootless;
+        if (s) {
+                co->seccomp_cache_dir = xasprintf("%s/berth/seccomp", store_runroot(s));
+                sp->seccomp_cache_dir = co->seccomp_cache_dir;
+        }
         if (host_cgroup_mode("/sys/fs/cgroup", &sp->cgroup_mode, NULL) < 0)
                 sp->cgroup_mode = CGROUP_UNIFIED;
         if (o->env_host)

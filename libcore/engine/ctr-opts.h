@@ -36,6 +36,7 @@ struct ctr_opts {
         char *network;   /* "none", "host", "container:ID", "ns:PATH" */
         char *network_ns_path;
         char *restart;
+        char *seccomp_cache_dir; /* <runroot>/berth/seccomp */
         const char *log_driver;
         char *log_path;
         int64_t log_max_size, log_max_file; /* -1: the monitor's default */

@@ -457,7 +457,8 @@ int ctr_seccomp_translate_buf(const char *buf, size_t len, const char *name, cha
 }
 
 int ctr_seccomp_load(const char *path, bool explicit, char *const *bounding,
-                     const struct ctr_seccomp_host *host, struct json **ret, struct err *e)
+                     const struct ctr_seccomp_host *host, const char *cache_dir, struct json **ret,
+                     struct err *e)
 {
         if (!path || !*path || STREQ(path, "unconfined")) {
                 *ret = NULL;
@@ -479,5 +480,18 @@ int ctr_seccomp_load(const char *path, bool explicit, char *const *bounding,
                 err_move(e, &e2);
                 return err_wrap(e, "seccomp profile");
         }
-        return ctr_seccomp_translate_buf(buf, len, path, bounding, host, ret, e);
+        if (!cache_dir || len > SECCOMP_PROFILE_MAX)
+                return ctr_seccomp_translate_buf(buf, len, path, bounding, host, ret, e);
+        struct utsname u;
+        const char *rel = host ? host->kernel_release : NULL;
+        if (!rel && uname(&u) == 0)
+                rel = u.release;
+        struct sbuf k = {0};
+        ctr_seccomp_cache_key(&k, buf, len, bounding,
+                              host && host->arch ? host->arch : ctr_seccomp_native_arch(), rel);
+        r = ctr_seccomp_cache_get(cache_dir, &k, ret);
+        if (r == 0 && (r = ctr_seccomp_translate_buf(buf, len, path, bounding, host, ret, e)) == 0)
+                ctr_seccomp_cache_put(cache_dir, &k, *ret);
+        sbuf_done(&k);
+        return r < 0 ? r : 0;
 }

@@ -179,7 +179,8 @@ static int seccomp_of(const struct ctr_spec_opts *o, const struct config *conf,
                                         : (conf && conf->seccomp_profile
                                                    ? conf->seccomp_profile
                                                    : "/usr/share/containers/seccomp.json");
-        return ctr_seccomp_load(path, sec->seccomp != NULL, bounding, o->seccomp_host, ret, e);
+        return ctr_seccomp_load(path, sec->seccomp != NULL, bounding, o->seccomp_host,
+                                o->seccomp_cache_dir, ret, e);
 }
 
 int ctr_spec_seccomp(const struct ctr_spec_opts *o, const struct config *conf, struct json **ret,

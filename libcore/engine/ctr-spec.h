@@ -44,9 +44,18 @@ struct json *ctr_seccomp_builtin_profile(void);
 /* Allocates: the linux.seccomp object for a container. path NULL or
  * "unconfined" gives *ret = NULL. explicit says the user named path
  * (--security-opt seccomp=PATH): then a missing file is an error; the
- * configured default falls back to the built-in profile instead. */
+ * configured default falls back to the built-in profile instead.
+ * cache_dir (NULL: none) keeps translations (ctr-seccomp-cache.c). */
 int ctr_seccomp_load(const char *path, bool explicit, char *const *bounding,
-                     const struct ctr_seccomp_host *host, struct json **ret, struct err *e);
+                     const struct ctr_seccomp_host *host, const char *cache_dir, struct json **ret,
+                     struct err *e);
+/* The translation cache's key: everything a translation depends on. */
+void ctr_seccomp_cache_key(struct sbuf *k, const char *profile, size_t len, char *const *bounding,
+                           const char *arch, const char *kernel_release);
+/* 1 and *ret (allocated) when dir holds the translation for key k, else 0. */
+int ctr_seccomp_cache_get(const char *dir, const struct sbuf *k, struct json **ret);
+/* Best effort: keep val as the translation for key k in dir. */
+void ctr_seccomp_cache_put(const char *dir, const struct sbuf *k, const struct json *val);
 
 /* ---------------------------------------------------------------- rlimits */
 
@@ -163,6 +172,8 @@ struct ctr_spec_opts {
         /* ctr_spec_seccomp's result computed ahead; NULL: computed here. */
         struct ctr_seccomp_pre *seccomp_pre;
 
+        /* Where translated seccomp profiles are kept; NULL: nowhere. */
+        const char *seccomp_cache_dir;
         /* Host facts, for tests; NULL/0: read from this machine. */
         const struct ctr_seccomp_host *seccomp_host;
         const struct ctr_host_limits *host_limits;

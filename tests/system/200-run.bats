@@ -174,6 +174,40 @@ brun() {
         assert_output --regexp '^Seccomp:[[:space:]]+2$'
 }
 
+@test "run: a damaged or blocked seccomp translation cache changes nothing" {
+        local run cache
+        run=$("$BERTH" info --format '{{.Store.RunRoot}}')
+        cache=$run/berth/seccomp
+        rm -rf "$run/berth"
+        brun --rm $IMG grep '^Seccomp:' /proc/self/status
+        assert_output --regexp '^Seccomp:[[:space:]]+2$'
+        run_cmd stat -c '%a' "$cache"
+        assert_output "700"
+        local entry
+        entry=$(find "$cache" -type f)
+        [ "$(echo "$entry" | wc -l)" = 1 ] || die "expected one cache entry, got: $entry"
+        run_cmd stat -c '%a' "$entry"
+        assert_output "600"
+        local size
+        size=$(stat -c %s "$entry")
+        # Cut: the next run translates again and writes it whole.
+        truncate -s 100 "$entry"
+        brun --rm $IMG grep '^Seccomp:' /proc/self/status
+        assert_output --regexp '^Seccomp:[[:space:]]+2$'
+        assert_equal "$(stat -c %s "$entry")" "$size"
+        # Garbage after a whole key: the same.
+        truncate -s "$((size - 40))" "$entry"
+        brun --rm $IMG grep '^Seccomp:' /proc/self/status
+        assert_output --regexp '^Seccomp:[[:space:]]+2$'
+        assert_equal "$(stat -c %s "$entry")" "$size"
+        # No cache can be made: containers still get the profile.
+        rm -rf "$run/berth"
+        echo x >"$run/berth"
+        brun --rm $IMG grep '^Seccomp:' /proc/self/status
+        assert_output --regexp '^Seccomp:[[:space:]]+2$'
+        rm -f "$run/berth"
+}
+
 @test "run -i: stdin goes to the container; without -i it does not" {
         run_cmd sh -c "echo piped | '$BERTH' run ${CGP[*]} --rm -i $IMG cat"
         assert_output "piped"

@@ -3,11 +3,13 @@
  * Unit tests for libcore/engine's container spec builder: golden
  * comparisons with the config.json podman 4.3.1 wrote for the same flags
  * (tests/unit/data/ctr-spec/, normalised by removing ids, paths, times and
- * the values that name the engine), seccomp profile translation, --ulimit
- * parsing and clamping, and -u resolution with hostile /etc files.
+ * the values that name the engine), seccomp profile translation and its
+ * cache, --ulimit parsing and clamping, and -u resolution with hostile /etc
+ * files.
  */
 #include "unit.h"
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
@@ -388,7 +390,7 @@ static void test_golden_misc(void **state)
 static struct json *translate_file(const char *path, char *const *caps, struct err *e)
 {
         struct json *out = NULL;
-        if (ctr_seccomp_load(path, true, caps, &amd64, &out, e) < 0)
+        if (ctr_seccomp_load(path, true, caps, &amd64, NULL, &out, e) < 0)
                 return NULL;
         return out;
 }
@@ -435,9 +437,9 @@ static void test_seccomp_caps_and_arch(void **state)
         /* arm64 gets its own list and rules. */
         struct ctr_seccomp_host arm = {.arch = "arm64", .kernel_release = "5.10"};
         struct json *c = NULL;
-        assert_int_equal(
-                ctr_seccomp_load("/usr/share/containers/seccomp.json", true, dflt, &arm, &c, &e),
-                0);
+        assert_int_equal(ctr_seccomp_load("/usr/share/containers/seccomp.json", true, dflt, &arm,
+                                          NULL, &c, &e),
+                         0);
         got = json_generate(json_object_get(c, "architectures"), 0);
         assert_string_equal(got, "[\"SCMP_ARCH_AARCH64\",\"SCMP_ARCH_ARM\"]");
         free(got);
@@ -466,15 +468,17 @@ static void test_seccomp_builtin_matches_file(void **state)
         json_free(p);
         /* A missing default file falls back; a missing explicit one fails. */
         struct json *x = NULL;
-        assert_int_equal(ctr_seccomp_load("/nonexistent/seccomp.json", false, caps, &amd64, &x, &e),
-                         0);
+        assert_int_equal(
+                ctr_seccomp_load("/nonexistent/seccomp.json", false, caps, &amd64, NULL, &x, &e),
+                0);
         assert_non_null(x);
         json_free(x);
         x = NULL;
-        assert_true(ctr_seccomp_load("/nonexistent/seccomp.json", true, caps, &amd64, &x, &e) < 0);
+        assert_true(ctr_seccomp_load("/nonexistent/seccomp.json", true, caps, &amd64, NULL, &x,
+                                     &e) < 0);
         assert_non_null(strstr(e.msg, "/nonexistent/seccomp.json"));
         err_done(&e);
-        assert_int_equal(ctr_seccomp_load("unconfined", true, caps, &amd64, &x, &e), 0);
+        assert_int_equal(ctr_seccomp_load("unconfined", true, caps, &amd64, NULL, &x, &e), 0);
         assert_null(x);
 }
 
@@ -546,6 +550,171 @@ static void test_seccomp_min_kernel(void **state)
         assert_false(has_rule(out, "new", "SCMP_ACT_ALLOW"));
         assert_true(has_rule(out, "old", "SCMP_ACT_ALLOW"));
         json_free(out);
+}
+
+/* The only entry of a cache directory (NULL if none or several). */
+static char *cache_entry(const char *dir)
+{
+        DIR *d = opendir(dir);
+        assert_non_null(d);
+        char *found = NULL;
+        int n = 0;
+        struct dirent *de;
+        while ((de = readdir(d)))
+                if (de->d_name[0] != '.') {
+                        n++;
+                        free(found);
+                        found = xasprintf("%s/%s", dir, de->d_name);
+                }
+        closedir(d);
+        if (n != 1) {
+                free(found);
+                return NULL;
+        }
+        return found;
+}
+
+static struct json *load_cached(const char *path, char *const *caps,
+                                const struct ctr_seccomp_host *h, const char *cache)
+{
+        struct json *out = NULL;
+        struct err e = {0};
+        assert_int_equal(ctr_seccomp_load(path, true, caps, h, cache, &out, &e), 0);
+        assert_non_null(out);
+        return out;
+}
+
+/* A translation comes back from the cache only for the same profile bytes,
+ * capabilities, architecture and kernel; a damaged or hostile entry is a
+ * miss that is translated again and replaced. */
+static void test_seccomp_cache(void **state)
+{
+        (void)state;
+        char *tmp = unit_tmpdir();
+        char *prof = xasprintf("%s/p.json", tmp);
+        char *cache = xasprintf("%s/run/berth/seccomp", tmp);
+        const char *p = "{\"defaultAction\":\"SCMP_ACT_ERRNO\",\"syscalls\":["
+                        "{\"names\":[\"new\"],\"action\":\"SCMP_ACT_ALLOW\","
+                        "\"includes\":{\"minKernel\":\"5.6\"}},"
+                        "{\"names\":[\"bpf\"],\"action\":\"SCMP_ACT_ALLOW\","
+                        "\"includes\":{\"caps\":[\"CAP_SYS_ADMIN\"]}}]}";
+        struct err e = {0};
+        assert_int_equal(fs_write_atomic(AT_FDCWD, prof, p, strlen(p), 0644, &e), 0);
+        char *caps[] = {"CAP_CHOWN", NULL};
+        char *admin[] = {"CAP_CHOWN", "CAP_SYS_ADMIN", NULL};
+        struct ctr_seccomp_host h = {.arch = "amd64", .kernel_release = "6.1.0"};
+
+        /* A miss makes the directory and the entry; both give what no cache gives. */
+        struct json *plain = load_cached(prof, caps, &h, NULL);
+        struct json *first = load_cached(prof, caps, &h, cache);
+        assert_true(json_equal(plain, first));
+        char *entry = cache_entry(cache);
+        assert_non_null(entry);
+        struct stat st;
+        assert_int_equal(stat(cache, &st), 0);
+        assert_int_equal(st.st_mode & 0777, 0700);
+
+        /* A hit reads the entry: one edited behind the key's back shows. */
+        size_t len = 0;
+        char *text = NULL;
+        assert_int_equal(fs_read_file(AT_FDCWD, entry, 0, &text, &len, &e), 0);
+        size_t keylen = strtoull(strrchr(entry, '-') + 1, NULL, 10);
+        assert_true(keylen < len);
+        char *at = strstr(text + keylen, "\"SCMP_ACT_ERRNO\"");
+        assert_non_null(at);
+        memcpy(at, "\"SCMP_ACT_KILL\" ", strlen("\"SCMP_ACT_KILL\" "));
+        assert_int_equal(fs_write_atomic(AT_FDCWD, entry, text, len, 0600, &e), 0);
+        struct json *hit = load_cached(prof, caps, &h, cache);
+        assert_string_equal(json_object_get_string(hit, "defaultAction"), "SCMP_ACT_KILL");
+        json_free(hit);
+
+        /* Another capability set, kernel or profile: not that entry. */
+        struct json *x = load_cached(prof, admin, &h, cache);
+        assert_true(has_rule(x, "bpf", "SCMP_ACT_ALLOW"));
+        assert_string_equal(json_object_get_string(x, "defaultAction"), "SCMP_ACT_ERRNO");
+        json_free(x);
+        h.kernel_release = "5.4.0";
+        x = load_cached(prof, caps, &h, cache);
+        assert_false(has_rule(x, "new", "SCMP_ACT_ALLOW"));
+        assert_string_equal(json_object_get_string(x, "defaultAction"), "SCMP_ACT_ERRNO");
+        json_free(x);
+        h.kernel_release = "6.1.0";
+        const char *p2 = "{\"defaultAction\":\"SCMP_ACT_LOG\"}";
+        assert_int_equal(fs_write_atomic(AT_FDCWD, prof, p2, strlen(p2), 0644, &e), 0);
+        x = load_cached(prof, caps, &h, cache);
+        assert_string_equal(json_object_get_string(x, "defaultAction"), "SCMP_ACT_LOG");
+        json_free(x);
+        assert_int_equal(fs_write_atomic(AT_FDCWD, prof, p, strlen(p), 0644, &e), 0);
+
+        /* Damaged entries: cut inside the key, cut after it, not JSON, not
+         * an object. Each is translated again and replaced by a whole one. */
+        const size_t cuts[] = {keylen / 2, keylen, keylen + 3};
+        for (size_t i = 0; i < ARRAY_SIZE(cuts); i++) {
+                assert_int_equal(truncate(entry, (off_t)cuts[i]), 0);
+                x = load_cached(prof, caps, &h, cache);
+                assert_true(json_equal(plain, x));
+                json_free(x);
+                assert_int_equal(stat(entry, &st), 0);
+                assert_true((size_t)st.st_size > keylen);
+        }
+        char *junk = xmalloc(keylen + 2);
+        int fd = open(entry, O_RDONLY);
+        assert_true(fd >= 0);
+        assert_int_equal(read(fd, junk, keylen), (ssize_t)keylen);
+        close(fd);
+        memcpy(junk + keylen, "[]", 2);
+        assert_int_equal(fs_write_atomic(AT_FDCWD, entry, junk, keylen + 2, 0600, &e), 0);
+        x = load_cached(prof, caps, &h, cache);
+        assert_true(json_equal(plain, x));
+        json_free(x);
+        free(junk);
+
+        /* Hostile entries: a link to the right content elsewhere, a FIFO
+         * (no hang) and a directory are misses, and are left alone. */
+        char *elsewhere = xasprintf("%s/elsewhere", tmp);
+        assert_int_equal(rename(entry, elsewhere), 0);
+        assert_int_equal(symlink(elsewhere, entry), 0);
+        x = load_cached(prof, caps, &h, cache);
+        assert_true(json_equal(plain, x));
+        json_free(x);
+        assert_int_equal(lstat(entry, &st), 0);
+        assert_false(S_ISLNK(st.st_mode)); /* the miss replaced the link */
+        assert_int_equal(unlink(entry), 0);
+        assert_int_equal(mkfifo(entry, 0600), 0);
+        x = load_cached(prof, caps, &h, cache);
+        assert_true(json_equal(plain, x));
+        json_free(x);
+        assert_int_equal(unlink(entry), 0);
+        assert_int_equal(mkdir(entry, 0700), 0);
+        x = load_cached(prof, caps, &h, cache);
+        assert_true(json_equal(plain, x));
+        json_free(x);
+        assert_int_equal(rmdir(entry), 0);
+
+        /* Many kernels: the directory is emptied, not grown without end. */
+        for (int i = 0; i < 40; i++) {
+                char rel[32];
+                snprintf(rel, sizeof(rel), "6.%d.0", i);
+                h.kernel_release = rel;
+                json_free(load_cached(prof, caps, &h, cache));
+        }
+        DIR *d = opendir(cache);
+        int n = 0;
+        struct dirent *de;
+        while ((de = readdir(d)))
+                n += de->d_name[0] != '.';
+        closedir(d);
+        assert_true(n > 0 && n <= 32);
+
+        json_free(plain);
+        json_free(first);
+        free(text);
+        free(entry);
+        free(elsewhere);
+        free(prof);
+        free(cache);
+        unit_rmtree(tmp);
+        free(tmp);
 }
 
 /* ---------------------------------------------------------------- ulimits */
@@ -895,6 +1064,7 @@ int main(void)
                 cmocka_unit_test(test_seccomp_builtin_matches_file),
                 cmocka_unit_test(test_seccomp_malformed),
                 cmocka_unit_test(test_seccomp_min_kernel),
+                cmocka_unit_test(test_seccomp_cache),
                 cmocka_unit_test(test_ulimit_parse),
                 cmocka_unit_test(test_ulimit_clamp),
                 cmocka_unit_test(test_user_resolve),
