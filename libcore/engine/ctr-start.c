@@ -553,8 +553,9 @@ int engine_container_start(struct store *s, const struct config *cfg, const char
                 }
         }
         if (ctr_cfg_bool(c, "remove")) {
-                /* The exit command removes it too; whoever is second finds it gone. */
-                (void)ctr_wait_stopped(s, c, 10000, NULL);
+                /* The exit command removes it too; whoever is second finds
+                 * it gone. An exit packet comes after exit.json is written:
+                 * then it has stopped, and waited for above otherwise. */
                 struct container_rm_opts ro = {.force = true, .volumes = true, .timeout = 0};
                 struct err re = {0};
                 if (engine_container_remove(s, c->id, &ro, NULL, &re) < 0 && re.code != ENOENT)
