@@ -188,6 +188,8 @@ struct mon_rt {
         struct rt_ctx ctx; /* in-process */
         bool ctx_ready;
         struct rt_spec *spec;
+        pid_t helper;    /* forked ahead, waiting for the go: */
+        int helper_sock; /* its socket, or -1 */
 };
 
 /* Load what create needs (ctx and spec); errors are the monitor's start errors. */
@@ -195,6 +197,15 @@ int mon_rt_init(struct mon_rt *r, struct err *e);
 /* Create the container with io's stdio; its init's pid in *ret_pid, and for
  * a tty the pty master set into io. */
 int mon_rt_create(struct mon_rt *r, struct mon_io *io, pid_t *ret_pid, struct err *e);
+/* Fork the helper that creates the container now, with io's stdio
+ * (prepared), to wait for mon_rt_go: it loads the spec and creates while
+ * the monitor sets up the rest. Nothing with an external runtime. The
+ * helper exits if the monitor ends first. */
+int mon_rt_fork_ahead(struct mon_rt *r, const struct mon_io *io, struct err *e);
+void mon_rt_go(struct mon_rt *r);
+/* After mon_rt_go, when the monitor cannot go on: what the helper made is
+ * deleted. */
+void mon_rt_abandon(struct mon_rt *r, struct mon_io *io);
 int mon_rt_start(struct mon_rt *r, struct err *e);
 /* Remove the container's runtime state (forcefully). */
 int mon_rt_delete(struct mon_rt *r, struct err *e);

@@ -251,7 +251,8 @@ static void find_oom_file(struct mon *m)
 
 static int create(struct mon *m, struct err *e)
 {
-        if (mon_io_prepare(&m->io, e) < 0)
+        /* A helper forked ahead has its stdio already. */
+        if (m->rt.helper_sock < 0 && mon_io_prepare(&m->io, e) < 0)
                 return -EIO;
         pid_t pid;
         if (mon_rt_create(&m->rt, &m->io, &pid, e) < 0)
@@ -629,7 +630,10 @@ static int detach(struct err *e)
         return 0;
 }
 
-static int setup(struct mon *m, int *ret_sigfd, struct err *e)
+/* What needs none of the container's directories: when started ahead by
+ * run, done before berth's go, down to the helper that creates the
+ * container, forked to wait for it. */
+static int setup_early(struct mon *m, int *ret_sigfd, struct err *e)
 {
         if (detach(e) < 0)
                 return -EIO;
@@ -639,33 +643,46 @@ static int setup(struct mon *m, int *ret_sigfd, struct err *e)
                 return err_errno(e, "PR_SET_CHILD_SUBREAPER");
         if (signals_setup(ret_sigfd, e) < 0)
                 return -EIO;
-        m->rundir_fd = open(m->o.rundir, O_PATH | O_DIRECTORY | O_CLOEXEC);
-        if (m->rundir_fd < 0)
-                return err_errno(e, "open the run directory '%s'", m->o.rundir);
-        char pid[16];
-        snprintf(pid, sizeof(pid), "%d", (int)getpid());
-        if (fs_write_atomic_volatile(m->rundir_fd, "monitor.pid", pid, strlen(pid), 0644, e) < 0)
-                return -EIO;
-        unlinkat(m->rundir_fd, "exit.json", 0);
-        unlinkat(m->rundir_fd, "started.json", 0);
-        if (mon_log_open(m->o.log_driver, m->o.log_path, m->o.log_max_size, m->o.log_max_file,
-                         m->o.id, &m->log, e) < 0)
-                return -EIO;
-        if (mon_attach_listen(&m->at, m->rundir_fd, e) < 0)
-                return -EIO;
         m->rt = (struct mon_rt){
                 .id = m->o.id,
                 .bundle = m->o.bundle,
                 .runtime = m->o.runtime,
                 .runtime_root = m->o.runtime_root,
-                .rundir_fd = m->rundir_fd,
+                .rundir_fd = -1,
                 .rundir = m->o.rundir,
+                .helper_sock = -1,
         };
-        if (mon_rt_init(&m->rt, e) < 0)
-                return -EIO;
-        if (create(m, e) < 0)
+        if (mon_rt_init(&m->rt, e) < 0 || mon_io_prepare(&m->io, e) < 0 ||
+            mon_rt_fork_ahead(&m->rt, &m->io, e) < 0)
                 return -EIO;
         return 0;
+}
+
+/* The rest, once the directories exist. The helper creates meanwhile: a
+ * failure here deletes what it made. */
+static int setup(struct mon *m, struct err *e)
+{
+        m->rundir_fd = open(m->o.rundir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+        if (m->rundir_fd < 0)
+                return err_errno(e, "open the run directory '%s'", m->o.rundir);
+        m->rt.rundir_fd = m->rundir_fd;
+        mon_rt_go(&m->rt);
+        char pid[16];
+        snprintf(pid, sizeof(pid), "%d", (int)getpid());
+        int r = fs_write_atomic_volatile(m->rundir_fd, "monitor.pid", pid, strlen(pid), 0644, e);
+        if (r == 0) {
+                unlinkat(m->rundir_fd, "exit.json", 0);
+                unlinkat(m->rundir_fd, "started.json", 0);
+                r = mon_log_open(m->o.log_driver, m->o.log_path, m->o.log_max_size,
+                                 m->o.log_max_file, m->o.id, &m->log, e);
+        }
+        if (r == 0)
+                r = mon_attach_listen(&m->at, m->rundir_fd, e);
+        if (r < 0) {
+                mon_rt_abandon(&m->rt, &m->io);
+                return -EIO;
+        }
+        return create(m, e) < 0 ? -EIO : 0;
 }
 
 int engine_monitor_main(int argc, char *const *argv)
@@ -684,13 +701,15 @@ int engine_monitor_main(int argc, char *const *argv)
                 fprintf(stderr, "berth-monitor: --sync-fd %d: %s\n", m.sync_fd, strerror(errno));
                 return 125;
         }
-        /* Started ahead by run: the container's directories exist once
-         * berth says so. At EOF berth gave up on this start. */
-        if (m.o.wait_create && !sync_wait_create(&m))
-                return 0;
         mon_io_init(&m.io, m.o.tty, m.o.stdin_open);
         int sigfd = -1;
-        if (setup(&m, &sigfd, &e) < 0) {
+        int r = setup_early(&m, &sigfd, &e);
+        /* Started ahead by run: the container's directories exist once
+         * berth says so. At EOF berth gave up on this start (and the
+         * helper forked ahead ends with us). */
+        if (r == 0 && m.o.wait_create && !sync_wait_create(&m))
+                _exit(0);
+        if (r < 0 || setup(&m, &e) < 0) {
                 sync_error(&m, e.msg);
                 sync_close(&m);
                 mon_attach_close(&m.at, m.rundir_fd, -1);

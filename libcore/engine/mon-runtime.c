@@ -36,6 +36,9 @@ int mon_rt_init(struct mon_rt *r, struct err *e)
 
 void mon_rt_done(struct mon_rt *r)
 {
+        if (r->helper_sock >= 0)
+                close(r->helper_sock); /* at EOF the helper exits */
+        r->helper_sock = -1;
         if (r->ctx_ready)
                 rt_ctx_done(&r->ctx);
         r->ctx_ready = false;
@@ -84,13 +87,19 @@ static int create_in_process(struct mon_rt *r, const struct mon_io *io, pid_t *r
 }
 
 /* The helper: creates, then reports "P<pid>" (with the pty master
- * attached) or "E<message>" on sock, and exits. */
-_noreturn_ static void helper_main(struct mon_rt *r, const struct mon_io *io, int sock)
+ * attached) or "E<message>" on sock, and exits. Forked ahead, it first
+ * waits for the byte that says go; at EOF the monitor gave up. */
+_noreturn_ static void helper_main(struct mon_rt *r, const struct mon_io *io, int sock, bool ahead)
 {
         /* The monitor's handlers write to its self-pipe: not ours. */
         for (int sig = 1; sig < NSIG; sig++)
                 if (sig != SIGKILL && sig != SIGSTOP)
                         (void)signal(sig, SIG_DFL);
+        char go;
+        ssize_t n;
+        while (ahead && (n = recv(sock, &go, 1, 0)) != 1)
+                if (n == 0 || errno != EINTR)
+                        _exit(0);
         struct err e = {0};
         pid_t pid = 0;
         int master = -1;
@@ -105,27 +114,59 @@ _noreturn_ static void helper_main(struct mon_rt *r, const struct mon_io *io, in
         _exit(0);
 }
 
-/* Create through the runtime library in a forked helper, as an external
- * runtime's create runs in its own process: the init is the helper's child
- * and becomes ours (we are a subreaper) when the helper exits. The monitor
- * itself then never runs the create: its heap, stack and mapped code stay
- * what its loop uses, without re-executing itself. */
-static int create_forked(struct mon_rt *r, struct mon_io *io, pid_t *ret_pid, struct err *e)
+static int fork_helper(struct mon_rt *r, const struct mon_io *io, bool ahead, pid_t *ret_pid,
+                       struct err *e)
 {
         int sp[2];
         if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sp) < 0)
                 return err_errno(e, "socketpair");
-        _cleanup_close_ int sock = sp[0];
         pid_t h = fork();
         if (h < 0) {
+                close(sp[0]);
                 close(sp[1]);
                 return err_errno(e, "fork");
         }
         if (h == 0) {
-                close(sock);
-                helper_main(r, io, sp[1]);
+                close(sp[0]);
+                helper_main(r, io, sp[1], ahead);
         }
         close(sp[1]);
+        *ret_pid = h;
+        return sp[0];
+}
+
+int mon_rt_fork_ahead(struct mon_rt *r, const struct mon_io *io, struct err *e)
+{
+        if (r->runtime)
+                return 0;
+        int sock = fork_helper(r, io, true, &r->helper, e);
+        if (sock < 0)
+                return sock;
+        r->helper_sock = sock;
+        return 0;
+}
+
+void mon_rt_go(struct mon_rt *r)
+{
+        if (r->helper_sock >= 0)
+                while (send(r->helper_sock, "g", 1, MSG_NOSIGNAL) < 0 && errno == EINTR)
+                        ;
+}
+
+/* Create through the runtime library in a forked helper, as an external
+ * runtime's create runs in its own process: the init is the helper's child
+ * and becomes ours (we are a subreaper) when the helper exits. The monitor
+ * itself then never runs the create: its heap, stack and mapped code stay
+ * what its loop uses, without re-executing itself. A helper forked ahead
+ * (mon_rt_fork_ahead) was told to go already. */
+static int create_forked(struct mon_rt *r, struct mon_io *io, pid_t *ret_pid, struct err *e)
+{
+        pid_t h = r->helper;
+        _cleanup_close_ int sock = r->helper_sock;
+        r->helper = 0;
+        r->helper_sock = -1;
+        if (sock < 0 && (sock = fork_helper(r, io, false, &h, e)) < 0)
+                return sock;
         char text[RT_ERR_MAX + 2];
         int master;
         /* No timeout: the helper ends when the create does, or dies (EOF). */
@@ -303,6 +344,17 @@ static int create_external(struct mon_rt *r, struct mon_io *io, pid_t *ret_pid, 
         }
         *ret_pid = pid;
         return 0;
+}
+
+void mon_rt_abandon(struct mon_rt *r, struct mon_io *io)
+{
+        if (r->helper_sock < 0)
+                return;
+        pid_t pid;
+        struct err e = {0};
+        if (create_forked(r, io, &pid, &e) == 0 && mon_rt_delete(r, &e) < 0)
+                log_warn("deleting the container: %s", e.msg);
+        err_done(&e);
 }
 
 int mon_rt_create(struct mon_rt *r, struct mon_io *io, pid_t *ret_pid, struct err *e)

@@ -47,10 +47,11 @@
  * container and exits (berth was killed during start).
  *
  * --wait-create: `run` starts the monitor while it makes the container, so
- * that its exec overlaps the storage's syncs. The monitor then reads one
- * byte from the sync fd (sent once the container's directories exist)
- * before anything else, and exits 0 at EOF instead: the create failed, or
- * berth died.
+ * that its exec overlaps the storage's syncs. The monitor then does what
+ * needs none of the container's directories (down to forking the helper
+ * that will create the container), reads one byte from the sync fd (sent
+ * once the directories exist, and the bundle) and goes on; at EOF it exits
+ * 0 instead, its helper with it: the create failed, or berth died.
  *
  * Attach socket packets (SOCK_SEQPACKET, at most 8192 bytes each):
  *   monitor -> client: byte 1 = stdout data, 2 = stderr data, then the data;

@@ -345,6 +345,51 @@ sh_payload() {
         [ ! -s "$RT_BUNDLE/ctr.log" ] || die "the container ran"
 }
 
+# mon_wait_no_process ID: wait (5 s) until no process runs with ID's run
+# directory on its command line (a monitor, or the helper it forked).
+mon_wait_no_process() {
+        local r
+        r=$(mon_rundir "$1")
+        for _ in $(seq 50); do
+                pgrep -f -- "--rundir $r( |$)" >/dev/null || return 0
+                sleep 0.1
+        done
+        die "still running for $1: $(pgrep -a -f -- "--rundir $r( |$)")"
+}
+
+@test "monitor: started ahead, it creates once berth says the directories exist" {
+        payload echo ahead -- exit 3
+        mon_run c1 --wait-create
+        assert_line --regexp '^created=[0-9]+$'
+        assert_line --regexp '^started=[0-9]+$'
+        mon_wait_done c1
+        assert_equal "$(exit_field c1 exit_code)" 3
+        grep -q 'stdout F ahead$' "$RT_BUNDLE/ctr.log" || die "no output logged"
+        mon_wait_no_process c1
+}
+
+@test "monitor: started ahead, EOF instead of the create byte: it and its helper leave" {
+        payload echo never
+        mon_run c1 --eof-before-create
+        assert_output "closed"
+        mon_wait_no_process c1
+        run_rt 1 state c1
+        local r
+        r=$(mon_rundir c1)
+        [ ! -e "$r/monitor.pid" ] || die "monitor.pid left"
+        [ ! -s "$RT_BUNDLE/ctr.log" ] || die "the container ran"
+}
+
+@test "monitor: a log it cannot open deletes what its helper created meanwhile" {
+        payload echo never
+        mon_run 1 c1 --wait-create -- --log-path /nonexistent/dir/ctr.log
+        assert_output --partial "error="
+        assert_output --partial "/nonexistent/dir/ctr.log"
+        mon_wait_no_process c1
+        run_rt 1 state c1
+        [ ! -e "$(mon_rundir c1)/monitor.pid" ] || die "monitor.pid left"
+}
+
 @test "monitor: SIGKILLed, the container keeps running" {
         payload sleep 30
         mon_run c1

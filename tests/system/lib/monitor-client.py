@@ -7,6 +7,11 @@
       start byte and print `started=PID` or `error=MESSAGE`.
       --eof-before-start   close the sync fd instead of starting (prints
                            `closed`), as a berth killed during start would
+      --wait-create        give MONITOR --wait-create and send the byte that
+                           says the container's directories exist first, as
+                           run does with a monitor it started ahead
+      --eof-before-create  the same, but close the sync fd instead of that
+                           byte (prints `closed`): a run that failed before
       --attach RUNDIR      connect to RUNDIR/attach before the start byte and
                            stay attached until the exit packet (see attach)
       --stdin TEXT         (with --attach) send TEXT as stdin, then stdin EOF
@@ -109,11 +114,15 @@ def attached(s, stdin=None, timeout=20.0):
 
 def cmd_run(args):
     opts = {"eof": False, "attach": None, "stdin": None, "resize": None, "stderr": None,
-            "rm": False}
+            "rm": False, "ahead": False, "eof_create": False}
     while args and args[0] != "--":
         a = args.pop(0)
         if a == "--eof-before-start":
             opts["eof"] = True
+        elif a == "--wait-create":
+            opts["ahead"] = True
+        elif a == "--eof-before-create":
+            opts["ahead"] = opts["eof_create"] = True
         elif a == "--rm-rundir":
             opts["rm"] = True
         elif a in ("--attach", "--stdin", "--resize", "--stderr"):
@@ -125,11 +134,19 @@ def cmd_run(args):
     cmd = args[1:]
     ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
     cmd += ["--sync-fd", str(theirs.fileno())]
+    if opts["ahead"]:
+        cmd += ["--wait-create"]
     errf = open(opts["stderr"], "ab") if opts["stderr"] else subprocess.DEVNULL
     p = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                          stderr=errf, pass_fds=(theirs.fileno(),))
     theirs.close()
     p.wait()
+    if opts["eof_create"]:
+        ours.close()
+        print("closed")
+        return 0
+    if opts["ahead"]:
+        ours.send(b"c")
     if not report_sync(read_line(ours), "created"):
         return 1
     if opts["eof"]:
