@@ -538,10 +538,12 @@ struct user_info {
         uid_t uid;
         gid_t gid;
         bool rootless;
-        char *name; /* from the passwd database; NULL if unknown */
+        char *name; /* from the passwd database when it gave home; else NULL */
         char *home; /* $HOME, else the passwd entry */
 };
 int user_info_get(struct user_info *ret, struct err *e);
+/* Allocates: the user's name from the passwd database (NULL if none). */
+char *user_info_name(const struct user_info *u);
 void user_info_done(struct user_info *u);
 
 /* ------------------------------------------------------------------------

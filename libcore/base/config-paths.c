@@ -133,8 +133,10 @@ char *config_expand_path(const struct config_env *env, const struct user_info *u
                         sbuf_printf(&b, "%u", (unsigned)u->uid);
                 } else if (STREQ(name, "HOME")) {
                         sbuf_append(&b, u->home);
-                } else if (STREQ(name, "USER") && u->name && !cenv_get(env, "USER")) {
-                        sbuf_append(&b, u->name);
+                } else if (STREQ(name, "USER") && !cenv_get(env, "USER")) {
+                        _cleanup_free_ char *user = user_info_name(u);
+                        if (user)
+                                sbuf_append(&b, user);
                 } else {
                         const char *v = cenv_get(env, name);
                         if (v)

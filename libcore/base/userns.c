@@ -224,7 +224,6 @@ int userns_enter(unsigned flags, struct err *e)
         if (r >= 0) {
                 c.uid = geteuid();
                 c.gid = getegid();
-                c.user = u.name;
                 c.tmp_dir = xasprintf("%s/libpod/tmp", runtime_dir);
                 c.pid_path = xasprintf("%s/pause.pid", c.tmp_dir);
                 c.lock_path = xasprintf("%s/alive.lck", c.tmp_dir);
@@ -233,8 +232,11 @@ int userns_enter(unsigned flags, struct err *e)
         /* The common case, without a lock: podman joins the same way. */
         if (r >= 0)
                 r = userns_try_join(&c, e);
-        if (r == 0)
+        _cleanup_free_ char *name = NULL;
+        if (r == 0) {
+                c.user = name = user_info_name(&u);
                 r = userns_create(&c, e);
+        }
         if (r < 0) {
                 err_wrap(e, "entering the rootless user namespace");
                 r = -e->code;

@@ -106,7 +106,8 @@ static struct json *id_mappings(const struct config *cfg, const char *file, uid_
         json_array_append(arr, self);
         _cleanup_free_ struct id_range *ranges = NULL;
         size_t n = 0;
-        if (subid_lookup(file, cfg->user.name, cfg->user.uid, &ranges, &n, NULL) < 0)
+        _cleanup_free_ char *user = user_info_name(&cfg->user);
+        if (subid_lookup(file, user, cfg->user.uid, &ranges, &n, NULL) < 0)
                 return arr;
         int64_t next = 1;
         for (size_t i = 0; i < n; i++) {

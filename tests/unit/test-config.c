@@ -4,6 +4,7 @@
  * /etc, /usr/share and /run path resolves under root_prefix, the process
  * environment is replaced by a table, and the user is a fake one. */
 #include <limits.h>
+#include <pwd.h>
 #include <sys/stat.h>
 
 #include "unit.h"
@@ -1461,6 +1462,41 @@ static void test_expand_path(void **state)
         expect_expand(f, "/u/$USER", "/u/bob");
 }
 
+/* user_info_get reads the passwd database only when HOME does not give
+ * the home; the name then comes on demand, the same either way. */
+static void test_user_info_lazy_name(void **state)
+{
+        (void)state;
+        char *saved = getenv("HOME") ? xstrdup(getenv("HOME")) : NULL;
+        struct passwd *pw = getpwuid(geteuid());
+        if (!pw)
+                skip();
+        char *want = xstrdup(pw->pw_name), *want_home = xstrdup(pw->pw_dir);
+        struct err e = {0};
+        struct user_info u = {0};
+        setenv("HOME", "/somewhere/else", 1);
+        assert_int_equal(user_info_get(&u, &e), 0);
+        assert_string_equal(u.home, "/somewhere/else");
+        assert_null(u.name);
+        char *name = user_info_name(&u);
+        assert_string_equal(name, want);
+        free(name);
+        user_info_done(&u);
+        unsetenv("HOME");
+        assert_int_equal(user_info_get(&u, &e), 0);
+        assert_string_equal(u.home, want_home);
+        assert_string_equal(u.name, want);
+        name = user_info_name(&u);
+        assert_string_equal(name, want);
+        free(name);
+        user_info_done(&u);
+        if (saved)
+                setenv("HOME", saved, 1);
+        free(saved);
+        free(want);
+        free(want_home);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -1502,6 +1538,7 @@ int main(void)
                 cmocka_unit_test_setup_teardown(test_registries_user_file, setup_rootless,
                                                 teardown),
                 cmocka_unit_test_setup_teardown(test_expand_path, setup_rootless, teardown),
+                cmocka_unit_test(test_user_info_lazy_name),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
