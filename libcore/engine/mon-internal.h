@@ -197,10 +197,10 @@ int mon_rt_init(struct mon_rt *r, struct err *e);
 /* Create the container with io's stdio; its init's pid in *ret_pid, and for
  * a tty the pty master set into io. */
 int mon_rt_create(struct mon_rt *r, struct mon_io *io, pid_t *ret_pid, struct err *e);
-/* Fork the helper that creates the container now, with io's stdio
- * (prepared), to wait for mon_rt_go: it loads the spec and creates while
- * the monitor sets up the rest. Nothing with an external runtime. The
- * helper exits if the monitor ends first. */
+/* Fork the helper that creates the container through the runtime library
+ * now, with io's stdio (prepared), to wait for mon_rt_go: it loads the
+ * spec and creates while the monitor sets up the rest. The helper exits if
+ * the monitor ends first. */
 int mon_rt_fork_ahead(struct mon_rt *r, const struct mon_io *io, struct err *e);
 void mon_rt_go(struct mon_rt *r);
 /* After mon_rt_go, when the monitor cannot go on: what the helper made is

@@ -652,8 +652,11 @@ static int setup_early(struct mon *m, int *ret_sigfd, struct err *e)
                 .rundir = m->o.rundir,
                 .helper_sock = -1,
         };
-        if (mon_rt_init(&m->rt, e) < 0 || mon_io_prepare(&m->io, e) < 0 ||
-            mon_rt_fork_ahead(&m->rt, &m->io, e) < 0)
+        if (mon_rt_init(&m->rt, e) < 0)
+                return -EIO;
+        /* An external runtime's create is its own process already. */
+        if (!m->rt.runtime &&
+            (mon_io_prepare(&m->io, e) < 0 || mon_rt_fork_ahead(&m->rt, &m->io, e) < 0))
                 return -EIO;
         return 0;
 }

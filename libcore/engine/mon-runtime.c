@@ -137,8 +137,6 @@ static int fork_helper(struct mon_rt *r, const struct mon_io *io, bool ahead, pi
 
 int mon_rt_fork_ahead(struct mon_rt *r, const struct mon_io *io, struct err *e)
 {
-        if (r->runtime)
-                return 0;
         int sock = fork_helper(r, io, true, &r->helper, e);
         if (sock < 0)
                 return sock;
