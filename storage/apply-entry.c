@@ -100,23 +100,6 @@ static int set_metadata(struct applier *ap, struct entry_ctx *c, struct err *e)
         return 0;
 }
 
-static int pwrite_all(int fd, const void *buf, size_t len, off_t off)
-{
-        const char *p = buf;
-        while (len > 0) {
-                ssize_t n = pwrite(fd, p, len, off);
-                if (n < 0) {
-                        if (errno == EINTR)
-                                continue;
-                        return -errno;
-                }
-                p += n;
-                len -= (size_t)n;
-                off += n;
-        }
-        return 0;
-}
-
 static int write_data(struct applier *ap, struct entry_ctx *c, struct err *e)
 {
         const struct archive_dl *A = ap->A;
@@ -133,7 +116,7 @@ static int write_data(struct applier *ap, struct entry_ctx *c, struct err *e)
                         return apply_archive_fail(ap, c->tar, what, e);
                 }
                 /* Sparse data comes as blocks at offsets; holes stay holes. */
-                r = pwrite_all(c->fd, buf, len, off);
+                r = fs_pwrite_all(c->fd, buf, len, off);
                 if (r < 0)
                         return err_errnum(e, r, "tar entry '%s': writing", c->t->name);
                 if (off + (int64_t)len > end)

@@ -255,22 +255,6 @@ struct tarsplit_writer {
         unsigned char out[TARSPLIT_BUF];
 };
 
-static int write_all(int fd, const void *buf, size_t len)
-{
-        const char *p = buf;
-        while (len > 0) {
-                ssize_t n = write(fd, p, len);
-                if (n < 0) {
-                        if (errno == EINTR)
-                                continue;
-                        return -errno;
-                }
-                p += n;
-                len -= (size_t)n;
-        }
-        return 0;
-}
-
 int tarsplit_writer_new(int fd, struct tarsplit_writer **ret, struct err *e)
 {
         struct tarsplit_writer *w = xcalloc(1, sizeof(*w));
@@ -309,7 +293,7 @@ static int writer_deflate(struct tarsplit_writer *w, const void *buf, size_t len
                 if (r == Z_STREAM_ERROR)
                         return err_set(e, EIO, "compressing the tar-split stream");
                 size_t have = sizeof(w->out) - w->z.avail_out;
-                int wr = write_all(w->fd, w->out, have);
+                int wr = fs_write_all(w->fd, w->out, have);
                 if (wr < 0)
                         return err_errnum(e, wr, "writing the tar-split stream");
                 if (flush == Z_FINISH && r == Z_STREAM_END)
@@ -427,7 +411,7 @@ static int emit(struct assembler *as, const void *buf, size_t len, struct err *e
                 digester_update(as->dg, buf, len);
         if (as->out_fd < 0)
                 return 0;
-        int r = write_all(as->out_fd, buf, len);
+        int r = fs_write_all(as->out_fd, buf, len);
         return r < 0 ? err_errnum(e, r, "writing the layer tar") : 0;
 }
 

@@ -37,25 +37,6 @@ void rtcli_signals_block(sigset_t *ret_old)
         sigprocmask(SIG_BLOCK, &s, ret_old);
 }
 
-static bool write_all(int fd, const char *buf, size_t len)
-{
-        while (len) {
-                ssize_t n = write(fd, buf, len);
-                if (n < 0 && errno == EINTR)
-                        continue;
-                if (n < 0 && errno == EAGAIN) {
-                        struct pollfd p = {.fd = fd, .events = POLLOUT};
-                        (void)poll(&p, 1, 1000);
-                        continue;
-                }
-                if (n <= 0)
-                        return false;
-                buf += n;
-                len -= (size_t)n;
-        }
-        return true;
-}
-
 /* Copy what is readable on from to to; false at EOF or error. */
 static bool pump(int from, int to)
 {
@@ -67,7 +48,7 @@ static bool pump(int from, int to)
                 return true;
         if (n <= 0)
                 return false;
-        (void)write_all(to, buf, (size_t)n);
+        (void)fs_write_all(to, buf, (size_t)n);
         return true;
 }
 

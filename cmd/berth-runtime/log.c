@@ -103,19 +103,6 @@ static bool needs_quoting(const char *s)
         return false;
 }
 
-static void write_all(int fd, const char *s, size_t len)
-{
-        while (len) {
-                ssize_t n = write(fd, s, len);
-                if (n < 0 && errno == EINTR)
-                        continue;
-                if (n <= 0)
-                        return;
-                s += n;
-                len -= (size_t)n;
-        }
-}
-
 void rtcli_log(const struct rtcli *c, const char *level, const char *msg)
 {
         int fd = c->log_fd >= 0 ? c->log_fd : STDERR_FILENO;
@@ -139,7 +126,7 @@ void rtcli_log(const struct rtcli *c, const char *level, const char *msg)
                 _cleanup_free_ char *m = needs_quoting(msg) ? rtcli_go_quote(msg) : xstrdup(msg);
                 sbuf_printf(&b, "time=%s level=%s msg=%s\n", t, level, m);
         }
-        write_all(fd, b.buf, b.len);
+        (void)fs_write_all(fd, b.buf, b.len);
         sbuf_done(&b);
 }
 
@@ -153,8 +140,8 @@ int rtcli_fail(const struct rtcli *c, const struct err *e)
         const char *msg = e && e->msg ? e->msg : "unknown error";
         rtcli_log(c, "error", msg);
         if (c->log_fd >= 0) {
-                write_all(STDERR_FILENO, msg, strlen(msg));
-                write_all(STDERR_FILENO, "\n", 1);
+                (void)fs_write_all(STDERR_FILENO, msg, strlen(msg));
+                (void)fs_write_all(STDERR_FILENO, "\n", 1);
         }
         return 1;
 }

@@ -426,6 +426,11 @@ int fs_write_atomic_intact(int dirfd, const char *path, const void *buf, size_t 
  * for its volatile files, runc's state.json). */
 int fs_write_atomic_volatile(int dirfd, const char *path, const void *buf, size_t len,
                              mode_t mode, struct err *e);
+/* Write all of buf to fd, again after EINTR, waiting for POLLOUT after
+ * EAGAIN (a non-blocking fd): 0, or -errno (-EIO for a write of nothing). */
+int fs_write_all(int fd, const void *buf, size_t len);
+/* The same with pwrite(2) from offset off. */
+int fs_pwrite_all(int fd, const void *buf, size_t len, off_t off);
 /* mkdir -p with mode for created components; existing dirs are fine. */
 int fs_mkdir_p(const char *path, mode_t mode, struct err *e);
 /* True if path exists (lstat). */

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <poll.h>
 #include <string.h>
 #include <sys/random.h>
 #include <sys/stat.h>
@@ -96,22 +97,39 @@ int fs_read_pid(int dirfd, const char *path, pid_t *ret, struct err *e)
         return 0;
 }
 
-static int write_all(int fd, const void *buf, size_t len)
+/* write(2), or pwrite(2) from off when off >= 0, until all is written. */
+static int write_loop(int fd, const void *buf, size_t len, off_t off)
 {
         const char *p = buf;
         while (len > 0) {
-                ssize_t n = write(fd, p, len);
-                if (n < 0) {
-                        if (errno == EINTR)
-                                continue;
-                        return -errno;
+                ssize_t n = off < 0 ? write(fd, p, len) : pwrite(fd, p, len, off);
+                if (n < 0 && errno == EINTR)
+                        continue;
+                if (n < 0 && errno == EAGAIN) {
+                        struct pollfd pfd = {.fd = fd, .events = POLLOUT};
+                        (void)poll(&pfd, 1, -1);
+                        continue;
                 }
+                if (n < 0)
+                        return -errno;
                 if (n == 0)
                         return -EIO;
                 p += n;
                 len -= (size_t)n;
+                if (off >= 0)
+                        off += n;
         }
         return 0;
+}
+
+int fs_write_all(int fd, const void *buf, size_t len)
+{
+        return write_loop(fd, buf, len, -1);
+}
+
+int fs_pwrite_all(int fd, const void *buf, size_t len, off_t off)
+{
+        return off < 0 ? -EINVAL : write_loop(fd, buf, len, off);
 }
 
 /* Six random characters from the portable file name set. getrandom() can
@@ -182,7 +200,7 @@ static int write_atomic(int dirfd, const char *path, const void *buf, size_t len
         if (fd < 0)
                 return err_errno(e, "create temporary file for '%s'", path);
 
-        int r = write_all(fd, buf, len);
+        int r = fs_write_all(fd, buf, len);
         if (r < 0) {
                 err_errnum(e, r, "write '%s'", path);
                 goto fail;

@@ -61,21 +61,6 @@ static int read_full(int fd, void *buf, size_t len)
         return 0;
 }
 
-static int write_full(int fd, const void *buf, size_t len)
-{
-        const char *p = buf;
-        while (len > 0) {
-                ssize_t n = write(fd, p, len);
-                if (n < 0 && errno == EINTR)
-                        continue;
-                if (n < 0)
-                        return -errno;
-                p += n;
-                len -= (size_t)n;
-        }
-        return 0;
-}
-
 static pid_t wait_child(pid_t pid, int *ret_status)
 {
         pid_t r;
@@ -174,7 +159,7 @@ static int pid_file_publish(const struct userns_ctx *c, pid_t pid, struct err *e
                 return err_errno(e, "creating a temporary file for '%s'", c->pid_path);
         char buf[16];
         int len = snprintf(buf, sizeof(buf), "%d", (int)pid);
-        int r = write_full(fd, buf, (size_t)len);
+        int r = fs_write_all(fd, buf, (size_t)len);
         if (r < 0) {
                 unlink(tmp);
                 return err_errnum(e, r, "write '%s'", tmp);
@@ -370,7 +355,7 @@ static int write_proc_file(pid_t pid, const char *name, const char *content, str
         _cleanup_close_ int fd = open(path, O_WRONLY | O_CLOEXEC);
         if (fd < 0)
                 return err_errno(e, "open '%s'", path);
-        int r = write_full(fd, content, strlen(content));
+        int r = fs_write_all(fd, content, strlen(content));
         return r < 0 ? err_errnum(e, r, "write '%s'", path) : 0;
 }
 
@@ -454,7 +439,7 @@ static _noreturn_ void creator_child(int rd, int wr, pid_t parent)
                 _exit(1);
         if (unshare(CLONE_NEWUSER | CLONE_NEWNS) < 0)
                 msg.err = errno;
-        if (write_full(wr, &msg, sizeof(msg)) < 0 || msg.err)
+        if (fs_write_all(wr, &msg, sizeof(msg)) < 0 || msg.err)
                 _exit(1);
         char go = 0;
         if (read_full(rd, &go, 1) < 0 || go != '1')
@@ -462,7 +447,7 @@ static _noreturn_ void creator_child(int rd, int wr, pid_t parent)
         msg.step = STEP_SETID;
         if (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0) {
                 msg.err = errno;
-                write_full(wr, &msg, sizeof(msg));
+                (void)fs_write_all(wr, &msg, sizeof(msg));
                 _exit(1);
         }
         msg.step = STEP_FORK;
@@ -472,7 +457,7 @@ static _noreturn_ void creator_child(int rd, int wr, pid_t parent)
         if (pid < 0)
                 msg.err = errno;
         msg.pid = pid;
-        write_full(wr, &msg, sizeof(msg));
+        (void)fs_write_all(wr, &msg, sizeof(msg));
         _exit(msg.err ? 1 : 0);
 }
 
@@ -533,7 +518,7 @@ static int create_pause(const struct userns_ctx *c, pid_t *ret_pid, struct err *
 
         r = write_mappings(c, child, e);
         /* '1' lets the child go on; anything else (or EOF) makes it exit. */
-        write_full(to_child_w, r < 0 ? "0" : "1", 1);
+        (void)fs_write_all(to_child_w, r < 0 ? "0" : "1", 1);
         close(TAKE_FD(to_child_w));
         if (r < 0) {
                 wait_child(child, NULL);

@@ -113,20 +113,6 @@ static void send_resize(int fd)
         (void)send_pkt(fd, MONITOR_PKT_RESIZE, b, (size_t)n);
 }
 
-static void write_all(int fd, const char *p, size_t n)
-{
-        while (n) {
-                ssize_t k = write(fd, p, n);
-                if (k < 0) {
-                        if (errno == EINTR)
-                                continue;
-                        return;
-                }
-                p += k;
-                n -= (size_t)k;
-        }
-}
-
 /* Send stdin data in packets of at most MONITOR_PKT_MAX - 1 bytes. */
 static int send_stdin(int fd, const unsigned char *p, size_t n)
 {
@@ -230,9 +216,9 @@ int ctr_attach_relay(int fd, const struct ctr_attach_opts *o, int *ret_exit_code
                         if (k <= 0)
                                 break;
                         if (buf[0] == MONITOR_PKT_STDOUT)
-                                write_all(STDOUT_FILENO, (char *)buf + 1, (size_t)k - 1);
+                                (void)fs_write_all(STDOUT_FILENO, (char *)buf + 1, (size_t)k - 1);
                         else if (buf[0] == MONITOR_PKT_STDERR)
-                                write_all(STDERR_FILENO, (char *)buf + 1, (size_t)k - 1);
+                                (void)fs_write_all(STDERR_FILENO, (char *)buf + 1, (size_t)k - 1);
                         else if (buf[0] == MONITOR_PKT_EXIT) {
                                 buf[k] = 0;
                                 int64_t v;

@@ -263,23 +263,6 @@ static int set_metadata(struct extractor *x, struct entry *c, bool is_dir, bool 
         return 0;
 }
 
-static int pwrite_all(int fd, const void *buf, size_t len, off_t off)
-{
-        const char *p = buf;
-        while (len > 0) {
-                ssize_t n = pwrite(fd, p, len, off);
-                if (n < 0) {
-                        if (errno == EINTR)
-                                continue;
-                        return -errno;
-                }
-                p += n;
-                len -= (size_t)n;
-                off += n;
-        }
-        return 0;
-}
-
 static int write_data(struct extractor *x, struct entry *c, struct err *e)
 {
         const struct archive_dl *A = x->A;
@@ -295,7 +278,7 @@ static int write_data(struct extractor *x, struct entry *c, struct err *e)
                         _cleanup_free_ char *what = xasprintf("tar entry '%s'", c->name);
                         return archive_fail(x, c->tar, what, e);
                 }
-                if ((r = pwrite_all(c->fd, buf, len, off)) < 0)
+                if ((r = fs_pwrite_all(c->fd, buf, len, off)) < 0)
                         return err_errnum(e, r, "tar entry '%s': writing", c->name);
                 if (off + (int64_t)len > end)
                         end = off + (int64_t)len;

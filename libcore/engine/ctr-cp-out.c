@@ -42,21 +42,12 @@ struct tar_out {
 static la_ssize_t out_write_cb(struct archive *a, void *ud, const void *buf, size_t len)
 {
         struct tar_out *t = ud;
-        const char *p = buf;
-        size_t left = len;
-        while (left > 0) {
-                ssize_t n = write(t->out_fd, p, left);
-                if (n < 0) {
-                        if (errno == EINTR)
-                                continue;
-                        int saved = errno;
-                        if (!t->io_err.code)
-                                err_errnum(&t->io_err, saved, "writing the tar stream");
-                        t->A->archive_set_error(a, saved, "writing the tar stream");
-                        return -1;
-                }
-                p += n;
-                left -= (size_t)n;
+        int r = fs_write_all(t->out_fd, buf, len);
+        if (r < 0) {
+                if (!t->io_err.code)
+                        err_errnum(&t->io_err, -r, "writing the tar stream");
+                t->A->archive_set_error(a, -r, "writing the tar stream");
+                return -1;
         }
         return (la_ssize_t)len;
 }

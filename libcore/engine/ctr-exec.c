@@ -242,21 +242,6 @@ static void copy_winsize(int master)
                 (void)ioctl(master, TIOCSWINSZ, &ws);
 }
 
-static bool write_all(int fd, const unsigned char *p, size_t n)
-{
-        while (n) {
-                ssize_t k = write(fd, p, n);
-                if (k < 0) {
-                        if (errno == EINTR || errno == EAGAIN)
-                                continue;
-                        return false;
-                }
-                p += k;
-                n -= (size_t)k;
-        }
-        return true;
-}
-
 /* Relay a pty until the process closes it or the user types the detach
  * keys; returns true when detached. */
 static bool relay_pty(int master, bool in, const unsigned char *keys, size_t nkeys)
@@ -298,7 +283,7 @@ static bool relay_pty(int master, bool in, const unsigned char *keys, size_t nke
                                 continue;
                         if (k <= 0) /* EIO: every slave fd is closed */
                                 break;
-                        write_all(STDOUT_FILENO, buf, (size_t)k);
+                        (void)fs_write_all(STDOUT_FILENO, buf, (size_t)k);
                 }
                 if (in && (p[1].revents & (POLLIN | POLLHUP | POLLERR))) {
                         ssize_t k = read(STDIN_FILENO, buf, sizeof(buf));
@@ -313,12 +298,12 @@ static bool relay_pty(int master, bool in, const unsigned char *keys, size_t nke
                                 /* The master's termios may read as zeros. */
                                 if (tcgetattr(master, &t) == 0 && t.c_cc[VEOF])
                                         eof = t.c_cc[VEOF];
-                                write_all(master, &eof, 1);
+                                (void)fs_write_all(master, &eof, 1);
                                 continue;
                         }
                         size_t on = ctr_detach_filter(keys, nkeys, &matched, buf, (size_t)k, out,
                                                       &detached);
-                        if (on && !write_all(master, out, on))
+                        if (on && fs_write_all(master, out, on) < 0)
                                 in = false;
                         if (detached)
                                 break;
@@ -370,7 +355,7 @@ static int exec_detached(const struct rt_ctx *ctx, const char *id, const struct 
                 pid_t pid = 0;
                 if (rt_exec(ctx, id, &xo, &pid, &xe) < 0) {
                         const char *m = xe.msg ? xe.msg : "exec failed";
-                        write_all(pp[1], (const unsigned char *)m, strlen(m));
+                        (void)fs_write_all(pp[1], m, strlen(m));
                         _exit(1);
                 }
                 close(pp[1]);

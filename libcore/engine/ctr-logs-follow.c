@@ -53,31 +53,14 @@ struct out {
 
 /* ---------------------------------------------------------------- output */
 
-static int write_all(int fd, const char *p, size_t n, struct err *e)
-{
-        while (n > 0) {
-                ssize_t k = write(fd, p, n);
-                if (k < 0 && errno == EINTR)
-                        continue;
-                if (k < 0 && errno == EAGAIN) {
-                        struct pollfd pfd = {.fd = fd, .events = POLLOUT};
-                        (void)poll(&pfd, 1, -1);
-                        continue;
-                }
-                if (k < 0)
-                        return err_errno(e, "writing logs");
-                p += k;
-                n -= (size_t)k;
-        }
-        return 0;
-}
-
 static int out_flush(struct out *o, int s, struct err *e)
 {
         struct sbuf *b = &o->buf[s];
         if (b->len == 0)
                 return 0;
-        int r = write_all(o->fd[s], b->buf, b->len, e);
+        int r = fs_write_all(o->fd[s], b->buf, b->len);
+        if (r < 0)
+                r = err_errnum(e, -r, "writing logs");
         b->len = 0;
         return r;
 }

@@ -101,22 +101,6 @@ static la_ssize_t read_cb(struct archive *a, void *data, const void **ret)
         }
 }
 
-static int write_full(int fd, const void *buf, size_t len)
-{
-        const char *p = buf;
-        while (len) {
-                ssize_t n = write(fd, p, len);
-                if (n < 0) {
-                        if (errno == EINTR)
-                                continue;
-                        return -errno;
-                }
-                p += n;
-                len -= (size_t)n;
-        }
-        return 0;
-}
-
 /* Decompress fd (from its start) into a new unlinked temporary file. */
 static int decompress(int fd, const char *what, int *ret_fd, struct err *e)
 {
@@ -157,7 +141,7 @@ static int decompress(int fd, const char *what, int *ret_fd, struct err *e)
                 }
                 if (n == 0)
                         break;
-                if ((r = write_full(out, chunk, (size_t)n)) < 0) {
+                if ((r = fs_write_all(out, chunk, (size_t)n)) < 0) {
                         r = err_errnum(e, r, "writing the decompressed copy of '%s'", what);
                         goto out;
                 }

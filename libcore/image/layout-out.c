@@ -67,22 +67,6 @@ bool layout_out_has(struct layout_out *o, const char *name)
         return fstatat(o->fd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(st.st_mode);
 }
 
-static int write_full(int fd, const void *buf, size_t len, const char *what, struct err *e)
-{
-        const char *p = buf;
-        while (len) {
-                ssize_t n = write(fd, p, len);
-                if (n < 0) {
-                        if (errno == EINTR)
-                                continue;
-                        return err_errno(e, "write '%s'", what);
-                }
-                p += n;
-                len -= (size_t)n;
-        }
-        return 0;
-}
-
 /* Copy all of b to fd (verified at the end). */
 static int blob_to_fd(struct image_blob *b, int fd, const char *what, struct err *e)
 {
@@ -93,7 +77,9 @@ static int blob_to_fd(struct image_blob *b, int fd, const char *what, struct err
                         return (int)n;
                 if (n == 0)
                         return 0;
-                int r = write_full(fd, buf, (size_t)n, what, e);
+                int r = fs_write_all(fd, buf, (size_t)n);
+                if (r < 0)
+                        r = err_errnum(e, -r, "write '%s'", what);
                 if (r < 0)
                         return r;
         }

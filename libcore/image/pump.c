@@ -49,21 +49,6 @@ static void drop_sigpipe(void)
                 ;
 }
 
-static int write_full(int fd, const char *p, size_t len)
-{
-        while (len) {
-                ssize_t n = write(fd, p, len);
-                if (n < 0) {
-                        if (errno == EINTR)
-                                continue;
-                        return -errno;
-                }
-                p += n;
-                len -= (size_t)n;
-        }
-        return 0;
-}
-
 /* ---------------------------------------------------- blob -> fd */
 
 struct blob_pump {
@@ -86,7 +71,7 @@ static void *pump_main(void *arg)
                         p->r = (int)n;
                         break;
                 }
-                int w = write_full(p->wfd, buf, (size_t)n);
+                int w = fs_write_all(p->wfd, buf, (size_t)n);
                 if (w < 0) {
                         /* The reader stopped: its own error says why. */
                         p->r = err_errnum(&p->e, w, "writing to the consumer of the blob");

@@ -5,6 +5,7 @@
 #include <linux/audit.h>
 #include <linux/filter.h>
 #include <linux/seccomp.h>
+#include <signal.h>
 #include <stddef.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
@@ -880,6 +881,67 @@ static void test_root_fallback(void **state)
         }
 }
 
+/* fs_write_all into a non-blocking pipe that fills: it waits for room
+ * instead of failing with EAGAIN, and every byte arrives in order;
+ * fs_pwrite_all writes at its offset; a closed reader is -EPIPE. */
+static void test_write_all(void **state)
+{
+        (void)state;
+        int p[2];
+        assert_int_equal(pipe2(p, O_NONBLOCK | O_CLOEXEC), 0);
+        size_t len = 1u << 20; /* a pipe holds 64 KiB */
+        unsigned char *buf = xmalloc(len);
+        for (size_t i = 0; i < len; i++)
+                buf[i] = (unsigned char)(i * 7 + i / 251);
+        pid_t pid = fork();
+        assert_true(pid >= 0);
+        if (pid == 0) {
+                close(p[0]);
+                _exit(fs_write_all(p[1], buf, len) == 0 ? 0 : 1);
+        }
+        close(p[1]);
+        int fl = fcntl(p[0], F_GETFL);
+        assert_int_equal(fcntl(p[0], F_SETFL, fl & ~O_NONBLOCK), 0);
+        unsigned char *got = xmalloc(len);
+        size_t have = 0;
+        ssize_t n;
+        while ((n = read(p[0], got + have, len - have > 4096 ? 4096 : len - have)) > 0) {
+                have += (size_t)n;
+                struct timespec ts = {0, 20000}; /* a slow reader */
+                nanosleep(&ts, NULL);
+        }
+        int st;
+        assert_int_equal(waitpid(pid, &st, 0), pid);
+        assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+        assert_int_equal(have, len);
+        assert_memory_equal(got, buf, len);
+        close(p[0]);
+
+        char *dir = unit_tmpdir();
+        char *path = xasprintf("%s/f", dir);
+        int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+        assert_true(fd >= 0);
+        assert_int_equal(fs_pwrite_all(fd, "abcdef", 6, 0), 0);
+        assert_int_equal(fs_pwrite_all(fd, "XY", 2, 2), 0);
+        assert_int_equal(fs_pwrite_all(fd, "Z", 1, -1), -EINVAL);
+        char back[7] = {0};
+        assert_int_equal(pread(fd, back, 6, 0), 6);
+        assert_string_equal(back, "abXYef");
+        close(fd);
+
+        assert_int_equal(pipe2(p, O_CLOEXEC), 0);
+        close(p[0]);
+        signal(SIGPIPE, SIG_IGN);
+        assert_int_equal(fs_write_all(p[1], "x", 1), -EPIPE);
+        signal(SIGPIPE, SIG_DFL);
+        close(p[1]);
+        unit_rmtree(dir);
+        free(dir);
+        free(path);
+        free(buf);
+        free(got);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -901,6 +963,7 @@ int main(void)
                 cmocka_unit_test(test_root_proc),
                 cmocka_unit_test_setup_teardown(test_root_fallback, root_setup, root_teardown),
                 cmocka_unit_test_setup_teardown(test_root_misc, root_setup, root_teardown),
+                cmocka_unit_test(test_write_all),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
