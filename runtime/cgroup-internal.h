@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * cgroup-internal.h: what resources.c, cgroup.c, cgroup-v1.c and cgroup-v2.c
- * share: the parsed linux.resources, the layout of the host's cgroup
- * hierarchies and a container's cgroup in them.
+ * (and ctx.c, for rt_ctx_preload) share: the parsed linux.resources, the
+ * layout of the host's cgroup hierarchies and a container's cgroup in them.
  *
  * The host layout (mount points, the runtime's own cgroup) is a value that
  * tests build from text and a temp directory, so path computation is

@@ -363,6 +363,8 @@ fail:
 
 int rt_cgroup_create(const struct rt_cgroup_opts *o, struct rt_cgroup **ret, struct err *e)
 {
+        if (o->host)
+                return rt_cg_create_on(o->host, o, ret, e);
         struct rt_cg_host h = {0};
         int r = rt_cg_host_load(&h, o->rootless, e);
         if (r < 0)

@@ -47,48 +47,73 @@ struct create {
         bool own_console_fd;
         int ns_fds[RT_NS_COUNT];
         pid_t stage1, pid;
-        /* net_ahead: the thread making the network namespace, its result */
-        pthread_t net_thread;
-        bool net_started;
-        int net_fd, net_errno;
+        /* The network namespace made ahead: own_net, or rt_ctx_preload's. */
+        struct rt_netns_ahead own_net, *net;
 };
 
-static void *net_ahead_run(void *data)
+static void *netns_thread(void *data)
 {
-        struct create *cr = data;
+        struct rt_netns_ahead *n = data;
         /* Only this thread changes namespace; the fd keeps the new one. */
-        if (unshare(CLONE_NEWNET) < 0)
-                cr->net_errno = errno;
-        else if ((cr->net_fd = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC)) < 0)
-                cr->net_errno = errno;
+        if (unshare(CLONE_NEWNET) < 0 ||
+            (n->fd = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC)) < 0)
+                n->err = errno;
         return NULL;
 }
 
+void rt_netns_ahead_start(struct rt_netns_ahead *n)
+{
+        *n = (struct rt_netns_ahead){.fd = -1};
+        n->started = pthread_create(&n->thread, NULL, netns_thread, n) == 0;
+}
+
+int rt_netns_ahead_take(struct rt_netns_ahead *n)
+{
+        if (n->started) {
+                pthread_join(n->thread, NULL);
+                n->started = false;
+                if (n->fd < 0)
+                        log_debug("making the network namespace ahead: %s; the clone makes it",
+                                  strerror(n->err));
+        }
+        return TAKE_FD(n->fd);
+}
+
 /* Make the init's new network namespace ahead, where the init would clone
- * one in the user namespace we are in and has nothing to join first. */
+ * one in the user namespace we are in and has nothing to join first; or
+ * take the one rt_ctx_preload is making. */
 static void net_ahead_start(struct create *cr)
 {
         const struct rt_spec *spec = cr->spec;
-        if (!spec->ns[RT_NS_NET].enabled || spec->ns[RT_NS_NET].path ||
-            spec->ns[RT_NS_USER].enabled)
-                return;
-        for (int t = 0; t < RT_NS_COUNT; t++)
+        bool wanted = spec->ns[RT_NS_NET].enabled && !spec->ns[RT_NS_NET].path &&
+                      !spec->ns[RT_NS_USER].enabled;
+        for (int t = 0; wanted && t < RT_NS_COUNT; t++)
                 if (spec->ns[t].enabled && spec->ns[t].path)
+                        wanted = false;
+        struct rt_preload *pre = cr->ctx->pre;
+        if (pre && (pre->net.started || pre->net.fd >= 0)) {
+                if (wanted) {
+                        cr->net = &pre->net; /* one create's only: taking empties it */
                         return;
-        cr->net_started = pthread_create(&cr->net_thread, NULL, net_ahead_run, cr) == 0;
+                }
+                /* Not for this spec; and its thread must be gone before the
+                 * init is forked (a fork copies the locks it may hold). */
+                int fd = rt_netns_ahead_take(&pre->net);
+                if (fd >= 0)
+                        close(fd);
+        }
+        if (!wanted)
+                return;
+        rt_netns_ahead_start(&cr->own_net);
+        if (cr->own_net.started)
+                cr->net = &cr->own_net;
 }
 
 /* The namespace made ahead (the caller owns the fd), or -1: clone one. */
 static int net_ahead_take(struct create *cr)
 {
-        if (!cr->net_started)
-                return -1;
-        pthread_join(cr->net_thread, NULL);
-        cr->net_started = false;
-        if (cr->net_fd < 0)
-                log_debug("making the network namespace ahead: %s; the clone makes it",
-                          strerror(cr->net_errno));
-        return TAKE_FD(cr->net_fd);
+        struct rt_netns_ahead *n = steal_pointer(&cr->net);
+        return n ? rt_netns_ahead_take(n) : -1;
 }
 
 static void create_close_fds(struct create *cr)
@@ -264,6 +289,7 @@ static int create_prepare(struct create *cr, const char *rootfs, struct err *e)
                 /* v1's directories (0.5 ms on a hybrid host) are made
                  * while the init mounts (create_run). */
                 .defer_v1 = !cr->ctx->systemd_cgroup && joins_late(spec),
+                .host = cr->ctx->pre ? cr->ctx->pre->cg_host : NULL,
         };
         if (rt_cgroup_create(&co, &c->cgroup, e) < 0)
                 return err_wrap(e, "creating the cgroup");
@@ -507,7 +533,7 @@ int rt_create(const struct rt_ctx *ctx, const char *id, const struct rt_spec *sp
                 .proc_fd = -1,
                 .fifo_fd = -1,
                 .console_fd = -1,
-                .net_fd = -1,
+                .own_net = {.fd = -1},
         };
         for (int t = 0; t < RT_NS_COUNT; t++)
                 cr.ns_fds[t] = -1;

@@ -14,6 +14,7 @@
 #include <fcntl.h>
 #include <sys/stat.h>
 
+#include "cgroup-internal.h"
 #include "lifecycle-internal.h"
 
 bool rt_in_initial_userns(void)
@@ -106,6 +107,38 @@ void rt_ctx_done(struct rt_ctx *ctx)
 {
         if (!ctx)
                 return;
+        rt_ctx_unload(ctx);
         free(ctx->root);
         ctx->root = NULL;
+}
+
+int rt_ctx_preload(struct rt_ctx *ctx, bool new_netns, struct err *e)
+{
+        rt_ctx_unload(ctx);
+        struct rt_preload *p = xcalloc(1, sizeof(*p));
+        p->net.fd = -1;
+        ctx->pre = p;
+        /* The namespace first: its thread works while we read. */
+        if (new_netns)
+                rt_netns_ahead_start(&p->net);
+        p->cg_host = xcalloc(1, sizeof(*p->cg_host));
+        if (rt_cg_host_load(p->cg_host, ctx->rootless, e) < 0) {
+                free(steal_pointer(&p->cg_host));
+                return err_wrap(e, "reading the host's cgroups");
+        }
+        return 0;
+}
+
+void rt_ctx_unload(struct rt_ctx *ctx)
+{
+        struct rt_preload *p = steal_pointer(&ctx->pre);
+        if (!p)
+                return;
+        if (p->cg_host)
+                rt_cg_host_done(p->cg_host);
+        free(p->cg_host);
+        int fd = rt_netns_ahead_take(&p->net);
+        if (fd >= 0)
+                close(fd);
+        free(p);
 }

@@ -14,6 +14,7 @@
  */
 #pragma once
 
+#include <pthread.h>
 #include <stdint.h>
 #include <sys/types.h>
 
@@ -223,6 +224,24 @@ struct rt_cgroup_opts {
         /* Leave the v1 directories (root, cgroupfs) and the resources to
          * rt_cgroup_finish: rt_create makes them while the init mounts. */
         bool defer_v1;
+        const struct rt_cg_host *host; /* read before (rt_ctx_preload); NULL: now */
+};
+
+/* A new network namespace made in a thread of its own (so that only that
+ * thread changes namespace) while its starter goes on. */
+struct rt_netns_ahead {
+        pthread_t thread;
+        bool started;
+        int fd, err; /* the namespace, or -1 and errno */
+};
+void rt_netns_ahead_start(struct rt_netns_ahead *n);
+/* The namespace (the caller owns the fd), or -1. */
+int rt_netns_ahead_take(struct rt_netns_ahead *n);
+
+/* What rt_ctx_preload did ahead of a create. */
+struct rt_preload {
+        struct rt_cg_host *cg_host;
+        struct rt_netns_ahead net; /* the next create's (fd -1 once taken) */
 };
 /* A container's cgroup in every hierarchy it uses. */
 struct rt_cgroup;

@@ -27,10 +27,12 @@ struct rt_spec;
 struct rt_process;
 
 /* Global options shared by every operation (runc's global flags). */
+struct rt_preload;
 struct rt_ctx {
-        char *root;          /* state directory, owned */
-        bool rootless;       /* no real root: cgroups and devices are handled as such */
-        bool systemd_cgroup; /* --systemd-cgroup: cgroupsPath is slice:prefix:name */
+        char *root;             /* state directory, owned */
+        bool rootless;          /* no real root: cgroups and devices are handled as such */
+        bool systemd_cgroup;    /* --systemd-cgroup: cgroupsPath is slice:prefix:name */
+        struct rt_preload *pre; /* rt_ctx_preload's, or NULL */
 };
 
 /* Fill ctx: root NULL picks /run/berth-runtime for root and
@@ -40,6 +42,15 @@ int rt_ctx_init(struct rt_ctx *ctx, const char *root, int rootless, bool systemd
                 struct err *e);
 /* Release what rt_ctx_init() allocated. */
 void rt_ctx_done(struct rt_ctx *ctx);
+/* Do now what a create would do first whatever its spec says: read the
+ * host's cgroup layout (mountinfo, this process's cgroups), and with
+ * new_netns start making a network namespace (in a thread), which the next
+ * create takes if its spec asks for a new one and no user namespace or
+ * namespace to join (as it would make it). A process that waits before it
+ * creates does this while it waits. rt_ctx_unload releases what was not
+ * taken. */
+int rt_ctx_preload(struct rt_ctx *ctx, bool new_netns, struct err *e);
+void rt_ctx_unload(struct rt_ctx *ctx);
 
 /* Parse config.json text; every section is validated here, before any fork. */
 int rt_spec_parse(const char *buf, size_t len, struct rt_spec **ret, struct err *e);

@@ -341,6 +341,8 @@ static char **monitor_ahead_argv(struct store *s, const struct config *cfg,
         struct err e = {0};
         if (ctr_monitor_ahead_argv(s, cfg, &c, &argv, &e) < 0)
                 log_debug("starting berth-monitor ahead: %s", e.msg);
+        else if (ctr_spec_own_netns(&co->spec))
+                strv_add(&argv, "--new-netns");
         err_done(&e);
         return argv;
 }

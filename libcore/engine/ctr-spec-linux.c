@@ -282,6 +282,18 @@ static void add_ns(struct json *a, const char *type, const char *path)
         json_array_append(a, n);
 }
 
+/* The network modes that get a new namespace. */
+static bool net_is_new(const char *net)
+{
+        return !net || STREQ(net, "none") || STREQ(net, "private") || STREQ(net, "bridge") ||
+               STREQ(net, "slirp4netns") || STREQ(net, "pasta");
+}
+
+bool ctr_spec_own_netns(const struct ctr_spec_opts *o)
+{
+        return net_is_new(o->network) && o->userns != CTR_USERNS_PRIVATE;
+}
+
 static int add_namespaces(const struct ctr_spec_opts *o, const struct config *conf, struct json *lx,
                           struct err *e)
 {
@@ -289,8 +301,7 @@ static int add_namespaces(const struct ctr_spec_opts *o, const struct config *co
         json_object_set(lx, "namespaces", a);
         add_ns(a, "pid", NULL);
         const char *net = o->network;
-        if (!net || STREQ(net, "none") || STREQ(net, "private") || STREQ(net, "bridge") ||
-            STREQ(net, "slirp4netns") || STREQ(net, "pasta")) {
+        if (net_is_new(net)) {
                 add_ns(a, "network", NULL);
         } else if (str_has_prefix(net, "ns:")) {
                 if (net[3] != '/')

@@ -182,6 +182,9 @@ struct ctr_spec_opts {
         const char *host_hostname; /* for --network=host; NULL: gethostname() */
 };
 
+/* Whether the spec will have a new network namespace and no user
+ * namespace (one a monitor may make ahead, monitor.h's --new-netns). */
+bool ctr_spec_own_netns(const struct ctr_spec_opts *o);
 /* linux.seccomp as ctr_spec_build makes it (NULL: unconfined), from o's
  * security options and capabilities and containers.conf alone: a create
  * computes it while the storage syncs its records (o->seccomp_pre). */

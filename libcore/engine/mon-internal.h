@@ -75,6 +75,7 @@ struct mon_opts {
         char **exit_argv;    /* exit command and its args, NULL: none */
         int sync_fd;
         bool wait_create; /* a byte on the sync fd says the container exists */
+        bool new_netns;   /* the container gets a network namespace of its own */
 };
 
 /* Parse argv (without the program name handling of cli_parse's caller)
@@ -190,6 +191,7 @@ struct mon_rt {
         struct rt_spec *spec;
         pid_t helper;    /* forked ahead, waiting for the go: */
         int helper_sock; /* its socket, or -1 */
+        bool new_netns;  /* the spec will have a network namespace of its own */
 };
 
 /* Load what create needs (ctx and spec); errors are the monitor's start errors. */

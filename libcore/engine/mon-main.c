@@ -651,6 +651,7 @@ static int setup_early(struct mon *m, int *ret_sigfd, struct err *e)
                 .rundir_fd = -1,
                 .rundir = m->o.rundir,
                 .helper_sock = -1,
+                .new_netns = m->o.new_netns,
         };
         if (mon_rt_init(&m->rt, e) < 0)
                 return -EIO;

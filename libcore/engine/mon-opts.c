@@ -9,7 +9,7 @@
 struct raw_opts {
         char *id, *bundle, *rundir, *runtime_root, *runtime;
         char *log_driver, *log_path, *log_max_size, *log_max_file;
-        bool tty, stdin_open, wait_create;
+        bool tty, stdin_open, wait_create, new_netns;
         char *restart, *exit_command;
         char **exit_args;
         char *sync_fd;
@@ -39,6 +39,8 @@ static const struct cli_option options[] = {
         {"sync-fd", 0, CLI_STRING, O(sync_fd), "N", "the fd berth talks to the monitor over"},
         {"wait-create", 0, CLI_BOOL, O(wait_create), NULL,
          "wait for a byte on the sync fd before anything else (the container is being made)"},
+        {"new-netns", 0, CLI_BOOL, O(new_netns), NULL,
+         "the container gets a new network namespace and no user namespace (made while waiting)"},
         CLI_END,
 };
 
@@ -253,6 +255,7 @@ int mon_opts_parse(int argc, char *const *argv, struct mon_opts *o, struct err *
         o->tty = raw.tty;
         o->stdin_open = raw.stdin_open;
         o->wait_create = raw.wait_create;
+        o->new_netns = raw.new_netns;
         r = 0;
 out:
         cli_options_free(options, &raw);

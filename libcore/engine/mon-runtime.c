@@ -95,6 +95,15 @@ _noreturn_ static void helper_main(struct mon_rt *r, const struct mon_io *io, in
         for (int sig = 1; sig < NSIG; sig++)
                 if (sig != SIGKILL && sig != SIGSTOP)
                         (void)signal(sig, SIG_DFL);
+        if (ahead) {
+                /* While berth makes the container: what the create would
+                 * do first whatever the spec says (the net namespace if
+                 * berth says one of ours comes). Without it, it does. */
+                struct err pe = {0};
+                if (rt_ctx_preload(&r->ctx, r->new_netns, &pe) < 0)
+                        log_debug("creating ahead: %s", pe.msg);
+                err_done(&pe);
+        }
         char go;
         ssize_t n;
         while (ahead && (n = recv(sock, &go, 1, 0)) != 1)

@@ -33,7 +33,7 @@
  *                 [--tty] [--stdin]
  *                 [--restart no|on-failure[:N]|always|unless-stopped]
  *                 [--exit-command PATH [--exit-command-arg ARG]...]
- *                 --sync-fd N [--wait-create]
+ *                 --sync-fd N [--wait-create [--new-netns]]
  *
  * with stdin/stdout/stderr on /dev/null, in a session of its own (berth
  * spawns it with POSIX_SPAWN_SETSID; started otherwise, it detaches with
@@ -51,7 +51,9 @@
  * needs none of the container's directories (down to forking the helper
  * that will create the container), reads one byte from the sync fd (sent
  * once the directories exist, and the bundle) and goes on; at EOF it exits
- * 0 instead, its helper with it: the create failed, or berth died.
+ * 0 instead, its helper with it: the create failed, or berth died. With
+ * --new-netns (the spec will have a network namespace of its own and no
+ * user namespace), the helper makes that namespace while it waits.
  *
  * Attach socket packets (SOCK_SEQPACKET, at most 8192 bytes each):
  *   monitor -> client: byte 1 = stdout data, 2 = stderr data, then the data;

@@ -390,6 +390,40 @@ mon_wait_no_process() {
         [ ! -e "$(mon_rundir c1)/monitor.pid" ] || die "monitor.pid left"
 }
 
+# started_ns ID: the network namespace of ID's init (mon_run's started=PID).
+started_ns() {
+        local pid
+        pid=$(printf '%s\n' "${lines[@]}" | sed -n 's/^started=//p')
+        [ -n "$pid" ] || die "no started= line for $1"
+        readlink "/proc/$pid/ns/net"
+}
+
+@test "monitor: --new-netns: a namespace made while waiting, each container its own" {
+        payload sleep 30
+        # Rootless bundles have no network namespace (as runc's rootless
+        # spec); their user namespace makes the init clone its own anyway.
+        cfg '.linux.namespaces |= (map(select(.type != "network")) + [{"type": "network"}])'
+        local host n1 n2 n3
+        host=$(readlink /proc/self/ns/net)
+        mon_run c1 --wait-create -- --new-netns
+        n1=$(started_ns c1)
+        mon_run c2 --wait-create -- --new-netns
+        n2=$(started_ns c2)
+        [ "$n1" != "$host" ] && [ "$n2" != "$host" ] || die "a container in the host's namespace"
+        [ "$n1" != "$n2" ] || die "two containers share $n1"
+        # A spec without a network namespace of its own: the one made ahead
+        # is not used, the container has the host's.
+        cfg '.linux.namespaces |= map(select(.type != "network"))'
+        mon_run c3 --wait-create -- --new-netns
+        n3=$(started_ns c3)
+        assert_equal "$n3" "$host"
+        local c
+        for c in c1 c2 c3; do
+                run_rt kill "$c" KILL
+                mon_wait_done "$c"
+        done
+}
+
 @test "monitor: SIGKILLed, the container keeps running" {
         payload sleep 30
         mon_run c1

@@ -766,6 +766,47 @@ static void test_sync_fd_and_log(void **state)
         close(sv[0]);
 }
 
+/* rt_ctx_preload: the host's cgroup layout, and a network namespace that
+ * is not ours (made in a thread, so this process stays in its own); each
+ * preload makes another; unload (and done) release it. Unprivileged, the
+ * namespace cannot be made and the preload goes on without one. */
+static void test_preload(void **state)
+{
+        struct fixture *f = *state;
+        struct err e = {0};
+        struct stat self, a, b;
+        assert_int_equal(stat("/proc/self/ns/net", &self), 0);
+        assert_int_equal(rt_ctx_preload(&f->ctx, true, &e), 0);
+        assert_non_null(f->ctx.pre);
+        assert_non_null(f->ctx.pre->cg_host);
+        int fd1 = rt_netns_ahead_take(&f->ctx.pre->net);
+        assert_int_equal(stat("/proc/self/ns/net", &a), 0);
+        assert_int_equal(a.st_ino, self.st_ino); /* we did not move */
+        if (fd1 < 0) {
+                rt_ctx_unload(&f->ctx);
+                assert_null(f->ctx.pre);
+                skip(); /* no CAP_SYS_ADMIN over our network namespace */
+        }
+        assert_int_equal(fstat(fd1, &a), 0);
+        assert_true(a.st_ino != self.st_ino);
+        /* Taken: a second take has nothing. */
+        assert_int_equal(rt_netns_ahead_take(&f->ctx.pre->net), -1);
+        assert_int_equal(rt_ctx_preload(&f->ctx, true, &e), 0);
+        int fd2 = rt_netns_ahead_take(&f->ctx.pre->net);
+        assert_true(fd2 >= 0);
+        assert_int_equal(fstat(fd2, &b), 0);
+        assert_true(b.st_ino != a.st_ino && b.st_ino != self.st_ino);
+        close(fd1);
+        close(fd2);
+        /* Without new_netns, none is made; an unused one goes with unload. */
+        assert_int_equal(rt_ctx_preload(&f->ctx, false, &e), 0);
+        assert_false(f->ctx.pre->net.started);
+        assert_int_equal(f->ctx.pre->net.fd, -1);
+        assert_int_equal(rt_ctx_preload(&f->ctx, true, &e), 0);
+        rt_ctx_unload(&f->ctx);
+        assert_null(f->ctx.pre);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -786,6 +827,7 @@ int main(void)
                 cmocka_unit_test_setup_teardown(test_default_root, setup, teardown),
                 cmocka_unit_test(test_planted_tmp_root),
                 cmocka_unit_test(test_sync_fd_and_log),
+                cmocka_unit_test_setup_teardown(test_preload, setup, teardown),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
