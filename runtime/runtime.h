@@ -26,8 +26,9 @@ struct rt_spec;
 /* A parsed "process" object: the container's init or an exec'd process. */
 struct rt_process;
 
-/* Global options shared by every operation (runc's global flags). */
 struct rt_preload;
+
+/* Global options shared by every operation (runc's global flags). */
 struct rt_ctx {
         char *root;             /* state directory, owned */
         bool rootless;          /* no real root: cgroups and devices are handled as such */
