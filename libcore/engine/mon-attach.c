@@ -158,7 +158,7 @@ void mon_attach_close(struct mon_attach *a, int rundir_fd, int exit_code)
         if (a->listen_fd >= 0) {
                 close(a->listen_fd);
                 a->listen_fd = -1;
-                if (unlinkat(rundir_fd, ATTACH_NAME, 0) < 0 && errno != ENOENT)
+                if (rundir_fd >= 0 && unlinkat(rundir_fd, ATTACH_NAME, 0) < 0 && errno != ENOENT)
                         log_debug("remove the attach socket: %m");
         }
 }

@@ -134,7 +134,7 @@ void mon_attach_send_exit(struct mon_attach *a, int exit_code);
 /* Wait, at most timeout_ms, until every client has closed its end. */
 void mon_attach_linger(struct mon_attach *a, int timeout_ms);
 /* Send the exit packet (exit_code >= 0), close every client and the
- * listener, unlink the socket. */
+ * listener, unlink the socket (from rundir_fd; -1: leave it). */
 void mon_attach_close(struct mon_attach *a, int rundir_fd, int exit_code);
 
 /* ---------------------------------------------------------------- io */

@@ -327,6 +327,21 @@ static bool container_removed(const struct mon *m)
  * client keeps its end open until it is done; once every client has gone
  * (or CLIENT_LINGER_S passed), a container already removed needs no exit
  * command, and one still there (its remover was killed) gets it. */
+/* Close the attach socket and remove it and monitor.pid, unless a later
+ * start's monitor has taken the run directory over: it writes its pid to
+ * monitor.pid before it makes its attach socket, and a stop returns, and
+ * that start begins, before this monitor is done (it lingers for its
+ * clients, and runs the exit command last). */
+static void leave_rundir(struct mon *m)
+{
+        pid_t pid;
+        bool ours = m->rundir_fd >= 0 &&
+                    fs_read_pid(m->rundir_fd, "monitor.pid", &pid, NULL) == 0 && pid == getpid();
+        mon_attach_close(&m->at, ours ? m->rundir_fd : -1, -1);
+        if (ours && unlinkat(m->rundir_fd, "monitor.pid", 0) < 0 && errno != ENOENT)
+                log_debug("remove monitor.pid: %m");
+}
+
 _noreturn_ static void finish(struct mon *m, bool deleted)
 {
         if (m->exited)
@@ -341,9 +356,7 @@ _noreturn_ static void finish(struct mon *m, bool deleted)
         mon_io_done(&m->io);
         mon_rt_done(&m->rt);
         mon_attach_linger(&m->at, CLIENT_LINGER_S * 1000);
-        mon_attach_close(&m->at, m->rundir_fd, -1);
-        if (unlinkat(m->rundir_fd, "monitor.pid", 0) < 0 && errno != ENOENT)
-                log_debug("remove monitor.pid: %m");
+        leave_rundir(m);
         if (!container_removed(m))
                 run_exit_command(m);
         _exit(0);
@@ -445,8 +458,7 @@ static void on_sync_readable(struct mon *m)
         if (mon_rt_delete(&m->rt, &e) < 0)
                 log_warn("deleting the container: %s", e.msg);
         err_done(&e);
-        mon_attach_close(&m->at, m->rundir_fd, -1);
-        unlinkat(m->rundir_fd, "monitor.pid", 0);
+        leave_rundir(m);
         _exit(0);
 }
 
@@ -716,9 +728,7 @@ int engine_monitor_main(int argc, char *const *argv)
         if (r < 0 || setup(&m, &e) < 0) {
                 sync_error(&m, e.msg);
                 sync_close(&m);
-                mon_attach_close(&m.at, m.rundir_fd, -1);
-                if (m.rundir_fd >= 0)
-                        unlinkat(m.rundir_fd, "monitor.pid", 0);
+                leave_rundir(&m);
                 _exit(1);
         }
         m.state = ST_CREATED;

@@ -424,6 +424,44 @@ started_ns() {
         done
 }
 
+@test "monitor: one leaving after a later start took its run directory leaves that start's files" {
+        payload sleep 30
+        mon_run c1
+        local r a b client
+        r=$(mon_rundir c1)
+        a=$(cat "$r/monitor.pid")
+        # A client that stays connected: the first monitor lingers for it
+        # (up to 10 s) once its container has ended.
+        python3 -c 'import os, socket, sys, time
+s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+s.connect("/proc/self/fd/%d/attach" % os.open(sys.argv[1], os.O_PATH))
+print("connected", flush=True)
+time.sleep(30)' "$r" >"$BATS_TEST_TMPDIR/client.out" &
+        client=$!
+        for _ in $(seq 50); do
+                grep -q connected "$BATS_TEST_TMPDIR/client.out" 2>/dev/null && break
+                sleep 0.1
+        done
+        run_rt kill c1 KILL
+        # The first monitor deletes the runtime's state, then lingers: a
+        # restart starts the next monitor in the same run directory then.
+        for _ in $(seq 50); do
+                "$RUNTIME" --root "$RT_ROOT" state c1 >/dev/null 2>&1 || break
+                sleep 0.1
+        done
+        pid_alive "$a" || die "the first monitor did not linger"
+        mon_run c1
+        b=$(cat "$r/monitor.pid")
+        [ "$b" != "$a" ] || die "monitor.pid still names the first monitor"
+        kill "$client"
+        wait "$client" || true
+        wait_pid_gone "$a" "the first monitor"
+        [ -S "$r/attach" ] || die "the first monitor removed the second's attach socket"
+        assert_equal "$(cat "$r/monitor.pid")" "$b"
+        run_rt kill c1 KILL
+        mon_wait_done c1
+}
+
 @test "monitor: SIGKILLed, the container keeps running" {
         payload sleep 30
         mon_run c1
