@@ -574,9 +574,7 @@ static void put(struct sbuf *k, const void *p, size_t n)
 
 static void put_str(struct sbuf *k, const char *str)
 {
-        size_t n = strlen(str);
-        put(k, &n, sizeof(n));
-        put(k, str, n);
+        sbuf_append_sized(k, str, strlen(str));
 }
 
 static void cache_key(const struct rt_seccomp *s, struct sbuf *k)

@@ -189,6 +189,9 @@ struct sbuf {
 };
 void sbuf_append(struct sbuf *b, const char *s);
 void sbuf_append_len(struct sbuf *b, const char *s, size_t n);
+/* n as a size_t, then n bytes of s: a field of a binary key that the bytes
+ * of another field cannot imitate (the caches' keys). */
+void sbuf_append_sized(struct sbuf *b, const char *s, size_t n);
 void sbuf_putc(struct sbuf *b, char c);
 /* The length of the valid UTF-8 sequence at s (at most n bytes), or 0 if it
  * is not one (overlong forms and surrogates are invalid). */
@@ -407,6 +410,9 @@ bool digest_is_hex64(const char *s);
  * terminated buffer; fails with EFBIG above max_size (0: 64 MiB). */
 int fs_read_file(int dirfd, const char *path, size_t max_size, char **ret_buf, size_t *ret_len,
                  struct err *e);
+/* The same from an open fd, to its end; path names it in errors. */
+int fs_read_fd(int fd, const char *path, size_t max_size, char **ret_buf, size_t *ret_len,
+               struct err *e);
 /* A pid file (runc's --pid-file, the monitor's monitor.pid): a positive
  * decimal pid, a trailing newline or spaces allowed. */
 int fs_read_pid(int dirfd, const char *path, pid_t *ret, struct err *e);

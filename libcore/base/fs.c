@@ -18,17 +18,13 @@
 #define FS_TMP_NAME_KEEP 200
 #define FS_TMP_ATTEMPTS 100
 
-int fs_read_file(int dirfd, const char *path, size_t max_size, char **ret_buf, size_t *ret_len,
-                 struct err *e)
+int fs_read_fd(int fd, const char *path, size_t max_size, char **ret_buf, size_t *ret_len,
+               struct err *e)
 {
         if (max_size == 0)
                 max_size = FS_READ_DEFAULT_MAX;
         if (max_size > SIZE_MAX / 4)
                 max_size = SIZE_MAX / 4;
-
-        _cleanup_close_ int fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-        if (fd < 0)
-                return err_errno(e, "open '%s'", path);
 
         struct stat st;
         if (fstat(fd, &st) < 0)
@@ -79,6 +75,15 @@ int fs_read_file(int dirfd, const char *path, size_t max_size, char **ret_buf, s
         if (ret_len)
                 *ret_len = len;
         return 0;
+}
+
+int fs_read_file(int dirfd, const char *path, size_t max_size, char **ret_buf, size_t *ret_len,
+                 struct err *e)
+{
+        _cleanup_close_ int fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+        if (fd < 0)
+                return err_errno(e, "open '%s'", path);
+        return fs_read_fd(fd, path, max_size, ret_buf, ret_len, e);
 }
 
 int fs_read_pid(int dirfd, const char *path, pid_t *ret, struct err *e)

@@ -246,6 +246,12 @@ void sbuf_append_len(struct sbuf *b, const char *s, size_t n)
         b->buf[b->len] = '\0';
 }
 
+void sbuf_append_sized(struct sbuf *b, const char *s, size_t n)
+{
+        sbuf_append_len(b, (const char *)&n, sizeof(n));
+        sbuf_append_len(b, s, n);
+}
+
 void sbuf_append(struct sbuf *b, const char *s)
 {
         sbuf_append_len(b, s, strlen(s));

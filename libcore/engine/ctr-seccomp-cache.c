@@ -13,7 +13,6 @@
  * to be trusted. An entry that is not whole (or not JSON) is a miss and is
  * replaced; past CACHE_MAX entries the directory is emptied first.
  */
-#include <errno.h>
 #include <fcntl.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -26,24 +25,17 @@
 /* Key (the profile, bounded by the caller, and a few names) plus result. */
 #define ENTRY_MAX (16u << 20)
 
-static void put_str(struct sbuf *k, const char *s, size_t n)
-{
-        sbuf_append_len(k, (const char *)&n, sizeof(n));
-        sbuf_append_len(k, s, n);
-}
-
 void ctr_seccomp_cache_key(struct sbuf *k, const char *profile, size_t len, char *const *bounding,
                            const char *arch, const char *kernel_release)
 {
-        put_str(k, CACHE_FORMAT, strlen(CACHE_FORMAT));
-        put_str(k, arch ? arch : "", arch ? strlen(arch) : 0);
-        put_str(k, kernel_release ? kernel_release : "",
-                kernel_release ? strlen(kernel_release) : 0);
+        sbuf_append_sized(k, CACHE_FORMAT, strlen(CACHE_FORMAT));
+        sbuf_append_sized(k, arch, arch ? strlen(arch) : 0);
+        sbuf_append_sized(k, kernel_release, kernel_release ? strlen(kernel_release) : 0);
         size_t n = strv_length((char **)bounding);
         sbuf_append_len(k, (const char *)&n, sizeof(n));
         for (size_t i = 0; i < n; i++)
-                put_str(k, bounding[i], strlen(bounding[i]));
-        put_str(k, profile, len);
+                sbuf_append_sized(k, bounding[i], strlen(bounding[i]));
+        sbuf_append_sized(k, profile, len);
 }
 
 int ctr_seccomp_cache_get(const char *dir, const struct sbuf *k, struct json **ret)
@@ -57,22 +49,11 @@ int ctr_seccomp_cache_get(const char *dir, const struct sbuf *k, struct json **r
         _cleanup_close_ int fd =
                 openat(dfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
         struct stat st;
-        if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_size > ENTRY_MAX ||
-            (size_t)st.st_size <= k->len)
-                return 0;
-        size_t len = (size_t)st.st_size;
-        _cleanup_free_ char *buf = xmalloc(len + 1);
-        size_t got = 0;
-        while (got < len) {
-                ssize_t n = pread(fd, buf + got, len - got, (off_t)got);
-                if (n < 0 && errno == EINTR)
-                        continue;
-                if (n <= 0)
-                        return 0;
-                got += (size_t)n;
-        }
-        buf[len] = '\0';
-        if (memcmp(buf, k->buf, k->len) != 0)
+        _cleanup_free_ char *buf = NULL;
+        size_t len = 0;
+        if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) ||
+            fs_read_fd(fd, name, ENTRY_MAX, &buf, &len, NULL) < 0 || len <= k->len ||
+            memcmp(buf, k->buf, k->len) != 0)
                 return 0;
         if (json_parse(buf + k->len, len - k->len, ret, NULL) < 0 || (*ret)->type != JSON_OBJECT) {
                 json_free(*ret);
