@@ -16,6 +16,20 @@ static int parse_env_id(const char *name, uint32_t *ret)
         return 0;
 }
 
+/* The passwd entry of uid, if any: its name and home (either return may
+ * be NULL: not wanted). */
+static void passwd_of(uid_t uid, char **ret_name, char **ret_home)
+{
+        struct passwd pw, *res = NULL;
+        char buf[4096];
+        if (getpwuid_r(uid, &pw, buf, sizeof(buf), &res) != 0 || !res)
+                return;
+        if (ret_name)
+                *ret_name = xstrdup(pw.pw_name);
+        if (ret_home)
+                *ret_home = xstrdup(pw.pw_dir);
+}
+
 int user_info_get(struct user_info *ret, struct err *e)
 {
         struct user_info u = {.uid = geteuid(), .gid = getegid()};
@@ -33,16 +47,10 @@ int user_info_get(struct user_info *ret, struct err *e)
         /* The passwd database only when HOME does not say: its first
          * lookup (nsswitch.conf, the files) is 0.1 ms of every command. */
         const char *home = getenv("HOME");
-        if (home && *home) {
+        if (home && *home)
                 u.home = xstrdup(home);
-        } else {
-                struct passwd pw, *res = NULL;
-                char buf[4096];
-                if (getpwuid_r(u.uid, &pw, buf, sizeof(buf), &res) == 0 && res) {
-                        u.name = xstrdup(pw.pw_name);
-                        u.home = xstrdup(pw.pw_dir);
-                }
-        }
+        else
+                passwd_of(u.uid, &u.name, &u.home);
         if (!u.home) {
                 if (u.rootless)
                         return err_set(e, ENOENT,
@@ -59,11 +67,9 @@ char *user_info_name(const struct user_info *u)
 {
         if (u->name)
                 return xstrdup(u->name);
-        struct passwd pw, *res = NULL;
-        char buf[4096];
-        if (getpwuid_r(u->uid, &pw, buf, sizeof(buf), &res) == 0 && res)
-                return xstrdup(pw.pw_name);
-        return NULL;
+        char *name = NULL;
+        passwd_of(u->uid, &name, NULL);
+        return name;
 }
 
 void user_info_done(struct user_info *u)
