@@ -379,6 +379,17 @@ static int translate_arches(const struct json *p, const struct filter_ctx *c, st
         return 0;
 }
 
+/* The architecture and kernel release translations are made for: host's,
+ * or this machine's (u holds uname's answer). */
+static void host_facts(const struct ctr_seccomp_host *host, struct utsname *u, const char **arch,
+                       const char **release)
+{
+        *arch = host && host->arch ? host->arch : ctr_seccomp_native_arch();
+        *release = host ? host->kernel_release : NULL;
+        if (!*release && uname(u) == 0)
+                *release = u->release;
+}
+
 static int translate(const struct json *p, char *const *bounding,
                      const struct ctr_seccomp_host *host, struct json **ret, struct err *e)
 {
@@ -386,11 +397,9 @@ static int translate(const struct json *p, char *const *bounding,
                 return err_set(e, EINVAL, "expected an object, got %s",
                                json_type_to_string(p->type));
         struct filter_ctx c = {.bounding = bounding};
-        c.arch = host && host->arch ? host->arch : ctr_seccomp_native_arch();
-        const char *rel = host ? host->kernel_release : NULL;
         struct utsname u;
-        if (!rel && uname(&u) == 0)
-                rel = u.release;
+        const char *rel;
+        host_facts(host, &u, &c.arch, &rel);
         if (rel && kernel_version_parse(rel, &c.kmaj, &c.kmin) == 0)
                 c.have_kernel = true;
 
@@ -483,12 +492,10 @@ int ctr_seccomp_load(const char *path, bool explicit, char *const *bounding,
         if (!cache_dir || len > SECCOMP_PROFILE_MAX)
                 return ctr_seccomp_translate_buf(buf, len, path, bounding, host, ret, e);
         struct utsname u;
-        const char *rel = host ? host->kernel_release : NULL;
-        if (!rel && uname(&u) == 0)
-                rel = u.release;
+        const char *arch, *rel;
+        host_facts(host, &u, &arch, &rel);
         struct sbuf k = {0};
-        ctr_seccomp_cache_key(&k, buf, len, bounding,
-                              host && host->arch ? host->arch : ctr_seccomp_native_arch(), rel);
+        ctr_seccomp_cache_key(&k, buf, len, bounding, arch, rel);
         r = ctr_seccomp_cache_get(cache_dir, &k, ret);
         if (r == 0 && (r = ctr_seccomp_translate_buf(buf, len, path, bounding, host, ret, e)) == 0)
                 ctr_seccomp_cache_put(cache_dir, &k, *ret);
