@@ -1032,6 +1032,52 @@ static void bad_workdir(struct ctr_spec_opts *o)
         o->workdir = "relative";
 }
 
+/* ctr_spec_own_netns (the hint a monitor started ahead gets) says what the
+ * built spec has: a network namespace without a path, and no user one. */
+static void test_spec_own_netns(void **state)
+{
+        (void)state;
+        static const struct {
+                const char *network;
+                bool userns, want;
+        } cases[] = {
+                {NULL, false, true},    {"none", false, true},  {"private", false, true},
+                {"pasta", false, true}, {"host", false, false}, {"ns:/proc/1/ns/net", false, false},
+                {"none", true, false},  {NULL, true, false},
+        };
+        char *root = make_rootfs();
+        struct config *c = load_conf();
+        for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+                struct ctr_spec_opts o;
+                base_opts(&o, root);
+                o.cmd = sh_cmd;
+                o.network = cases[i].network;
+                if (cases[i].userns)
+                        tw_userns(&o);
+                struct json *spec = build_ok(&o, NULL, c);
+                const struct json *ns = json_get_path(spec, "linux.namespaces");
+                bool net = false, user = false;
+                for (size_t k = 0; ns && k < ns->arr.len; k++) {
+                        const char *t = json_object_get_string(ns->arr.items[k], "type");
+                        if (STREQ(t, "network") && !json_object_get(ns->arr.items[k], "path"))
+                                net = true;
+                        if (STREQ(t, "user"))
+                                user = true;
+                }
+                assert_int_equal(ctr_spec_own_netns(&o), cases[i].want);
+                assert_int_equal(net && !user, cases[i].want);
+                json_free(spec);
+        }
+        /* An unknown mode is no hint (and the build refuses it). */
+        struct ctr_spec_opts o;
+        base_opts(&o, root);
+        o.network = "bogus";
+        assert_false(ctr_spec_own_netns(&o));
+        config_free(c);
+        unit_rmtree(root);
+        free(root);
+}
+
 static void test_spec_errors(void **state)
 {
         (void)state;
@@ -1072,6 +1118,7 @@ int main(void)
                 cmocka_unit_test(test_spec_privileged),
                 cmocka_unit_test(test_spec_init_and_order),
                 cmocka_unit_test(test_spec_errors),
+                cmocka_unit_test(test_spec_own_netns),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
