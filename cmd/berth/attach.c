@@ -7,7 +7,7 @@
 
 struct attach_cli {
         char *detach_keys;
-        bool no_stdin, sig_proxy;
+        bool no_stdin, sig_proxy, latest;
 };
 
 #define O(f) offsetof(struct attach_cli, f)
@@ -17,6 +17,7 @@ static const struct cli_option attach_options[] = {
          "or a comma separated sequence of `ctrl-<value>`, where `<value>` is one of: `a-z`, "
          "`@`, `^`, `[`, `\\\\`, `]`, `^` or `_`",
          "ctrl-p,ctrl-q"},
+        {"latest", 'l', CLI_BOOL, O(latest), NULL, "Act on the latest container berth is aware of"},
         {"no-stdin", 0, CLI_BOOL, O(no_stdin), NULL, "Do not attach STDIN. The default is false"},
         {"sig-proxy", 0, CLI_BOOL, O(sig_proxy), NULL, "Proxy received signals to the process",
          "true"},
@@ -27,8 +28,12 @@ static int run_attach(struct berth_ctx *ctx, void *opts, char **args)
 {
         struct attach_cli *o = opts;
         _cleanup_err_ struct err e = {0};
+        struct ctr_sel sel = {
+                .latest = o->latest,
+                .none = "\"berth attach\" requires a name, id, or the \"--latest\" flag"};
         struct store *s;
-        if (ctx_store(ctx, &s, &e) < 0)
+        _cleanup_strv_ char **names = NULL;
+        if (ctr_cli_select(ctx, &sel, args, &s, &names, &e) < 0)
                 return print_error(&e);
         struct container_attach_opts ao = {
                 .detach_keys = o->detach_keys,
@@ -37,7 +42,7 @@ static int run_attach(struct berth_ctx *ctx, void *opts, char **args)
         };
         int code = EXIT_BERTH_ERROR;
         bool detached = false;
-        if (engine_container_attach(s, args[0], &ao, &code, &detached, &e) < 0)
+        if (engine_container_attach(s, names[0], &ao, &code, &detached, &e) < 0)
                 return print_error(&e);
         return code;
 }
@@ -48,7 +53,7 @@ const struct berth_cmd cmd_attach = {
         .usage = "[options] CONTAINER",
         .options = attach_options,
         .opts_size = sizeof(struct attach_cli),
-        .min_args = 1,
+        .min_args = 0,
         .max_args = 1,
         .needs_userns = true,
         .run = run_attach,

@@ -29,6 +29,26 @@ char **create_cli_argv(void);
 
 /* -t/--time SECONDS: *ret -1 when s is NULL; an error for a bad value. */
 int ctr_cli_timeout(const char *s, int64_t *ret, struct err *e);
+/* How a container command was told which containers: -a/--all,
+ * -l/--latest, --cidfile, names. */
+struct ctr_sel {
+        bool all, latest;
+        bool all_stopped; /* -a lists stopped containers too, not only running ones */
+        char *const *cidfiles;
+        const char *none; /* the error when nothing is given (NULL: podman's usual) */
+};
+/* podman's checks of a mix of --all, --latest, --cidfile and names. */
+int ctr_cli_check(const struct ctr_sel *sel, char *const *args, struct err *e);
 /* Allocates: the containers named by args and by each --cidfile's first
- * line; an error when there are none. */
-int ctr_cli_names(char *const *args, char *const *cidfiles, char ***ret, struct err *e);
+ * line, or with --latest the newest container (an error when there is
+ * none); after ctr_cli_check. With --all, *ret is NULL: what "all" lists
+ * differs by command. */
+int ctr_cli_names(struct store *s, const struct ctr_sel *sel, char *const *args, char ***ret,
+                  struct err *e);
+/* ctr_cli_check, the store, then the containers to act on (allocated):
+ * ctr_cli_names, or with --all berth's (see all_stopped), newest first. */
+int ctr_cli_select(struct berth_ctx *ctx, const struct ctr_sel *sel, char *const *args,
+                   struct store **ret_store, char ***ret, struct err *e);
+/* Allocates: the ID of the newest container (-l/--latest); podman's "no
+ * such container" when there is none. */
+int ctr_cli_latest(struct store *s, char **ret, struct err *e);

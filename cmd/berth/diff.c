@@ -32,7 +32,7 @@ static int run_diff_what(struct berth_ctx *ctx, struct diff_cli *o, char **args,
         if (o->latest == (args[0] != NULL)) {
                 err_set(&e, EINVAL,
                         o->latest ? "--latest and containers cannot be used together"
-                                  : "diff requires at least one argument");
+                                  : "\"berth diff\" requires a name, id, or the \"--latest\" flag");
                 return print_error(&e);
         }
         if (args[0] && args[1]) {
@@ -44,16 +44,14 @@ static int run_diff_what(struct berth_ctx *ctx, struct diff_cli *o, char **args,
         struct store *s;
         if (ctx_store(ctx, &s, &e) < 0)
                 return print_error(&e);
-        _cleanup_strv_ char **latest = NULL;
+        _cleanup_free_ char *latest = NULL;
         const char *name = args[0];
         if (o->latest) {
-                if (engine_container_ids(s, true, &latest, &e) < 0)
-                        return print_error(&e);
-                if (!latest || !latest[0]) {
-                        err_set(&e, ENOENT, "no containers to diff: no such container");
+                if (ctr_cli_latest(s, &latest, &e) < 0) {
+                        err_wrap(&e, "unable to get latest container");
                         return print_error(&e);
                 }
-                name = latest[0];
+                name = latest;
                 what = ENGINE_DIFF_CONTAINER;
         }
         _cleanup_json_ struct json *changes = NULL;

@@ -3,11 +3,11 @@
 #include <errno.h>
 #include <stdio.h>
 
-#include "cmd.h"
-#include "engine.h"
+#include "ctr-cli.h"
 
 struct exec_cli {
-        bool detach, interactive, tty, privileged;
+        bool detach, interactive, tty, privileged, latest;
+        uint64_t preserve_fds;
         char *detach_keys;
         char **env;
         char **env_file;
@@ -29,6 +29,9 @@ static const struct cli_option exec_options[] = {
          "Read in a file of environment variables"},
         {"interactive", 'i', CLI_BOOL, O(interactive), NULL,
          "Keep STDIN open even if not attached"},
+        {"latest", 'l', CLI_BOOL, O(latest), NULL, "Act on the latest container berth is aware of"},
+        {"preserve-fds", 0, CLI_UINT, O(preserve_fds), "uint",
+         "Pass N additional file descriptors to the container"},
         {"privileged", 0, CLI_BOOL, O(privileged), NULL,
          "Give the process extended Linux capabilities inside the container.  The default is "
          "false"},
@@ -45,15 +48,28 @@ static int run_exec(struct berth_ctx *ctx, void *opts, char **args)
 {
         struct exec_cli *o = opts;
         _cleanup_err_ struct err e = {0};
-        if (!args[1]) {
+        /* With --latest every argument is the command's. */
+        char **cmdv = o->latest ? args : args + (args[0] != NULL);
+        if (!o->latest && !args[0]) {
+                err_set(&e, EINVAL,
+                        "exec requires the name or ID of a container or the --latest flag");
+                return print_error(&e);
+        }
+        if (!cmdv[0]) {
                 err_set(&e, EINVAL, "must provide a non-empty command to start an exec session");
                 return print_error(&e);
         }
+        /* Before berth opens anything of its own. */
+        if (engine_exec_fds_check(o->preserve_fds, &e) < 0)
+                return print_error(&e);
         struct store *s;
         if (ctx_store(ctx, &s, &e) < 0)
                 return print_error(&e);
+        _cleanup_free_ char *latest = NULL;
+        if (o->latest && ctr_cli_latest(s, &latest, &e) < 0)
+                return print_error(&e);
         struct container_exec_opts xo = {
-                .cmd = args + 1,
+                .cmd = cmdv,
                 .env = o->env,
                 .env_file = o->env_file,
                 .user = o->user,
@@ -63,11 +79,12 @@ static int run_exec(struct berth_ctx *ctx, void *opts, char **args)
                 .tty = o->tty && !o->detach,
                 .detach = o->detach,
                 .privileged = o->privileged,
+                .preserve_fds = (unsigned)o->preserve_fds,
         };
         int code = EXIT_BERTH_ERROR;
         _cleanup_free_ char *session = NULL;
         fflush(stdout);
-        if (engine_container_exec(s, args[0], &xo, &code, &session, &e) < 0) {
+        if (engine_container_exec(s, latest ? latest : args[0], &xo, &code, &session, &e) < 0) {
                 fprintf(stderr, "Error: %s\n", e.msg);
                 return code ? code : EXIT_BERTH_ERROR;
         }
@@ -83,7 +100,7 @@ const struct berth_cmd cmd_exec = {
         .options = exec_options,
         .opts_size = sizeof(struct exec_cli),
         .parse_flags = CLI_STOP_AT_FIRST_ARG,
-        .min_args = 1,
+        .min_args = 0,
         .max_args = -1,
         .needs_userns = true,
         .run = run_exec,

@@ -3,17 +3,19 @@
  * then images, then volumes, as podman's --type all looks them up) */
 #include <errno.h>
 
-#include "cmd.h"
-#include "engine.h"
+#include "ctr-cli.h"
 
 struct inspect_cli {
         char *format;
         char *type;
+        bool latest;
 };
 
 static const struct cli_option inspect_options[] = {
         {"format", 'f', CLI_STRING, offsetof(struct inspect_cli, format), NULL,
          "Format the output to a Go template or json"},
+        {"latest", 'l', CLI_BOOL, offsetof(struct inspect_cli, latest), NULL,
+         "Act on the latest container berth is aware of"},
         {"type", 't', CLI_STRING, offsetof(struct inspect_cli, type), NULL,
          "Specify inspect-object type (\"image\", \"container\", \"volume\" or \"all\")", "all"},
         CLI_END,
@@ -25,16 +27,44 @@ static const struct cli_option image_inspect_options[] = {
         CLI_END,
 };
 
+static const struct cli_option container_inspect_options[] = {
+        {"format", 'f', CLI_STRING, offsetof(struct inspect_cli, format), NULL,
+         "Format the output to a Go template or json"},
+        {"latest", 'l', CLI_BOOL, offsetof(struct inspect_cli, latest), NULL,
+         "Act on the latest container berth is aware of"},
+        CLI_END,
+};
+
 /* kind: 'c' containers only, 'i' images only, 'v' volumes only, 'a'
  * containers, then images, then volumes. */
 static int inspect_as(struct berth_ctx *ctx, struct inspect_cli *o, char **args, char kind)
 {
         _cleanup_err_ struct err e = {0};
+        if (o->latest && args[0])
+                err_set(&e, EINVAL, "--latest and arguments cannot be used together");
+        else if (o->latest && (kind == 'i' || kind == 'v'))
+                err_set(&e, EINVAL, "latest is not supported for type \"%s\"",
+                        kind == 'i' ? "image" : "volume");
+        else if (!o->latest && !args[0])
+                err_set(&e, EINVAL, "no names or ids specified");
         struct store *s;
-        if (ctx_store(ctx, &s, &e) < 0)
+        if (e.code || ctx_store(ctx, &s, &e) < 0)
                 return print_error(&e);
         _cleanup_json_ struct json *all = json_new_array();
         int rc = 0;
+        _cleanup_free_ char *latest = NULL;
+        char *newest[2] = {NULL, NULL};
+        if (o->latest) {
+                struct err le = {0};
+                if (ctr_cli_latest(s, &latest, &le) < 0) {
+                        fprintf(stderr, "Error: inspecting object: no containers to inspect: %s\n",
+                                le.msg);
+                        rc = EXIT_BERTH_ERROR;
+                }
+                err_done(&le);
+                newest[0] = latest;
+                args = newest;
+        }
         for (char **a = args; *a; a++) {
                 struct json *one = NULL;
                 struct err ie = {0};
@@ -121,9 +151,9 @@ const struct berth_cmd cmd_container_inspect = {
         .name = "inspect",
         .summary = "Display the configuration of a container",
         .usage = "[options] CONTAINER [CONTAINER...]",
-        .options = image_inspect_options,
+        .options = container_inspect_options,
         .opts_size = sizeof(struct inspect_cli),
-        .min_args = 1,
+        .min_args = 0,
         .max_args = -1,
         .needs_userns = true,
         .run = run_container_inspect,
@@ -135,7 +165,7 @@ const struct berth_cmd cmd_inspect = {
         .usage = "[options] {CONTAINER|IMAGE|VOLUME} [...]",
         .options = inspect_options,
         .opts_size = sizeof(struct inspect_cli),
-        .min_args = 1,
+        .min_args = 0,
         .max_args = -1,
         .needs_userns = true,
         .run = run_inspect,
@@ -147,7 +177,7 @@ const struct berth_cmd cmd_image_inspect = {
         .usage = "[options] IMAGE [IMAGE...]",
         .options = image_inspect_options,
         .opts_size = sizeof(struct inspect_cli),
-        .min_args = 1,
+        .min_args = 0,
         .max_args = -1,
         .needs_userns = true,
         .run = run_image_inspect,

@@ -3,17 +3,19 @@
 #include <errno.h>
 #include <stdio.h>
 
-#include "cmd.h"
-#include "engine.h"
+#include "ctr-cli.h"
 
 struct kill_cli {
-        bool all;
+        bool all, latest;
         char *signal;
+        char **cidfile;
 };
 
 #define O(f) offsetof(struct kill_cli, f)
 static const struct cli_option kill_options[] = {
         {"all", 'a', CLI_BOOL, O(all), NULL, "Signal all running containers"},
+        {"cidfile", 0, CLI_STRV, O(cidfile), "stringArray", "Read the container ID from the file"},
+        {"latest", 'l', CLI_BOOL, O(latest), NULL, "Act on the latest container berth is aware of"},
         {"signal", 's', CLI_STRING, O(signal), "string", "Signal to send to the container", "KILL"},
         CLI_END,
 };
@@ -22,20 +24,13 @@ static int run_kill(struct berth_ctx *ctx, void *opts, char **args)
 {
         struct kill_cli *o = opts;
         _cleanup_err_ struct err e = {0};
+        struct ctr_sel sel = {.all = o->all, .latest = o->latest, .cidfiles = o->cidfile};
         struct store *s;
-        if (ctx_store(ctx, &s, &e) < 0)
+        _cleanup_strv_ char **names = NULL;
+        if (ctr_cli_select(ctx, &sel, args, &s, &names, &e) < 0)
                 return print_error(&e);
-        _cleanup_strv_ char **all = NULL;
-        if (o->all) {
-                if (engine_container_ids(s, false, &all, &e) < 0)
-                        return print_error(&e);
-                args = all;
-        } else if (!args[0]) {
-                err_set(&e, EINVAL, "you must provide at least one name or id");
-                return print_error(&e);
-        }
         int rc = 0;
-        for (char **a = args; *a; a++) {
+        for (char **a = names; a && *a; a++) {
                 struct err ke = {0};
                 _cleanup_free_ char *id = NULL;
                 if (engine_container_kill(s, *a, o->signal, &id, &ke) < 0) {

@@ -6,11 +6,10 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "cmd.h"
-#include "engine.h"
+#include "ctr-cli.h"
 
 struct mount_cli {
-        bool all, no_trunc;
+        bool all, latest, no_trunc;
         char *format;
 };
 
@@ -18,12 +17,26 @@ static const struct cli_option mount_options[] = {
         {"all", 'a', CLI_BOOL, offsetof(struct mount_cli, all), NULL, "Mount all containers"},
         {"format", 0, CLI_STRING, offsetof(struct mount_cli, format), "string",
          "Print the mounted containers in specified format (json)"},
+        {"latest", 'l', CLI_BOOL, offsetof(struct mount_cli, latest), NULL,
+         "Act on the latest container berth is aware of"},
         {"no-trunc", 0, CLI_BOOL, offsetof(struct mount_cli, no_trunc), NULL,
          "Do not truncate output"},
         {"notruncate", 0, CLI_BOOL, offsetof(struct mount_cli, no_trunc), NULL,
          "Do not truncate output", NULL, true},
         CLI_END,
 };
+
+/* -a and -l against names: podman's texts for mount and umount. */
+static int check_all_latest(bool all, bool latest, char *const *args, struct err *e)
+{
+        if (all && latest)
+                return err_set(e, EINVAL, "--all and --latest cannot be used together");
+        if (all && args[0])
+                return err_set(e, EINVAL, "--all and containers cannot be used together");
+        if (latest && args[0])
+                return err_set(e, EINVAL, "--latest and containers cannot be used together");
+        return 0;
+}
 
 /* The store needs the rootless namespace; mount itself, as podman, wants
  * the user to be inside it already (`berth unshare`), since a mount made
@@ -81,11 +94,9 @@ static int run_mount(struct berth_ctx *ctx, void *opts_, char **args)
                 }
                 json = true;
         }
-        if (o->all && args[0]) {
-                err_set(&e, EINVAL, "--all and containers cannot be used together");
+        if (check_all_latest(o->all, o->latest, args, &e) < 0)
                 return print_error(&e);
-        }
-        bool mounting = o->all || args[0];
+        bool mounting = o->all || o->latest || args[0];
         if (enter_userns(mounting, "berth mount", &e) < 0)
                 return print_error(&e);
         struct store *s;
@@ -94,9 +105,11 @@ static int run_mount(struct berth_ctx *ctx, void *opts_, char **args)
         if (!mounting)
                 return list_mounted(s, o, json, &e) < 0 ? print_error(&e) : 0;
         _cleanup_strv_ char **names = NULL;
-        if (o->all && engine_container_ids(s, true, &names, &e) < 0)
+        if ((o->all && engine_container_ids(s, true, &names, &e) < 0) ||
+            (o->latest &&
+             ctr_cli_names(s, &(struct ctr_sel){.latest = true}, NULL, &names, &e) < 0))
                 return print_error(&e);
-        char *const *list = o->all ? names : args;
+        char *const *list = names ? names : args;
         int rc = 0;
         for (char *const *a = list; a && *a; a++) {
                 _cleanup_free_ char *path = NULL;
@@ -133,7 +146,7 @@ const struct berth_cmd cmd_mount = {
 };
 
 struct umount_cli {
-        bool all, force;
+        bool all, force, latest;
 };
 
 static const struct cli_option umount_options[] = {
@@ -141,6 +154,8 @@ static const struct cli_option umount_options[] = {
          "Unmount all of the currently mounted containers"},
         {"force", 'f', CLI_BOOL, offsetof(struct umount_cli, force), NULL,
          "Force the complete unmount of the specified mounted containers"},
+        {"latest", 'l', CLI_BOOL, offsetof(struct umount_cli, latest), NULL,
+         "Act on the latest container berth is aware of"},
         CLI_END,
 };
 
@@ -148,17 +163,21 @@ static int run_umount(struct berth_ctx *ctx, void *opts_, char **args)
 {
         struct umount_cli *o = opts_;
         _cleanup_err_ struct err e = {0};
-        if (!o->all && !args[0]) {
+        if (!o->all && !o->latest && !args[0]) {
                 err_set(&e, EINVAL, "at least one container name or ID must be specified");
                 return print_error(&e);
         }
-        if (o->all && args[0]) {
-                err_set(&e, EINVAL, "--all and containers cannot be used together");
+        if (check_all_latest(o->all, o->latest, args, &e) < 0)
                 return print_error(&e);
-        }
         struct store *s;
         if (ctx_store(ctx, &s, &e) < 0)
                 return print_error(&e);
+        _cleanup_strv_ char **latest = NULL;
+        if (o->latest) {
+                if (ctr_cli_names(s, &(struct ctr_sel){.latest = true}, NULL, &latest, &e) < 0)
+                        return print_error(&e);
+                args = latest;
+        }
         int rc = 0;
         if (o->all) {
                 /* The mounted ones among berth's containers. */

@@ -8,7 +8,7 @@
 #include "engine.h"
 
 struct pause_cli {
-        bool all;
+        bool all, latest;
         char **cidfile;
 };
 
@@ -16,35 +16,29 @@ struct pause_cli {
 static const struct cli_option pause_options[] = {
         {"all", 'a', CLI_BOOL, O(all), NULL, "Pause all running containers"},
         {"cidfile", 0, CLI_STRV, O(cidfile), "strings", "Read the container ID from the file"},
+        {"latest", 'l', CLI_BOOL, O(latest), NULL, "Act on the latest container berth is aware of"},
         CLI_END,
 };
 static const struct cli_option unpause_options[] = {
         {"all", 'a', CLI_BOOL, O(all), NULL, "Unpause all paused containers"},
         {"cidfile", 0, CLI_STRV, O(cidfile), "strings", "Read the container ID from the file"},
+        {"latest", 'l', CLI_BOOL, O(latest), NULL, "Act on the latest container berth is aware of"},
         CLI_END,
 };
 
 static int run(struct berth_ctx *ctx, struct pause_cli *o, char **args, bool pause)
 {
         _cleanup_err_ struct err e = {0};
-        struct store *s;
-        if (ctx_store(ctx, &s, &e) < 0)
-                return print_error(&e);
-        _cleanup_strv_ char **names = NULL;
         bool all = o->all;
-        if (all) {
-                /* Running ones (paused count as running here); the engine
-                 * call tells which are in the wrong state, skipped with -a. */
-                if (engine_container_ids(s, false, &names, &e) < 0)
-                        return print_error(&e);
-        } else if (!args[0] && !o->cidfile) {
-                err_set(&e, EINVAL, "you must provide at least one name or id");
+        /* -a: the running ones (paused count as running here); the engine
+         * call tells which are in the wrong state, skipped with -a. */
+        struct ctr_sel sel = {.all = all, .latest = o->latest, .cidfiles = o->cidfile};
+        struct store *s;
+        _cleanup_strv_ char **names = NULL;
+        if (ctr_cli_select(ctx, &sel, args, &s, &names, &e) < 0)
                 return print_error(&e);
-        } else if (ctr_cli_names(args, o->cidfile, &names, &e) < 0) {
-                return print_error(&e);
-        }
         int rc = 0;
-        for (char **a = names; *a; a++) {
+        for (char **a = names; a && *a; a++) {
                 struct err pe = {0};
                 _cleanup_free_ char *id = NULL;
                 int r = pause ? engine_container_pause(s, *a, &id, &pe)

@@ -3,16 +3,17 @@
 #include <errno.h>
 #include <stdio.h>
 
-#include "cmd.h"
-#include "engine.h"
+#include "ctr-cli.h"
 
 struct port_cli {
-        bool all;
+        bool all, latest;
 };
 
 static const struct cli_option port_options[] = {
         {"all", 'a', CLI_BOOL, offsetof(struct port_cli, all), NULL,
          "Display port information for all containers"},
+        {"latest", 'l', CLI_BOOL, offsetof(struct port_cli, latest), NULL,
+         "Act on the latest container berth is aware of"},
         CLI_END,
 };
 
@@ -26,20 +27,21 @@ static int run_port(struct berth_ctx *ctx, void *opts, char **args)
 {
         struct port_cli *o = opts;
         _cleanup_err_ struct err e = {0};
-        if (o->all && args[0]) {
-                err_set(&e, EINVAL, "no arguments are needed with --all");
+        /* With --latest the one argument is a PORT. */
+        struct ctr_sel sel = {.all = o->all,
+                              .latest = o->latest,
+                              .none = "you must supply a running container name or id"};
+        if (ctr_cli_check(&sel, o->latest ? args + (args[0] != NULL) : args, &e) < 0)
                 return print_error(&e);
-        }
-        if (!o->all && !args[0]) {
-                err_set(&e, EINVAL, "you must supply a running container name or id");
-                return print_error(&e);
-        }
         struct store *s;
         if (ctx_store(ctx, &s, &e) < 0)
                 return print_error(&e);
         if (!o->all) {
+                _cleanup_free_ char *latest = NULL;
+                if (o->latest && ctr_cli_latest(s, &latest, &e) < 0)
+                        return print_error(&e);
                 _cleanup_strv_ char **ports = NULL;
-                if (engine_container_ports(s, args[0], &ports, &e) < 0)
+                if (engine_container_ports(s, latest ? latest : args[0], &ports, &e) < 0)
                         return print_error(&e);
                 print_ports(ports, "");
                 return 0;

@@ -6,7 +6,7 @@
 #include "ctr-cli.h"
 
 struct restart_cli {
-        bool all, running;
+        bool all, running, latest;
         char *time;
         char **cidfile;
 };
@@ -15,6 +15,7 @@ struct restart_cli {
 static const struct cli_option restart_options[] = {
         {"all", 'a', CLI_BOOL, O(all), NULL, "Restart all non-running containers"},
         {"cidfile", 0, CLI_STRV, O(cidfile), "stringArray", "Read the container ID from the file"},
+        {"latest", 'l', CLI_BOOL, O(latest), NULL, "Act on the latest container berth is aware of"},
         {"running", 0, CLI_BOOL, O(running), NULL, "Restart only running containers"},
         {"time", 't', CLI_STRING, O(time), "uint",
          "Seconds to wait for stop before killing the container", "10"},
@@ -28,21 +29,15 @@ static int run_restart(struct berth_ctx *ctx, void *opts, char **args)
         int64_t timeout;
         if (ctr_cli_timeout(o->time, &timeout, &e) < 0)
                 return print_error(&e);
-        if (o->all && (args[0] || o->cidfile)) {
-                err_set(&e, EINVAL, "no arguments are needed with --all");
-                return print_error(&e);
-        }
-        _cleanup_strv_ char **names = NULL;
-        if (!o->all) {
-                if (ctr_cli_names(args, o->cidfile, &names, &e) < 0)
-                        return print_error(&e);
-        }
+        /* --all restarts every container, --running with it only the running ones. */
+        struct ctr_sel sel = {.all = o->all,
+                              .all_stopped = !o->running,
+                              .latest = o->latest,
+                              .cidfiles = o->cidfile};
         struct config *cfg;
         struct store *s;
-        if (ctx_config(ctx, &cfg, &e) < 0 || ctx_store(ctx, &s, &e) < 0)
-                return print_error(&e);
-        /* --all restarts every container, --running with it only the running ones. */
-        if (o->all && engine_container_ids(s, !o->running, &names, &e) < 0)
+        _cleanup_strv_ char **names = NULL;
+        if (ctr_cli_select(ctx, &sel, args, &s, &names, &e) < 0 || ctx_config(ctx, &cfg, &e) < 0)
                 return print_error(&e);
         int rc = 0;
         for (char **a = names; a && *a; a++) {

@@ -8,13 +8,15 @@
 #include "engine.h"
 
 struct rm_cli {
-        bool all, force, volumes, depend, ignore;
+        bool all, force, volumes, depend, ignore, latest;
         char *time;
+        char **cidfile;
 };
 
 #define O(f) offsetof(struct rm_cli, f)
 static const struct cli_option rm_options[] = {
         {"all", 'a', CLI_BOOL, O(all), NULL, "Remove all containers"},
+        {"cidfile", 0, CLI_STRV, O(cidfile), "stringArray", "Read the container ID from the file"},
         {"depend", 0, CLI_BOOL, O(depend), NULL,
          "Remove container and all containers that depend "
          "on the selected container"},
@@ -22,6 +24,7 @@ static const struct cli_option rm_options[] = {
          "Force removal of a running or unusable container"},
         {"ignore", 'i', CLI_BOOL, O(ignore), NULL,
          "Ignore errors when a specified container is missing"},
+        {"latest", 'l', CLI_BOOL, O(latest), NULL, "Act on the latest container berth is aware of"},
         {"time", 't', CLI_STRING, O(time), "uint",
          "Seconds to wait for stop before killing the "
          "container",
@@ -40,21 +43,15 @@ static int run_rm(struct berth_ctx *ctx, void *opts, char **args)
                 .force = o->force, .volumes = o->volumes, .depend = o->depend, .timeout = -1};
         if (ctr_cli_timeout(o->time, &ro.timeout, &e) < 0)
                 return print_error(&e);
+        struct ctr_sel sel = {
+                .all = o->all, .all_stopped = true, .latest = o->latest, .cidfiles = o->cidfile};
         struct store *s;
-        if (ctx_store(ctx, &s, &e) < 0)
+        _cleanup_strv_ char **names = NULL;
+        if (ctr_cli_select(ctx, &sel, args, &s, &names, &e) < 0)
                 return print_error(&e);
-        _cleanup_strv_ char **all = NULL;
-        if (o->all) {
-                if (engine_container_ids(s, true, &all, &e) < 0)
-                        return print_error(&e);
-                args = all;
-        } else if (!args[0]) {
-                err_set(&e, EINVAL, "must specify at least one container name or ID");
-                return print_error(&e);
-        }
         /* podman: 1 when a container is not known, 2 when one is running. */
         int rc = 0;
-        for (char **a = args; *a; a++) {
+        for (char **a = names; a && *a; a++) {
                 struct err re = {0};
                 _cleanup_free_ char *id = NULL;
                 if (engine_container_remove(s, *a, &ro, &id, &re) < 0) {

@@ -3,11 +3,10 @@
 #include <errno.h>
 #include <stdio.h>
 
-#include "cmd.h"
-#include "engine.h"
+#include "ctr-cli.h"
 
 struct start_cli {
-        bool attach, interactive, all, sig_proxy;
+        bool attach, interactive, all, sig_proxy, latest;
         char *detach_keys;
 };
 
@@ -25,6 +24,7 @@ static const struct cli_option start_options[] = {
         {"interactive", 'i', CLI_BOOL, O(interactive), NULL,
          "Keep STDIN open even if not "
          "attached"},
+        {"latest", 'l', CLI_BOOL, O(latest), NULL, "Act on the latest container berth is aware of"},
         {"sig-proxy", 0, CLI_BOOL, O(sig_proxy), NULL,
          "Proxy received signals to the process (default true if attaching, false otherwise)",
          "true"},
@@ -35,31 +35,28 @@ static int run_start(struct berth_ctx *ctx, void *opts, char **args)
 {
         struct start_cli *o = opts;
         _cleanup_err_ struct err e = {0};
-        struct config *cfg;
-        struct store *s;
-        if (ctx_config(ctx, &cfg, &e) < 0 || ctx_store(ctx, &s, &e) < 0)
-                return print_error(&e);
-        _cleanup_strv_ char **all = NULL;
-        if (o->all) {
-                if (args[0]) {
-                        err_set(&e, EINVAL,
-                                "either start all containers or the container(s) "
-                                "provided in the arguments");
-                        return print_error(&e);
-                }
-                if (engine_container_ids(s, true, &all, &e) < 0)
-                        return print_error(&e);
-                args = all;
-        } else if (!args[0]) {
-                err_set(&e, EINVAL, "start requires at least one argument");
+        if (o->all && args[0]) {
+                err_set(&e, EINVAL,
+                        "either start all containers or the container(s) provided in the "
+                        "arguments");
                 return print_error(&e);
         }
-        if (o->attach && args[0] && args[1]) {
+        struct ctr_sel sel = {.all = o->all,
+                              .all_stopped = true,
+                              .latest = o->latest,
+                              .none = "start requires at least one argument"};
+        struct config *cfg;
+        struct store *s;
+        _cleanup_strv_ char **names = NULL;
+        if (ctr_cli_select(ctx, &sel, args, &s, &names, &e) < 0 || ctx_config(ctx, &cfg, &e) < 0)
+                return print_error(&e);
+        args = names;
+        if (o->attach && args && args[0] && args[1]) {
                 err_set(&e, EINVAL, "you cannot start and attach multiple containers at once");
                 return print_error(&e);
         }
         int rc = 0;
-        for (char **a = args; *a; a++) {
+        for (char **a = args; a && *a; a++) {
                 struct container_start_opts so = {
                         .attach = o->attach,
                         .stdin = o->interactive,

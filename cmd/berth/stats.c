@@ -5,8 +5,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "cmd.h"
-#include "engine.h"
+#include "ctr-cli.h"
 
 struct stats_cli {
         bool all, no_stream, no_trunc, no_reset, latest;
@@ -53,16 +52,18 @@ static int run_stats(struct berth_ctx *ctx, void *opts, char **args)
                 return print_error(&e);
         }
         int64_t interval = o->interval > 0 ? o->interval : 5;
+        if ((int)o->all + (int)o->latest + (args[0] != NULL) > 1) {
+                err_set(&e, EINVAL, "--all, --latest and containers cannot be used together");
+                return print_error(&e);
+        }
         struct store *s;
         if (ctx_store(ctx, &s, &e) < 0)
                 return print_error(&e);
         _cleanup_strv_ char **latest = NULL;
         if (o->latest) {
-                if (engine_container_ids(s, true, &latest, &e) < 0)
+                if (ctr_cli_names(s, &(struct ctr_sel){.latest = true}, NULL, &latest, &e) < 0) {
+                        err_wrap(&e, "unable to get list of containers");
                         return print_error(&e);
-                if (latest[1]) {
-                        free(latest[1]);
-                        latest[1] = NULL;
                 }
                 args = latest;
         }

@@ -6,7 +6,7 @@
 #include "ctr-cli.h"
 
 struct stop_cli {
-        bool all, ignore;
+        bool all, ignore, latest;
         char *time;
         char **cidfile;
 };
@@ -17,6 +17,7 @@ static const struct cli_option stop_options[] = {
         {"cidfile", 0, CLI_STRV, O(cidfile), "stringArray", "Read the container ID from the file"},
         {"ignore", 'i', CLI_BOOL, O(ignore), NULL,
          "Ignore errors when a specified container is missing"},
+        {"latest", 'l', CLI_BOOL, O(latest), NULL, "Act on the latest container berth is aware of"},
         {"time", 't', CLI_STRING, O(time), "uint",
          "Seconds to wait for stop before killing the "
          "container",
@@ -31,17 +32,11 @@ static int run_stop(struct berth_ctx *ctx, void *opts, char **args)
         int64_t timeout;
         if (ctr_cli_timeout(o->time, &timeout, &e) < 0)
                 return print_error(&e);
+        struct ctr_sel sel = {.all = o->all, .latest = o->latest, .cidfiles = o->cidfile};
         struct store *s;
-        if (ctx_store(ctx, &s, &e) < 0)
-                return print_error(&e);
         _cleanup_strv_ char **names = NULL;
-        if (o->all) {
-                if (engine_container_ids(s, false, &names, &e) < 0)
-                        return print_error(&e);
-        } else {
-                if (ctr_cli_names(args, o->cidfile, &names, &e) < 0)
-                        return print_error(&e);
-        }
+        if (ctr_cli_select(ctx, &sel, args, &s, &names, &e) < 0)
+                return print_error(&e);
         int rc = 0;
         for (char **a = names; a && *a; a++) {
                 struct err se = {0};

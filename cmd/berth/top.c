@@ -3,8 +3,7 @@
 #include <errno.h>
 #include <stdio.h>
 
-#include "cmd.h"
-#include "engine.h"
+#include "ctr-cli.h"
 
 struct top_cli {
         bool latest;
@@ -23,17 +22,15 @@ static int run_top(struct berth_ctx *ctx, void *opts, char **args)
         struct store *s;
         if (ctx_store(ctx, &s, &e) < 0)
                 return print_error(&e);
-        _cleanup_strv_ char **ids = NULL;
+        _cleanup_free_ char *latest = NULL;
         const char *name;
         char **descs;
         if (o->latest) {
-                if (engine_container_ids(s, true, &ids, &e) < 0)
-                        return print_error(&e);
-                if (!ids[0]) {
-                        err_set(&e, ENOENT, "no containers to top: no such container");
+                if (ctr_cli_latest(s, &latest, &e) < 0) {
+                        err_wrap(&e, "unable to look up requested container");
                         return print_error(&e);
                 }
-                name = ids[0];
+                name = latest;
                 descs = args;
         } else {
                 if (!args[0]) {

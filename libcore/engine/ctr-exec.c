@@ -12,6 +12,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <poll.h>
 #include <signal.h>
 #include <spawn.h>
@@ -319,7 +320,7 @@ static bool relay_pty(int master, bool in, const unsigned char *keys, size_t nke
 /* -d: a helper in its own session starts the process and reaps it; berth
  * learns only whether the start worked (an error text over a pipe). */
 static int exec_detached(const struct rt_ctx *ctx, const char *id, const struct rt_process *proc,
-                         int *ret_code, struct err *e)
+                         unsigned preserve_fds, int *ret_code, struct err *e)
 {
         int pp[2];
         if (pipe2(pp, O_CLOEXEC) < 0)
@@ -349,7 +350,9 @@ static int exec_detached(const struct rt_ctx *ctx, const char *id, const struct 
                                 (void)dup2(null, fd);
                 struct rt_exec_opts xo = {
                         .process = proc,
-                        .io = {.stdio = {-1, -1, -1}, .console_socket_fd = -1},
+                        .io = {.stdio = {-1, -1, -1},
+                               .console_socket_fd = -1,
+                               .preserve_fds = preserve_fds},
                 };
                 struct err xe = {0};
                 pid_t pid = 0;
@@ -522,6 +525,11 @@ static int exec_external(struct store *s, const struct ctr *c, const char *runti
         argv[n++] = "--detach";
         argv[n++] = "--pid-file";
         argv[n++] = pidf;
+        _cleanup_free_ char *nfds = xasprintf("%u", o->preserve_fds);
+        if (o->preserve_fds) {
+                argv[n++] = "--preserve-fds";
+                argv[n++] = nfds;
+        }
         if (o->tty) {
                 if ((lfd = fs_unix_listen(c->rdir, sockname, &sock, &tmpdir, e)) < 0) {
                         r = lfd;
@@ -597,6 +605,18 @@ out:
         return r;
 }
 
+int engine_exec_fds_check(uint64_t n, struct err *e)
+{
+        for (uint64_t i = 0, fd = 3; i < n; i++, fd++)
+                if (fd > INT_MAX || fcntl((int)fd, F_GETFD) < 0)
+                        return err_set(e, EBADF,
+                                       "file descriptor %llu is not available - the "
+                                       "preserve-fds option requires that file descriptors "
+                                       "must be passed",
+                                       (unsigned long long)fd);
+        return 0;
+}
+
 int engine_container_exec(struct store *s, const char *name, const struct container_exec_opts *o,
                           int *ret_exit_code, char **ret_session, struct err *e)
 {
@@ -651,7 +671,7 @@ int engine_container_exec(struct store *s, const char *name, const struct contai
         if ((r = rt_process_parse_quiet(pj, &proc, e)) < 0)
                 goto out;
         if (o->detach) {
-                r = exec_detached(&ctx, c->id, proc, ret_exit_code, e);
+                r = exec_detached(&ctx, c->id, proc, o->preserve_fds, ret_exit_code, e);
                 if (r < 0 && exec_lost_race(s, c, init_pid, ret_exit_code, e))
                         r = -EINVAL;
                 if (r == 0 && ret_session)
@@ -659,7 +679,9 @@ int engine_container_exec(struct store *s, const char *name, const struct contai
                 goto out;
         }
         struct rt_exec_opts xo = {.process = proc,
-                                  .io = {.stdio = {-1, -1, -1}, .console_socket_fd = -1}};
+                                  .io = {.stdio = {-1, -1, -1},
+                                         .console_socket_fd = -1,
+                                         .preserve_fds = o->preserve_fds}};
         if (!o->interactive) {
                 null = open("/dev/null", O_RDONLY | O_CLOEXEC);
                 xo.io.stdio[0] = null;

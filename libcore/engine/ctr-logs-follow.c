@@ -566,7 +566,7 @@ int engine_logs(struct store *s, char *const *names, const struct logs_opts *o, 
                 size_t nall = 0;
                 r = ctr_list_all(s, &all, &nall, e);
                 if (r >= 0 && nall == 0)
-                        r = err_set(e, ENOENT, "no containers to get the logs of");
+                        r = err_set(e, ENOENT, "no such container");
                 if (r >= 0)
                         cs[0] = steal_pointer(&all[0]); /* newest first */
                 if (all)

@@ -491,8 +491,12 @@ struct container_exec_opts {
         const char *user;        /* -u user[:group], resolved in the container */
         const char *workdir;     /* -w */
         const char *detach_keys; /* NULL: the container's or ctrl-p,ctrl-q; "" disables */
+        unsigned preserve_fds;   /* berth's fds 3 .. 3+n-1 pass into the process */
         bool interactive, tty, detach, privileged;
 };
+/* --preserve-fds N: fds 3 .. 3+N-1 must be open, and checked before berth
+ * opens any of its own (which would take a free number in that range). */
+int engine_exec_fds_check(uint64_t n, struct err *e);
 /* Run a process in a running container; berth is its parent and
  * *ret_exit_code (always written) its code: 125 berth error, 126 cannot be
  * invoked, 127 not found, 128+N killed by signal N, 0 after a detach. With
