@@ -85,8 +85,9 @@ int ctr_size_parse(const char *s, int64_t *ret)
                 if (*end)
                         return -EINVAL;
         }
+        /* (double)INT64_MAX is 2^63, itself out of range. */
         double bytes = v * (double)mult;
-        if (bytes > (double)INT64_MAX)
+        if (bytes >= (double)INT64_MAX)
                 return -ERANGE;
         *ret = (int64_t)bytes;
         return 0;

@@ -39,7 +39,10 @@ static int parse_mapping(const char *v, struct id_map *ret, struct err *e)
 {
         unsigned long long c, h, n;
         char tail;
-        if (sscanf(v, "%llu:%llu:%llu%c", &c, &h, &n, &tail) != 3 || n == 0 || c + n > UINT32_MAX ||
+        /* %llu takes "-1" (as ULLONG_MAX) and saturates: each part is
+         * bounded before the sums, which then cannot wrap. */
+        if (strchr(v, '-') || sscanf(v, "%llu:%llu:%llu%c", &c, &h, &n, &tail) != 3 || n == 0 ||
+            c > UINT32_MAX || h > UINT32_MAX || n > UINT32_MAX || c + n > UINT32_MAX ||
             h + n > UINT32_MAX)
                 return err_set(e, EINVAL,
                                "invalid mapping \"%s\": expected CONTAINER_ID:HOST_ID:SIZE", v);

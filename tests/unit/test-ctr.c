@@ -33,6 +33,10 @@ static void test_size_parse(void **state)
         assert_int_equal(ctr_size_parse("nan", &v), -EINVAL);
         assert_int_equal(ctr_size_parse("inf", &v), -EINVAL);
         assert_int_equal(ctr_size_parse("99999999999t", &v), -ERANGE);
+        /* 2^63 itself is out of range (its double equals (double)INT64_MAX). */
+        assert_int_equal(ctr_size_parse("9223372036854775808", &v), -ERANGE);
+        assert_int_equal(ctr_size_parse("8388608t", &v), -ERANGE);
+        assert_int_equal(ctr_size_parse("8388607t", &v), 0);
 }
 
 static void test_detach_keys(void **state)

@@ -592,6 +592,11 @@ static void test_userns_auto_parse(void **state)
                 "auto:gidmapping=a:b:c",
                 "auto:uidmapping=1:2:3:4",
                 "auto:uidmapping=4294967295:0:2",
+                /* sscanf saturates, and takes "-1": the sums must not wrap */
+                "auto:uidmapping=92233720368547758071:1000:1",
+                "auto:uidmapping=-1:0:2",
+                "auto:gidmapping=0:18446744073709551615:1",
+                "auto:uidmapping=0:0:18446744073709551615",
                 "auto:nope=1",
                 "auto:size",
         };
