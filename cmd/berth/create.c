@@ -15,6 +15,8 @@ const struct cli_option run_options[] = {
          "container ID"},
         {"sig-proxy", 0, CLI_BOOL, O(sig_proxy), NULL, "Proxy received signals to the process",
          "true"},
+        {"add-host", 0, CLI_CSV, O(add_host), "strings",
+         "Add a custom host-to-IP mapping (host:ip)"},
         {"annotation", 0, CLI_STRV, O(annotation), "key=value",
          "Add annotations to container (key=value)"},
         {"cap-add", 0, CLI_CSV, O(cap_add), "strings", "Add capabilities to the container"},
@@ -65,6 +67,8 @@ const struct cli_option run_options[] = {
          "Connect a container to a network (none until the network step: none, host, "
          "container:<id>, ns:<path>)"},
         {"net", 0, CLI_STRING, O(network), "string", "Alias of --network", NULL, true},
+        {"no-hosts", 0, CLI_BOOL, O(no_hosts), NULL,
+         "Do not create /etc/hosts within the container, instead use the version from the image"},
         {"pids-limit", 0, CLI_STRING, O(pids_limit), "int",
          "Tune container pids limit (set -1 for unlimited)"},
         {"privileged", 0, CLI_BOOL, O(privileged), NULL, "Give extended privileges to container"},
@@ -96,6 +100,7 @@ const struct cli_option run_options[] = {
          "Timeout (in seconds) that containers stopped by user command have to exit. If "
          "exceeded, the container will be forcibly stopped via SIGKILL.",
          "10"},
+        {"sysctl", 0, CLI_CSV, O(sysctl), "strings", "Sysctl options"},
         {"tmpfs", 0, CLI_STRV, O(tmpfs), "tmpfs",
          "Mount a temporary filesystem (tmpfs) into a "
          "container"},
@@ -185,6 +190,9 @@ int create_cli_opts(const struct create_cli *c, char **args, struct container_cr
         o->detach_keys = c->detach_keys;
         o->cgroup_parent = c->cgroup_parent;
         o->cgroups = c->cgroups;
+        o->add_hosts = c->add_host;
+        o->no_hosts = c->no_hosts;
+        o->sysctls = c->sysctl;
         return 0;
 }
 

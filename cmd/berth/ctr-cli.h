@@ -14,7 +14,8 @@ struct create_cli {
         char *cidfile, *detach_keys, *cgroup_parent, *cgroups;
         char **env, **env_file, **cap_add, **cap_drop, **security_opt, **ulimit, **device;
         char **annotation, **label, **group_add, **volume, **mount, **tmpfs, **publish;
-        char **log_opt;
+        char **log_opt, **add_host, **sysctl;
+        bool no_hosts;
 };
 
 /* run's flags; create takes them without the first two (-d, --sig-proxy). */

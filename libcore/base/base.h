@@ -316,6 +316,9 @@ struct json *json_new_array(void);
 struct json *json_new_object(void);
 /* Allocates: a string array from a strv (NULL gives an empty array). */
 struct json *json_new_strv(char *const *v);
+/* Allocates: the strings of an array (others skipped); NULL when a is not
+ * an array or has none. */
+char **json_strv(const struct json *a);
 void json_free(struct json *j);
 DEFINE_CLEANUP_FUNC(struct json *, json_free)
 #define _cleanup_json_ _cleanup_(json_freep)

@@ -94,6 +94,15 @@ struct json *json_new_strv(char *const *v)
         return a;
 }
 
+char **json_strv(const struct json *a)
+{
+        char **v = NULL;
+        for (size_t i = 0; a && a->type == JSON_ARRAY && i < a->arr.len; i++)
+                if (a->arr.items[i]->type == JSON_STRING)
+                        strv_add(&v, a->arr.items[i]->str.s);
+        return v;
+}
+
 void json_free(struct json *j)
 {
         if (!j)

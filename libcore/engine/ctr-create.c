@@ -151,6 +151,8 @@ static struct json *berth_record(const struct container_create_opts *o, const st
         json_object_set_int(b, "log_max_file", co->log_max_file);
         json_object_set(b, "log_opts", json_new_strv(o->log_opts));
         json_object_set_string(b, "network", co->network);
+        json_object_set(b, "add_host", json_new_strv(o->add_hosts));
+        json_object_set_bool(b, "no_hosts", o->no_hosts);
         json_object_set_bool(b, "privileged", o->privileged);
         json_object_set_bool(b, "read_only", o->read_only);
         json_object_set_string(b, "userns", o->userns ? o->userns : "");
@@ -213,7 +215,7 @@ static int fill_container(struct store *s, const struct config *cfg,
         co->spec.rootfs = rootfs;
         co->spec.rootfs_fd = -1;
         co->spec.created = created;
-        co->spec.hosts_path = hosts;
+        co->spec.hosts_path = o->no_hosts ? NULL : hosts;
         co->spec.hostname_path = hostname;
         co->spec.resolv_conf_path = resolv;
         co->spec.containerenv_path = cenv;
@@ -232,8 +234,14 @@ static int fill_container(struct store *s, const struct config *cfg,
                 return r;
         const char *image_id = json_object_get_string(img, "id");
         const char *hn = json_object_get_string(spec, "hostname");
-        if ((r = ctr_write_run_files(c, hn ? hn : c->name, o->image, image_id, o->privileged,
-                                     cfg->user.rootless, e)) < 0)
+        struct ctr_run_files f = {.hostname = hn ? hn : c->name,
+                                  .image_name = o->image,
+                                  .image_id = image_id,
+                                  .add_hosts = o->add_hosts,
+                                  .no_hosts = o->no_hosts,
+                                  .privileged = o->privileged,
+                                  .rootless = cfg->user.rootless};
+        if ((r = ctr_write_run_files(c, &f, e)) < 0)
                 return r;
         _cleanup_json_ struct json *b =
                 berth_record(o, co, cfg, c->id, c->name, created, img, imgcfg);

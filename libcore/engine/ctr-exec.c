@@ -78,17 +78,6 @@ static int env_apply(char ***env, const struct container_exec_opts *o, bool *ret
         return 0;
 }
 
-static char **json_strv(const struct json *a)
-{
-        char **v = NULL;
-        if (!a || a->type != JSON_ARRAY)
-                return NULL;
-        for (size_t i = 0; i < a->arr.len; i++)
-                if (a->arr.items[i]->type == JSON_STRING)
-                        strv_add(&v, a->arr.items[i]->str.s);
-        return v;
-}
-
 /* Build the exec'd process object from the container's (runc's rules). */
 static int build_process(struct json *p, pid_t init_pid, const struct container_exec_opts *o,
                          struct err *e)

@@ -30,29 +30,34 @@ static char *host_file(const char *path)
         return buf;
 }
 
-int ctr_write_run_files(const struct ctr *c, const char *hostname, const char *image_name,
-                        const char *image_id, bool privileged, bool rootless, struct err *e)
+int ctr_write_run_files(const struct ctr *c, const struct ctr_run_files *f, struct err *e)
 {
         int r = fs_mkdir_p(c->rdir, 0700, e);
         if (r < 0)
                 return r;
-        _cleanup_free_ char *base = host_file("/etc/hosts");
-        _cleanup_free_ char *ip = ctr_host_local_ip();
-        _cleanup_free_ char *hosts = ctr_hosts_build(base, ip, hostname, c->name);
-        if ((r = write_file(c, "hosts", hosts, e)) < 0)
-                return r;
+        if (!f->no_hosts) {
+                _cleanup_free_ char *base = host_file("/etc/hosts");
+                _cleanup_free_ char *ip = ctr_host_local_ip();
+                _cleanup_free_ char *hosts =
+                        ctr_hosts_build(base, f->add_hosts, ip, f->hostname, c->name);
+                if ((r = write_file(c, "hosts", hosts, e)) < 0)
+                        return r;
+        }
         /* podman writes the name without a newline. */
-        if ((r = write_file(c, "hostname", hostname, e)) < 0)
+        if ((r = write_file(c, "hostname", f->hostname, e)) < 0)
                 return r;
         _cleanup_free_ char *resolv = host_file("/etc/resolv.conf");
         if ((r = write_file(c, "resolv.conf", resolv, e)) < 0)
                 return r;
         /* podman fills .containerenv only for privileged containers. */
         _cleanup_free_ char *env =
-                privileged ? xasprintf("engine=\"berth-%s\"\nname=\"%s\"\nid=\"%s\"\nimage=\"%s\"\n"
-                                       "imageid=\"%s\"\nrootless=%d\n",
-                                       BERTH_VERSION, c->name, c->id, image_name ? image_name : "",
-                                       image_id ? image_id : "", rootless ? 1 : 0)
-                           : xstrdup("");
+                f->privileged
+                        ? xasprintf("engine=\"berth-%s\"\nname=\"%s\"\nid=\"%s\"\nimage=\"%s\"\n"
+                                    "imageid=\"%s\"\nrootless=%d\n",
+                                    BERTH_VERSION, c->name, c->id,
+                                    f->image_name ? f->image_name : "",
+                                    f->image_id ? f->image_id : "", f->rootless ? 1 : 0)
+                        : xstrdup("");
+        /* Last: start takes it as the sign that the files are all there. */
         return write_file(c, ".containerenv", env, e);
 }

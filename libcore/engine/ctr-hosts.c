@@ -1,12 +1,14 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * A container's /etc/hosts as podman 4.3 writes it for --network none:
- * the host's entries re-written one "IP<TAB>names" per line (comments and
- * lines without a name dropped), localhost for IPv4 and IPv6 when no entry
- * names it, host.containers.internal with the host's address, then the
- * container's own hostname and name on 127.0.0.1.
+ * the --add-host entries, then the host's entries re-written one
+ * "IP<TAB>names" per line (comments and lines without a name dropped),
+ * localhost for IPv4 and IPv6 when no entry names it,
+ * host.containers.internal with the host's address, then the container's
+ * own hostname and name on 127.0.0.1.
  */
 #include <arpa/inet.h>
+#include <errno.h>
 #include <ifaddrs.h>
 #include <net/if.h>
 #include <netinet/in.h>
@@ -30,12 +32,37 @@ static bool names_have(const char *names, const char *name)
         return false;
 }
 
-char *ctr_hosts_build(const char *base, const char *local_ip, const char *hostname,
-                      const char *name)
+int ctr_add_host_check(const char *spec, struct err *e)
+{
+        const char *colon = strchr(spec, ':');
+        /* A name is one word: no blank or control character that would
+         * make other lines of the file. */
+        bool name_ok = colon && colon > spec;
+        for (const char *p = spec; name_ok && p < colon; p++)
+                name_ok = (unsigned char)*p > ' ' && *p != 0x7f && *p != '#';
+        if (!name_ok)
+                return err_set(e, EINVAL, "bad format for add-host: \"%s\"", spec);
+        unsigned char addr[sizeof(struct in6_addr)];
+        if (inet_pton(AF_INET, colon + 1, addr) != 1 && inet_pton(AF_INET6, colon + 1, addr) != 1)
+                return err_set(e, EINVAL, "invalid IP address in add-host: \"%s\"", colon + 1);
+        return 0;
+}
+
+char *ctr_hosts_build(const char *base, char *const *extra, const char *local_ip,
+                      const char *hostname, const char *name)
 {
         struct sbuf out = {0};
         sbuf_append(&out, "");
         bool localhost = false, internal = false;
+        for (char *const *x = extra; x && *x; x++) {
+                const char *colon = strchr(*x, ':');
+                if (!colon)
+                        continue;
+                _cleanup_free_ char *host = xstrndup(*x, (size_t)(colon - *x));
+                localhost = localhost || STREQ(host, "localhost");
+                internal = internal || STREQ(host, "host.containers.internal");
+                sbuf_printf(&out, "%s\t%s\n", colon + 1, host);
+        }
         _cleanup_strv_ char **lines = strv_split(base ? base : "", "\n");
         for (char **l = lines; l && *l; l++) {
                 char *hash = strchr(*l, '#');

@@ -220,7 +220,7 @@ static struct json *host_config(struct store *s, const struct ctr *c, const stru
         json_object_set(h, "Dns", json_new_array());
         json_object_set(h, "DnsOptions", json_new_array());
         json_object_set(h, "DnsSearch", json_new_array());
-        json_object_set(h, "ExtraHosts", json_new_array());
+        json_object_set(h, "ExtraHosts", strv_field(c, "add_host"));
         json_object_set(h, "GroupAdd", strv_field(c, "group_add"));
         json_object_set_string(h, "IpcMode", "shareable");
         json_object_set_string(h, "Cgroup", "");
@@ -322,7 +322,9 @@ int engine_container_inspect(struct store *s, const char *name, struct json **re
                                 ? json_new_string("")
                                 : json_new_string_take(ctr_rpath(c, "resolv.conf")));
         json_object_set(j, "HostnamePath", json_new_string_take(ctr_rpath(c, "hostname")));
-        json_object_set(j, "HostsPath", json_new_string_take(ctr_rpath(c, "hosts")));
+        json_object_set(j, "HostsPath",
+                        json_new_string_take(ctr_cfg_bool(c, "no_hosts") ? xstrdup("")
+                                                                         : ctr_rpath(c, "hosts")));
         json_object_set_string(j, "StaticDir", c->gdir);
         json_object_set(j, "OCIConfigPath", json_new_string_take(ctr_gpath(c, "config.json")));
         const char *runtime = ctr_cfg_string(c, "runtime");

@@ -128,10 +128,16 @@ int ctr_wait_run_over(struct store *s, const struct ctr *c, const char *started_
 
 /* ---------------------------------------------------------------- files */
 
+/* What the files a container's run needs are made of. */
+struct ctr_run_files {
+        const char *hostname, *image_name, *image_id;
+        char *const *add_hosts; /* --add-host NAME:IP */
+        bool no_hosts;          /* --no-hosts: no R/hosts */
+        bool privileged, rootless;
+};
 /* Write R/hosts, R/hostname, R/resolv.conf and R/.containerenv as podman
  * does for this container. */
-int ctr_write_run_files(const struct ctr *c, const char *hostname, const char *image_name,
-                        const char *image_id, bool privileged, bool rootless, struct err *e);
+int ctr_write_run_files(const struct ctr *c, const struct ctr_run_files *f, struct err *e);
 
 /* ---------------------------------------------------------------- names */
 
@@ -206,11 +212,14 @@ int ctr_detach_keys_parse(const char *s, unsigned char *ret, size_t *ret_n, stru
 /* ---------------------------------------------------------------- hosts file */
 
 /* Allocates: /etc/hosts for a container with --network none, as podman 4.3
- * writes it: base's entries (the host's /etc/hosts) as "IP<TAB>names",
- * localhost when base lacks it, host.containers.internal at local_ip (NULL:
- * none), then "127.0.0.1<TAB>hostname name". */
-char *ctr_hosts_build(const char *base, const char *local_ip, const char *hostname,
-                      const char *name);
+ * writes it: the --add-host entries (extra: NAME:IP, checked), base's
+ * entries (the host's /etc/hosts) as "IP<TAB>names", localhost when neither
+ * has it, host.containers.internal at local_ip (NULL: none) when neither
+ * has it, then "127.0.0.1<TAB>hostname name". */
+char *ctr_hosts_build(const char *base, char *const *extra, const char *local_ip,
+                      const char *hostname, const char *name);
+/* --add-host NAME:IP (podman's texts for a bad one). */
+int ctr_add_host_check(const char *spec, struct err *e);
 /* Allocates: the host address podman maps host.containers.internal to (its
  * first global unicast IPv4, else IPv6), NULL when it has none. */
 char *ctr_host_local_ip(void);

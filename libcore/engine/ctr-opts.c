@@ -843,6 +843,15 @@ int ctr_opts_parse(struct store *s, const struct config *cfg, const struct conta
         if ((r = parse_userns(cfg, o, co, e)) < 0 || (r = parse_network(s, o, co, e)) < 0 ||
             (r = parse_restart(o, co, e)) < 0 || (r = parse_log(cfg, o, co, e)) < 0)
                 return r;
+        if (o->no_hosts && o->add_hosts && o->add_hosts[0])
+                return err_set(e, EINVAL, "--no-hosts and --add-host cannot be set together");
+        for (char **h = o->add_hosts; h && *h; h++)
+                if ((r = ctr_add_host_check(*h, e)) < 0)
+                        return r;
+        for (char **k = o->sysctls; k && *k; k++)
+                if ((r = ctr_sysctl_check(*k, co->network, e)) < 0)
+                        return r;
+        sp->sysctls = o->sysctls;
         if (o->detach_keys && *o->detach_keys) {
                 unsigned char k[64];
                 size_t n;

@@ -163,17 +163,51 @@ static struct json *id_maps_json(const struct id_map *m, size_t n)
         return a;
 }
 
+/* podman 4.3's namespaced sysctls besides the net. and fs.mqueue. trees. */
+static const char *const ipc_sysctls[] = {
+        "kernel.msgmax", "kernel.msgmnb", "kernel.msgmni", "kernel.sem",
+        "kernel.shmall", "kernel.shmmax", "kernel.shmmni", "kernel.shm_rmid_forced",
+};
+
+static bool blank_at_ends(const char *s)
+{
+        size_t n = strlen(s);
+        return n && (strchr(" \t\n\r\v\f", s[0]) || strchr(" \t\n\r\v\f", s[n - 1]));
+}
+
+int ctr_sysctl_check(const char *kv, const char *network, struct err *e)
+{
+        const char *eq = strchr(kv, '=');
+        if (!eq)
+                return err_set(e, EINVAL,
+                               "%s is invalid, sysctl values must be in the form of KEY=VALUE", kv);
+        _cleanup_free_ char *k = xstrndup(kv, (size_t)(eq - kv));
+        if (blank_at_ends(k) || blank_at_ends(eq + 1))
+                return err_set(e, EINVAL, "'%s' is invalid, extra spaces found", kv);
+        bool net = str_has_prefix(k, "net.");
+        bool ok = net || str_has_prefix(k, "fs.mqueue.");
+        for (size_t i = 0; !ok && i < ARRAY_SIZE(ipc_sysctls); i++)
+                ok = STREQ(k, ipc_sysctls[i]);
+        if (!ok)
+                return err_set(e, EINVAL, "sysctl '%s' is not allowed", k);
+        if (net && network && STREQ(network, "host"))
+                return err_set(e, EINVAL,
+                               "sysctl %s can't be set since Network Namespace set to host", kv);
+        return 0;
+}
+
+/* containers.conf's default_sysctls, then --sysctl over them. */
 static int add_sysctls(const struct ctr_spec_opts *o, const struct config *conf, struct json *lx,
                        bool netns_host, struct err *e)
 {
         struct json *d =
                 conf ? json_get_path(conf->containers, "containers.default_sysctls") : NULL;
-        if (!d || d->type != JSON_ARRAY || d->arr.len == 0)
+        size_t nd = d && d->type == JSON_ARRAY ? d->arr.len : 0;
+        if (nd == 0 && !(o->sysctls && o->sysctls[0]))
                 return 0;
-        (void)o;
         struct json *s = json_new_object();
         json_object_set(lx, "sysctl", s);
-        for (size_t i = 0; i < d->arr.len; i++) {
+        for (size_t i = 0; i < nd; i++) {
                 const struct json *v = d->arr.items[i];
                 const char *eq = v->type == JSON_STRING ? strchr(v->str.s, '=') : NULL;
                 if (!eq || eq == v->str.s)
@@ -185,6 +219,11 @@ static int add_sysctls(const struct ctr_spec_opts *o, const struct config *conf,
                 /* A net.* sysctl would change the host's own network namespace. */
                 if (netns_host && str_has_prefix(k, "net."))
                         continue;
+                json_object_set_string(s, k, eq + 1);
+        }
+        for (char **p = o->sysctls; p && *p; p++) {
+                const char *eq = strchr(*p, '=');
+                _cleanup_free_ char *k = xstrndup(*p, (size_t)(eq - *p));
                 json_object_set_string(s, k, eq + 1);
         }
         if (s->obj.len == 0)

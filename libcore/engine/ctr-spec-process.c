@@ -263,19 +263,6 @@ int ctr_spec_capabilities(const struct ctr_spec_opts *o, char *const *bounding, 
         return 0;
 }
 
-/* Allocates: the image config's string array at key, or NULL. */
-static char **image_strv(const struct json *img, const char *key)
-{
-        struct json *a = img ? json_object_get(img, key) : NULL;
-        char **v = NULL;
-        if (!a || a->type != JSON_ARRAY)
-                return NULL;
-        for (size_t i = 0; i < a->arr.len; i++)
-                if (a->arr.items[i]->type == JSON_STRING)
-                        strv_add(&v, a->arr.items[i]->str.s);
-        return v;
-}
-
 int ctr_spec_args(const struct ctr_spec_opts *o, const struct json *img, char ***ret, struct err *e)
 {
         _cleanup_strv_ char **entry = NULL, **out = NULL;
@@ -296,7 +283,7 @@ int ctr_spec_args(const struct ctr_spec_opts *o, const struct json *img, char **
                         strv_add(&entry, o->entrypoint);
                 }
         } else {
-                entry = image_strv(img, "Entrypoint");
+                entry = json_strv(json_object_get(img, "Entrypoint"));
         }
         /* An entrypoint of [""] means none. */
         if (!(strv_length(entry) == 1 && !entry[0][0]))
@@ -307,7 +294,7 @@ int ctr_spec_args(const struct ctr_spec_opts *o, const struct json *img, char **
                         strv_add(&out, *p);
         } else if (!o->entrypoint) {
                 /* docker: --entrypoint drops the image's CMD. */
-                _cleanup_strv_ char **cmd = image_strv(img, "Cmd");
+                _cleanup_strv_ char **cmd = json_strv(json_object_get(img, "Cmd"));
                 for (char **p = cmd; p && *p; p++)
                         strv_add(&out, *p);
         }
@@ -380,7 +367,7 @@ int ctr_spec_env(const struct ctr_spec_opts *o, const struct json *img, const ch
         /* podman writes container=podman; systemd and others only test for
          * the variable, and berth names itself. */
         strv_add(&env, "container=berth");
-        _cleanup_strv_ char **ienv = image_strv(img, "Env");
+        _cleanup_strv_ char **ienv = json_strv(json_object_get(img, "Env"));
         for (char **p = ienv; p && *p; p++)
                 if (**p && **p != '=' && strchr(*p, '='))
                         env_set(&env, *p);

@@ -79,19 +79,6 @@ static char *default_hostname(const struct ctr_spec_opts *o, bool netns_host)
         return xstrndup(o->id, 12);
 }
 
-/* Allocates: containers.conf's containers.default_ulimits as a strv. */
-static char **conf_strv(const struct config *conf, const char *path)
-{
-        struct json *a = conf ? json_get_path(conf->containers, path) : NULL;
-        char **v = NULL;
-        if (!a || a->type != JSON_ARRAY)
-                return NULL;
-        for (size_t i = 0; i < a->arr.len; i++)
-                if (a->arr.items[i]->type == JSON_STRING)
-                        strv_add(&v, a->arr.items[i]->str.s);
-        return v;
-}
-
 static int cmp_key(const void *a, const void *b)
 {
         return strcmp(*(char *const *)a, *(char *const *)b);
@@ -230,7 +217,8 @@ int ctr_spec_build(const struct ctr_spec_opts *o, const struct json *img, const 
             ctr_spec_env(o, img, hostname, cu.home, &env, e) < 0 ||
             ctr_spec_cwd(o, img, &cwd, e) < 0)
                 goto out;
-        dulim = conf_strv(conf, "containers.default_ulimits");
+        dulim = json_strv(conf ? json_get_path(conf->containers, "containers.default_ulimits")
+                               : NULL);
         if (ctr_rlimits_build(o->ulimits, dulim, o->rootless, o->host_limits, &rlimits, e) < 0)
                 goto out;
         if (o->seccomp_pre) {

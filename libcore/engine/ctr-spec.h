@@ -162,6 +162,7 @@ struct ctr_spec_opts {
         size_t n_uid_map, n_gid_map;
         bool keep_id; /* --userns=keep-id: the user defaults to the caller's */
 
+        char **sysctls;              /* --sysctl KEY=VALUE, checked; over default_sysctls */
         const char *network;         /* "none", "host", "ns:PATH", "container:ID", NULL: private */
         const char *network_ns_path; /* for container:ID, that container's netns path */
         bool rootless;
@@ -224,6 +225,9 @@ int ctr_spec_devices(const struct ctr_spec_opts *o, struct json *lx, struct json
                      struct err *e);
 /* Parse --device "host[:container][:perm]" as podman does. Allocates. */
 int ctr_device_parse(const char *s, char **ret_src, char **ret_dst, char **ret_perm, struct err *e);
+/* --sysctl KEY=VALUE: the namespaced ones podman 4.3 allows (kernel's IPC
+ * ones, fs.mqueue.*, net.* unless the network is the host's). */
+int ctr_sysctl_check(const char *kv, const char *network, struct err *e);
 /* Where --init's binary is bound in the container (podman: /run/podman-init). */
 #define CTR_INIT_PATH "/run/berth-init"
 /* Set process.capabilities for the bounding set and the user spec. */

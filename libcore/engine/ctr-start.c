@@ -346,8 +346,8 @@ static int prepare_run_dir(const struct ctr *c, const struct config *cfg, struct
                 _cleanup_free_ char *p = ctr_rpath(c, old[i]);
                 (void)unlink(p);
         }
-        _cleanup_free_ char *hosts = ctr_rpath(c, "hosts");
-        if (fs_exists(hosts))
+        _cleanup_free_ char *last = ctr_rpath(c, ".containerenv");
+        if (fs_exists(last))
                 return 0;
         _cleanup_free_ char *cfgp = ctr_gpath(c, "config.json");
         static const char *const keys[] = {"hostname", NULL};
@@ -355,9 +355,15 @@ static int prepare_run_dir(const struct ctr *c, const struct config *cfg, struct
         const char *hn = NULL;
         if (json_parse_file_only(AT_FDCWD, cfgp, 64u << 20, keys, &spec, NULL) == 0)
                 hn = json_object_get_string(spec, "hostname");
-        return ctr_write_run_files(c, hn ? hn : c->name, ctr_cfg_string(c, "image_name"),
-                                   ctr_cfg_string(c, "image_id"), ctr_cfg_bool(c, "privileged"),
-                                   cfg->user.rootless, e);
+        _cleanup_strv_ char **add_hosts = json_strv(json_object_get(c->berth, "add_host"));
+        struct ctr_run_files f = {.hostname = hn ? hn : c->name,
+                                  .image_name = ctr_cfg_string(c, "image_name"),
+                                  .image_id = ctr_cfg_string(c, "image_id"),
+                                  .add_hosts = add_hosts,
+                                  .no_hosts = ctr_cfg_bool(c, "no_hosts"),
+                                  .privileged = ctr_cfg_bool(c, "privileged"),
+                                  .rootless = cfg->user.rootless};
+        return ctr_write_run_files(c, &f, e);
 }
 
 /* The previous run's monitor deletes the runtime's state of its container

@@ -212,6 +212,9 @@ struct container_create_opts {
         const char *pull;     /* always|missing|never|newer; NULL: missing */
         const char *network;  /* NULL: none until the network step */
         char **publish;
+        char **add_hosts;     /* --add-host NAME:IP */
+        bool no_hosts;        /* no /etc/hosts of berth's: the image's stays */
+        char **sysctls;       /* --sysctl KEY=VALUE */
         const char *restart;
         const char *log_driver;
         char **log_opts;

@@ -3,11 +3,13 @@
  * The parsers of what a user types to run a container, and of the files it
  * names: sizes (--memory, --shm-size, log max-size), --ulimit, --device,
  * --detach-keys, --userns=auto options, --restart, top's descriptors,
- * volume -o options and labels, --env-file, and the monitor's command line.
+ * volume -o options and labels, --env-file, --add-host (and the /etc/hosts
+ * it makes), --sysctl, and the monitor's command line.
  * The first byte picks the parser, the rest is its text (or, split at
  * newlines, its arguments). No crash, no leak, an error always has a
  * message, and what parses keeps the parser's promises: limits soft <=
- * hard, id ranges inside 32 bits, device paths absolute, sizes >= 0.
+ * hard, id ranges inside 32 bits, device paths absolute, sizes >= 0, an
+ * --add-host entry one line of /etc/hosts.
  */
 #include <string.h>
 #include <sys/mman.h>
@@ -69,6 +71,26 @@ static void env_file(const char *s, size_t len)
         close(fd);
 }
 
+static void add_host(const char *s)
+{
+        struct err e = {0};
+        if (ctr_add_host_check(s, &e) < 0) {
+                failed(&e);
+                return;
+        }
+        char *extra[] = {(char *)s, NULL};
+        _cleanup_free_ char *hosts = ctr_hosts_build("", extra, NULL, "h", "n");
+        /* The entry, localhost twice (unless it is the entry's name), the
+         * container's own line: nothing the entry could add. */
+        size_t lines = 0;
+        for (const char *p = hosts; *p; p++)
+                lines += *p == '\n';
+        const char *colon = strchr(s, ':');
+        _cleanup_free_ char *first = xasprintf("%s\t%.*s\n", colon + 1, (int)(colon - s), s);
+        if (lines < 2 || lines > 4 || !str_has_prefix(hosts, first))
+                abort();
+}
+
 static void monitor_argv(char **args)
 {
         size_t n = strv_length(args);
@@ -100,7 +122,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         _cleanup_free_ char *s = xstrndup((const char *)data + 1, len);
         _cleanup_strv_ char **args = strv_split(s, "\n");
         struct err e = {0};
-        switch (data[0] % 11) {
+        switch (data[0] % 13) {
         case 0: {
                 int64_t v = -1;
                 if (ctr_size_parse(s, &v) == 0 && v < 0)
@@ -187,6 +209,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         }
         case 9:
                 env_file((const char *)data + 1, len);
+                break;
+        case 11:
+                add_host(s);
+                break;
+        case 12:
+                if (ctr_sysctl_check(s, len % 2 ? "host" : "none", &e) < 0)
+                        failed(&e);
+                else if (!strchr(s, '='))
+                        abort();
                 break;
         default:
                 monitor_argv(args);

@@ -2,7 +2,7 @@
 # What berth run puts in a container beside the image, compared with podman
 # 4.3: /etc/hosts and /etc/resolv.conf with --network none (no resolv.conf;
 # the host's entries re-written, host.containers.internal, the container's
-# own name), and rlimits that only an exact 64-bit config.json carries (an
+# own name; --add-host, --no-hosts), --sysctl, and rlimits that only an exact 64-bit config.json carries (an
 # unlimited --ulimit through --runtime runc, which parses it as a uint64).
 # Root and rootless.
 
@@ -88,13 +88,73 @@ EOF
                 skip "podman import fails here"
         local script='cat /etc/hosts; test -e /etc/resolv.conf && echo resolv || echo no-resolv'
         PODMAN_CGROUP=berth-test-files-${BERTH_TEST_DIR##*.}
+        local add=(--add-host foo:1.2.3.4 --add-host bar:::1)
         run_cmd "${pm[@]}" run --rm --cgroup-parent "/$PODMAN_CGROUP" --network none --hostname hh --name nn \
-                localhost/bb sh -c "$script"
+                "${add[@]}" localhost/bb sh -c "$script"
         local want
         want=$(printf '%s\n' "$output" | grep -v '^time=".*level=')
-        run_berth run --rm "${CGP[@]}" --network none --hostname hh --name nn $IMG sh -c "$script"
+        run_berth run --rm "${CGP[@]}" --network none --hostname hh --name nn "${add[@]}" $IMG \
+                sh -c "$script"
         assert_equal "$output" "$want" "berth's files against podman's"
         assert_line "no-resolv"
+        assert_line --index 0 $'1.2.3.4\tfoo'
+}
+
+@test "run --add-host, --no-hosts: the entries first, kept across a lost run directory" {
+        run_berth run --rm "${CGP[@]}" --hostname hh --name nn --add-host foo:1.2.3.4,bar:::1 \
+                $IMG cat /etc/hosts
+        assert_equal "$output" "$(printf '1.2.3.4\tfoo\n::1\tbar\n'; hosts_expected hh nn)" "/etc/hosts"
+        # --no-hosts leaves the image's (this one has none).
+        run_berth run --rm "${CGP[@]}" --no-hosts $IMG \
+                sh -c 'test -e /etc/hosts && echo present || echo absent'
+        assert_output "absent"
+
+        run_berth create "${CGP[@]}" --name ah --add-host x.example:10.1.2.3 $IMG cat /etc/hosts
+        run_berth inspect --format '{{.HostConfig.ExtraHosts}}' ah
+        assert_output "[x.example:10.1.2.3]"
+        run_berth start -a ah
+        assert_line --index 0 $'10.1.2.3\tx.example'
+        # A reboot empties the runroot: start writes the files again, with
+        # the entries the container was created with.
+        run_berth inspect --format '{{.HostsPath}}' ah
+        local rdir=${output%/hosts}
+        rm -f "$rdir/hosts" "$rdir/hostname" "$rdir/.containerenv"
+        run_berth start -a ah
+        assert_line --index 0 $'10.1.2.3\tx.example'
+        [ -f "$rdir/.containerenv" ] || die "start did not write the run files again"
+        run_berth create "${CGP[@]}" --name nh --no-hosts $IMG true
+        run_berth inspect --format '{{.HostsPath}}|{{.HostConfig.ExtraHosts}}' nh
+        assert_output "|[]"
+
+        # podman's checks, before anything is made.
+        run_berth 125 run --rm "${CGP[@]}" --no-hosts --add-host foo:1.2.3.4 $IMG true
+        assert_output "Error: --no-hosts and --add-host cannot be set together"
+        run_berth 125 run --rm "${CGP[@]}" --add-host foo $IMG true
+        assert_output 'Error: bad format for add-host: "foo"'
+        run_berth 125 run --rm "${CGP[@]}" --add-host foo:bad $IMG true
+        assert_output 'Error: invalid IP address in add-host: "bad"'
+        run_berth 125 run --rm "${CGP[@]}" --add-host 'a b:1.2.3.4' $IMG true
+        assert_output 'Error: bad format for add-host: "a b:1.2.3.4"'
+        run_berth ps -a --format '{{.Names}}'
+        assert_output $'nh\nah'
+}
+
+@test "run --sysctl: the namespaced ones set, the others refused as podman" {
+        run_berth run --rm "${CGP[@]}" --sysctl net.ipv4.ip_forward=1 \
+                --sysctl kernel.shmmax=1000,fs.mqueue.msg_max=20 $IMG \
+                cat /proc/sys/net/ipv4/ip_forward /proc/sys/kernel/shmmax /proc/sys/fs/mqueue/msg_max
+        assert_output $'1\n1000\n20'
+        # The container's own namespaces: the host's values are untouched.
+        [ "$(cat /proc/sys/kernel/shmmax)" != 1000 ] || die "the host's kernel.shmmax changed"
+
+        run_berth 125 run --rm "${CGP[@]}" --sysctl vm.swappiness=1 $IMG true
+        assert_output "Error: sysctl 'vm.swappiness' is not allowed"
+        run_berth 125 run --rm "${CGP[@]}" --sysctl foo $IMG true
+        assert_output "Error: foo is invalid, sysctl values must be in the form of KEY=VALUE"
+        run_berth 125 run --rm "${CGP[@]}" --network host --sysctl net.ipv4.ip_forward=1 $IMG true
+        assert_output "Error: sysctl net.ipv4.ip_forward=1 can't be set since Network Namespace set to host"
+        run_berth ps -a -q
+        assert_output ""
 }
 
 @test "run --runtime runc --ulimit core=-1: an unlimited rlimit reaches runc exactly" {

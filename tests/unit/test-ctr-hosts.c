@@ -7,7 +7,7 @@
 
 static void hosts_is(const char *base, const char *ip, const char *want)
 {
-        _cleanup_free_ char *got = ctr_hosts_build(base, ip, "myhost", "ctr_name");
+        _cleanup_free_ char *got = ctr_hosts_build(base, NULL, ip, "myhost", "ctr_name");
         assert_string_equal(got, want);
 }
 
@@ -62,6 +62,63 @@ static void test_hosts_edges(void **state)
                  "127.0.0.1\tmyhost ctr_name\n");
 }
 
+static void test_hosts_add_host(void **state)
+{
+        (void)state;
+        /* podman 4.3.1, --add-host foo:1.2.3.4 --add-host bar:::1: first,
+         * in their order, as "IP<TAB>NAME". */
+        char *extra[] = {"foo:1.2.3.4", "bar:::1", NULL};
+        _cleanup_free_ char *got = ctr_hosts_build("127.0.0.1 localhost\n127.0.0.1 vm\n", extra,
+                                                   "192.0.2.2", "hh", "nn");
+        assert_string_equal(got, "1.2.3.4\tfoo\n"
+                                 "::1\tbar\n"
+                                 "127.0.0.1\tlocalhost\n"
+                                 "127.0.0.1\tvm\n"
+                                 "192.0.2.2\thost.containers.internal\n"
+                                 "127.0.0.1\thh nn\n");
+        /* Added names count as the base's do: no second localhost or
+         * host.containers.internal. */
+        char *own[] = {"localhost:10.0.0.1", "host.containers.internal:10.0.0.2", NULL};
+        _cleanup_free_ char *got2 = ctr_hosts_build("", own, "192.0.2.2", "hh", "nn");
+        assert_string_equal(got2, "10.0.0.1\tlocalhost\n"
+                                  "10.0.0.2\thost.containers.internal\n"
+                                  "127.0.0.1\thh nn\n");
+}
+
+static void test_add_host_check(void **state)
+{
+        (void)state;
+        static const char *const good[] = {"foo:1.2.3.4", "foo:::1", "a.b-c:fe80::1",
+                                           "x:::ffff:1.2.3.4"};
+        for (size_t i = 0; i < ARRAY_SIZE(good); i++) {
+                struct err e = {0};
+                if (ctr_add_host_check(good[i], &e) < 0)
+                        fail_msg("refused '%s': %s", good[i], e.msg);
+        }
+        static const struct {
+                const char *in, *msg;
+        } bad[] = {
+                {"foo", "bad format for add-host: \"foo\""},
+                {":1.2.3.4", "bad format for add-host: \":1.2.3.4\""},
+                {"foo=1.2.3.4", "bad format for add-host: \"foo=1.2.3.4\""},
+                {"foo:bad", "invalid IP address in add-host: \"bad\""},
+                {"foo:[::1]", "invalid IP address in add-host: \"[::1]\""},
+                {"foo:1.2.3.4:5", "invalid IP address in add-host: \"1.2.3.4:5\""},
+                {"foo:01.2.3.4", "invalid IP address in add-host: \"01.2.3.4\""},
+                {"foo:", "invalid IP address in add-host: \"\""},
+                /* A name that would make lines of its own in the file. */
+                {"a b:1.2.3.4", "bad format for add-host: \"a b:1.2.3.4\""},
+                {"a\n9.9.9.9 evil:1.2.3.4", "bad format for add-host: \"a\n9.9.9.9 evil:1.2.3.4\""},
+                {"a#b:1.2.3.4", "bad format for add-host: \"a#b:1.2.3.4\""},
+        };
+        for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
+                struct err e = {0};
+                assert_int_equal(ctr_add_host_check(bad[i].in, &e), -EINVAL);
+                assert_string_equal(e.msg, bad[i].msg);
+                err_done(&e);
+        }
+}
+
 static void test_host_local_ip(void **state)
 {
         (void)state;
@@ -80,6 +137,8 @@ int main(void)
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_hosts_podman),
                 cmocka_unit_test(test_hosts_edges),
+                cmocka_unit_test(test_hosts_add_host),
+                cmocka_unit_test(test_add_host_check),
                 cmocka_unit_test(test_host_local_ip),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);

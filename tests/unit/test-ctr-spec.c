@@ -926,6 +926,69 @@ static void test_spec_privileged(void **state)
         free(root);
 }
 
+static void test_spec_sysctl(void **state)
+{
+        (void)state;
+        char *root = make_rootfs();
+        struct config *c = load_conf();
+        struct ctr_spec_opts o;
+        base_opts(&o, root);
+        o.cmd = sh_cmd;
+        char *sysctls[] = {"net.ipv4.ping_group_range=1 1", "kernel.shmmax=1000",
+                           "kernel.shmmax=2000", NULL};
+        o.sysctls = sysctls;
+        struct json *s = build_ok(&o, NULL, c);
+        struct json *sc = json_get_path(s, "linux.sysctl");
+        assert_non_null(sc);
+        assert_int_equal(sc->obj.len, 2);
+        assert_string_equal(json_object_get_string(sc, "net.ipv4.ping_group_range"), "1 1");
+        /* The last of one name wins, as podman's map. */
+        assert_string_equal(json_object_get_string(sc, "kernel.shmmax"), "2000");
+        json_free(s);
+        config_free(c);
+        unit_rmtree(root);
+        free(root);
+}
+
+static void test_sysctl_check(void **state)
+{
+        (void)state;
+        static const char *const good[] = {"net.ipv4.ip_forward=1", "kernel.sem=1 2 3 4",
+                                           "fs.mqueue.msg_max=20", "kernel.shm_rmid_forced=1",
+                                           "net.core.somaxconn="};
+        for (size_t i = 0; i < ARRAY_SIZE(good); i++) {
+                struct err e = {0};
+                if (ctr_sysctl_check(good[i], "none", &e) < 0)
+                        fail_msg("refused '%s': %s", good[i], e.msg);
+        }
+        /* podman 4.3.1's texts. */
+        static const struct {
+                const char *in, *net, *msg;
+        } bad[] = {
+                {"foo", "none", "foo is invalid, sysctl values must be in the form of KEY=VALUE"},
+                {"vm.swappiness=1", "none", "sysctl 'vm.swappiness' is not allowed"},
+                {"kernel.hostname=x", "none", "sysctl 'kernel.hostname' is not allowed"},
+                {"=1", "none", "sysctl '' is not allowed"},
+                {"kernel.shmmaxx=1", "none", "sysctl 'kernel.shmmaxx' is not allowed"},
+                {"net.ipv4.ip_forward =1", "none",
+                 "'net.ipv4.ip_forward =1' is invalid, extra spaces found"},
+                {"net.ipv4.ip_forward= 1", "none",
+                 "'net.ipv4.ip_forward= 1' is invalid, extra spaces found"},
+                {"net.ipv4.ip_forward=1", "host",
+                 "sysctl net.ipv4.ip_forward=1 can't be set since Network Namespace set to host"},
+        };
+        for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
+                struct err e = {0};
+                assert_int_equal(ctr_sysctl_check(bad[i].in, bad[i].net, &e), -EINVAL);
+                assert_string_equal(e.msg, bad[i].msg);
+                err_done(&e);
+        }
+        /* Not the host's network: an IPC sysctl and a net one are fine with it. */
+        struct err e = {0};
+        assert_int_equal(ctr_sysctl_check("kernel.msgmax=1", "host", &e), 0);
+        assert_int_equal(ctr_sysctl_check("net.ipv4.ip_forward=1", "container:x", &e), 0);
+}
+
 static void test_spec_init_and_order(void **state)
 {
         (void)state;
@@ -1112,6 +1175,8 @@ int main(void)
                 cmocka_unit_test(test_seccomp_min_kernel),
                 cmocka_unit_test(test_seccomp_cache),
                 cmocka_unit_test(test_ulimit_parse),
+                cmocka_unit_test(test_spec_sysctl),
+                cmocka_unit_test(test_sysctl_check),
                 cmocka_unit_test(test_ulimit_clamp),
                 cmocka_unit_test(test_user_resolve),
                 cmocka_unit_test(test_user_hostile),
