@@ -86,6 +86,8 @@ const struct cli_option run_options[] = {
          "/tmp and "
          "/var/tmp",
          "true"},
+        {"replace", 0, CLI_BOOL, O(replace), NULL,
+         "If a container with the same name exists, replace it"},
         {"restart", 0, CLI_STRING, O(restart), "string",
          "Restart policy to apply when a container exits "
          "(\"always\"|\"no\"|\"on-failure\"|"
@@ -106,6 +108,7 @@ const struct cli_option run_options[] = {
          "container"},
         {"tty", 't', CLI_BOOL, O(tty), NULL, "Allocate a pseudo-TTY for container"},
         {"ulimit", 0, CLI_STRV, O(ulimit), "strings", "Ulimit options"},
+        {"umask", 0, CLI_STRING, O(umask), "string", "Set umask in container", "0022"},
         {"user", 'u', CLI_STRING, O(user), "string",
          "Username or UID (format: <name|uid>[:<group|gid>])"},
         {"userns", 0, CLI_STRING, O(userns), "string", "User namespace to use (host, keep-id)"},
@@ -193,6 +196,8 @@ int create_cli_opts(const struct create_cli *c, char **args, struct container_cr
         o->add_hosts = c->add_host;
         o->no_hosts = c->no_hosts;
         o->sysctls = c->sysctl;
+        o->umask = c->umask;
+        o->replace = c->replace;
         return 0;
 }
 

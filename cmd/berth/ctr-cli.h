@@ -15,7 +15,8 @@ struct create_cli {
         char **env, **env_file, **cap_add, **cap_drop, **security_opt, **ulimit, **device;
         char **annotation, **label, **group_add, **volume, **mount, **tmpfs, **publish;
         char **log_opt, **add_host, **sysctl;
-        bool no_hosts;
+        bool no_hosts, replace;
+        char *umask;
 };
 
 /* run's flags; create takes them without the first two (-d, --sig-proxy). */

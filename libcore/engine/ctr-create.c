@@ -444,6 +444,18 @@ int engine_container_create(struct store *s, const struct config *cfg,
                 *o->monitor = NULL;
         if (!o->image || !*o->image)
                 return err_set(e, EINVAL, "no image given");
+        if (o->replace && !o->name)
+                return err_set(e, EINVAL, "cannot replace container without --name being set");
+        /* As podman, before the options are read: their volumes are locked
+         * until the container exists, and the old one may hold the same. A
+         * name of another tool's container stays an error (rm refuses it). */
+        if (o->replace) {
+                struct container_rm_opts ro = {.force = true, .timeout = -1};
+                struct err re = {0};
+                if (engine_container_remove(s, o->name, &ro, NULL, &re) < 0 && re.code != ENOENT)
+                        return err_move(e, &re);
+                err_done(&re);
+        }
         struct ctr_opts co = {0};
         int r = ctr_opts_parse(s, cfg, o, &co, e);
         if (r == 0)

@@ -852,6 +852,15 @@ int ctr_opts_parse(struct store *s, const struct config *cfg, const struct conta
                 if ((r = ctr_sysctl_check(*k, co->network, e)) < 0)
                         return r;
         sp->sysctls = o->sysctls;
+        /* podman: 1 to 4 octal digits. */
+        const char *um = o->umask ? o->umask : config_get_string(cfg, "containers.umask");
+        if (um) {
+                size_t n = strlen(um);
+                if (n < 1 || n > 4 || strspn(um, "01234567") != n)
+                        return err_set(e, EINVAL, "invalid umask string %s", um);
+                sp->umask = (unsigned)strtoul(um, NULL, 8);
+                sp->umask_set = true;
+        }
         if (o->detach_keys && *o->detach_keys) {
                 unsigned char k[64];
                 size_t n;

@@ -139,12 +139,12 @@ static int annotations(const struct ctr_spec_opts *o, const struct sec_opts *s, 
         return 0;
 }
 
-static struct json *user_json(const struct ctr_user *u)
+static struct json *user_json(const struct ctr_user *u, unsigned umask)
 {
         struct json *j = json_new_object();
         json_object_set_int(j, "uid", u->uid);
         json_object_set_int(j, "gid", u->gid);
-        json_object_set_int(j, "umask", 022);
+        json_object_set_int(j, "umask", umask);
         if (u->n_gids) {
                 struct json *g = json_new_array();
                 for (size_t i = 0; i < u->n_gids; i++)
@@ -238,7 +238,7 @@ int ctr_spec_build(const struct ctr_spec_opts *o, const struct json *img, const 
         json_object_set(spec, "process", proc);
         if (o->tty)
                 json_object_set_bool(proc, "terminal", true);
-        json_object_set(proc, "user", user_json(&cu));
+        json_object_set(proc, "user", user_json(&cu, o->umask_set ? o->umask : 022));
         json_object_set(proc, "args", json_new_strv(args));
         json_object_set(proc, "env", json_new_strv(env));
         json_object_set_string(proc, "cwd", cwd);

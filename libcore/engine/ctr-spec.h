@@ -163,6 +163,8 @@ struct ctr_spec_opts {
         bool keep_id; /* --userns=keep-id: the user defaults to the caller's */
 
         char **sysctls;              /* --sysctl KEY=VALUE, checked; over default_sysctls */
+        unsigned umask;              /* --umask or containers.conf's, when umask_set */
+        bool umask_set;
         const char *network;         /* "none", "host", "ns:PATH", "container:ID", NULL: private */
         const char *network_ns_path; /* for container:ID, that container's netns path */
         bool rootless;

@@ -215,6 +215,8 @@ struct container_create_opts {
         char **add_hosts;     /* --add-host NAME:IP */
         bool no_hosts;        /* no /etc/hosts of berth's: the image's stays */
         char **sysctls;       /* --sysctl KEY=VALUE */
+        const char *umask;    /* NULL: containers.conf's, else 0022 */
+        bool replace;         /* --replace: a berth container with this name goes first */
         const char *restart;
         const char *log_driver;
         char **log_opts;

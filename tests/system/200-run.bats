@@ -371,3 +371,37 @@ brun() {
         assert_output "leader"
         run_berth rm -f -t 0 sid
 }
+
+@test "run --umask: the process's umask (containers.conf's by default), podman's check" {
+        run_berth run --rm "${CGP[@]}" --umask 0077 $IMG sh -c 'umask; touch /tmp/f; stat -c %a /tmp/f'
+        assert_output $'0077\n600'
+        run_berth run --rm "${CGP[@]}" $IMG sh -c umask
+        assert_output "0022"
+        # exec'd processes take the container's.
+        run_berth run -d "${CGP[@]}" --umask 027 --name um $IMG sleep 100
+        run_berth exec um sh -c umask
+        assert_output "0027"
+        printf '[containers]\numask = "0002"\n' >"$BERTH_TEST_DIR/umask.conf"
+        CONTAINERS_CONF=$BERTH_TEST_DIR/umask.conf run_berth run --rm "${CGP[@]}" $IMG sh -c umask
+        assert_output "0002"
+        brun 125 --rm --umask 999 $IMG true
+        assert_output "Error: invalid umask string 999"
+        brun 125 --rm --umask 07777 $IMG true
+        assert_output "Error: invalid umask string 07777"
+        run_berth rm -f -t 0 um
+}
+
+@test "run --replace: a berth container of that name goes first, never another tool's" {
+        run_berth run -d "${CGP[@]}" --stop-timeout 0 --name rep $IMG sleep 100
+        local old=$output
+        run_berth run -d "${CGP[@]}" --replace --name rep $IMG sleep 100
+        local new=$output
+        [ "$new" != "$old" ] || die "the same container"
+        run_berth ps -a --format '{{.ID}} {{.Names}}'
+        assert_output "${new:0:12} rep"
+        # No such container yet: --replace just creates it.
+        run_berth create "${CGP[@]}" --replace --name fresh $IMG true
+        run_berth 125 create "${CGP[@]}" --replace $IMG true
+        assert_output "Error: cannot replace container without --name being set"
+        run_berth rm -f -t 0 rep fresh
+}

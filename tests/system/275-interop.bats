@@ -138,7 +138,7 @@ teardown() {
         ctr_assert_no_leftovers
 }
 
-@test "berth never removes a podman or buildah container: rm -a, rm -f NAME/ID, container prune" {
+@test "berth never removes a podman or buildah container: rm -a, rm -f NAME/ID, prune, --replace" {
         run_cmd "$PM" create --name pc "$IMG" true
         local pid
         pid=$(grep -E '^[0-9a-f]{64}$' <<<"$output") || die "no ID from podman create"
@@ -165,6 +165,8 @@ teardown() {
         run_berth container prune -f
         run_berth 125 stop pc
         run_berth 125 kill pc
+        run_berth 125 create "${CGP[@]}" --replace --name pc "$IMG" true
+        assert_output --partial 'container "pc" belongs to podman, not to berth'
 
         run_berth ps -a --external --format '{{.Names}}'
         assert_line "pc"
