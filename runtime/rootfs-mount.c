@@ -434,6 +434,11 @@ int rt_rootfs_mount_one(const struct rt_rootfs_opts *o, int rootfd, size_t i, st
                 return mount_tmpcopyup(o, rootfd, m, e);
         if (STREQ(type, "sysfs"))
                 return rt_rootfs_mount_fs_or_host(o, rootfd, m, "sysfs", "/sys", true, e);
+        /* In the caller's pid namespace (no pid namespace in the spec), a
+         * user namespace that does not own it cannot mount a proc: the
+         * caller's /proc shows the same processes (crun binds it too). */
+        if (STREQ(type, "proc") && !o->spec->ns[RT_NS_PID].enabled)
+                return rt_rootfs_mount_fs_or_host(o, rootfd, m, "proc", "/proc", true, e);
         if (STREQ(type, "mqueue"))
                 return rt_rootfs_mount_fs_or_host(o, rootfd, m, "mqueue", "/dev/mqueue", true, e);
         if (STREQ(type, "cgroup") || STREQ(type, "cgroup2"))

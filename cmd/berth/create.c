@@ -51,6 +51,8 @@ const struct cli_option run_options[] = {
         {"init-path", 0, CLI_STRING, O(init_path), "string", "Path to the container-init binary"},
         {"interactive", 'i', CLI_BOOL, O(interactive), NULL,
          "Keep STDIN open even if not attached"},
+        {"ipc", 0, CLI_STRING, O(ipc), "string",
+         "IPC namespace to use (host, private, shareable, none, ns:<path>)"},
         {"label", 'l', CLI_STRV, O(label), "stringArray", "Set metadata on container"},
         {"log-driver", 0, CLI_STRING, O(log_driver), "string", "Logging driver for the container"},
         {"log-opt", 0, CLI_STRV, O(log_opt), "stringArray", "Logging driver options"},
@@ -69,6 +71,8 @@ const struct cli_option run_options[] = {
         {"net", 0, CLI_STRING, O(network), "string", "Alias of --network", NULL, true},
         {"no-hosts", 0, CLI_BOOL, O(no_hosts), NULL,
          "Do not create /etc/hosts within the container, instead use the version from the image"},
+        {"pid", 0, CLI_STRING, O(pid), "string",
+         "PID namespace to use (host, private, container:<id>, ns:<path>)"},
         {"pids-limit", 0, CLI_STRING, O(pids_limit), "int",
          "Tune container pids limit (set -1 for unlimited)"},
         {"privileged", 0, CLI_BOOL, O(privileged), NULL, "Give extended privileges to container"},
@@ -112,6 +116,8 @@ const struct cli_option run_options[] = {
         {"user", 'u', CLI_STRING, O(user), "string",
          "Username or UID (format: <name|uid>[:<group|gid>])"},
         {"userns", 0, CLI_STRING, O(userns), "string", "User namespace to use (host, keep-id)"},
+        {"uts", 0, CLI_STRING, O(uts), "string",
+         "UTS namespace to use (host, private, container:<id>, ns:<path>)"},
         {"volume", 'v', CLI_STRV, O(volume), "stringArray",
          "Bind mount a volume into the container"},
         {"workdir", 'w', CLI_STRING, O(workdir), "string",
@@ -197,6 +203,9 @@ int create_cli_opts(const struct create_cli *c, char **args, struct container_cr
         o->no_hosts = c->no_hosts;
         o->sysctls = c->sysctl;
         o->umask = c->umask;
+        o->pid = c->pid;
+        o->ipc = c->ipc;
+        o->uts = c->uts;
         o->replace = c->replace;
         return 0;
 }

@@ -16,7 +16,7 @@ struct create_cli {
         char **annotation, **label, **group_add, **volume, **mount, **tmpfs, **publish;
         char **log_opt, **add_host, **sysctl;
         bool no_hosts, replace;
-        char *umask;
+        char *umask, *pid, *ipc, *uts;
 };
 
 /* run's flags; create takes them without the first two (-d, --sig-proxy). */

@@ -151,6 +151,9 @@ static struct json *berth_record(const struct container_create_opts *o, const st
         json_object_set_int(b, "log_max_file", co->log_max_file);
         json_object_set(b, "log_opts", json_new_strv(o->log_opts));
         json_object_set_string(b, "network", co->network);
+        json_object_set_string(b, "pid", co->pid ? co->pid : "private");
+        json_object_set_string(b, "ipc", co->ipc ? co->ipc : "private");
+        json_object_set_string(b, "uts", co->uts ? co->uts : "private");
         json_object_set(b, "add_host", json_new_strv(o->add_hosts));
         json_object_set_bool(b, "no_hosts", o->no_hosts);
         json_object_set_bool(b, "privileged", o->privileged);
@@ -233,8 +236,9 @@ static int fill_container(struct store *s, const struct config *cfg,
         if (r < 0)
                 return r;
         const char *image_id = json_object_get_string(img, "id");
-        const char *hn = json_object_get_string(spec, "hostname");
-        struct ctr_run_files f = {.hostname = hn ? hn : c->name,
+        /* The spec has none when the UTS namespace is shared. */
+        _cleanup_free_ char *hn = ctr_spec_hostname(&co->spec);
+        struct ctr_run_files f = {.hostname = hn,
                                   .image_name = o->image,
                                   .image_id = image_id,
                                   .add_hosts = o->add_hosts,
@@ -245,6 +249,7 @@ static int fill_container(struct store *s, const struct config *cfg,
                 return r;
         _cleanup_json_ struct json *b =
                 berth_record(o, co, cfg, c->id, c->name, created, img, imgcfg);
+        json_object_set_string(b, "hostname", hn);
         /* ps shows the command of every container: a copy here spares it
          * parsing each config.json (the seccomp profile makes it ~10 KB). */
         const struct json *args = json_get_path(spec, "process.args");
@@ -263,20 +268,26 @@ static int fill_container(struct store *s, const struct config *cfg,
         return 0;
 }
 
-/* --network container:X: X's userdata lists this container in dependents/,
- * so that removing X finds what shares its namespaces without reading every
- * container's berth.json (ctr-rm.c). */
+/* --network, --pid or --uts container:X: X's userdata lists this
+ * container in dependents/, so that removing X finds what shares its
+ * namespaces without reading every container's berth.json (ctr-rm.c). */
 static int mark_dependent(struct store *s, const struct ctr_opts *co, const struct ctr *c,
                           struct err *e)
 {
-        if (!co->network || !str_has_prefix(co->network, "container:"))
-                return 0;
-        _cleanup_free_ char *g = store_container_dir(s, co->network + strlen("container:"));
-        _cleanup_free_ char *dir = xasprintf("%s/dependents", g);
-        _cleanup_free_ char *mark = xasprintf("%s/%s", dir, c->id);
-        if (mkdir(dir, 0700) < 0 && errno != EEXIST)
-                return err_errno(e, "--network %s: the container is gone", co->network);
-        return fs_write_atomic_volatile(AT_FDCWD, mark, "", 0, 0600, e);
+        const char *const modes[] = {co->network, co->pid, co->uts};
+        for (size_t i = 0; i < ARRAY_SIZE(modes); i++) {
+                if (!modes[i] || !str_has_prefix(modes[i], "container:"))
+                        continue;
+                _cleanup_free_ char *g = store_container_dir(s, modes[i] + strlen("container:"));
+                _cleanup_free_ char *dir = xasprintf("%s/dependents", g);
+                _cleanup_free_ char *mark = xasprintf("%s/%s", dir, c->id);
+                if (mkdir(dir, 0700) < 0 && errno != EEXIST)
+                        return err_errno(e, "%s: the container is gone", modes[i]);
+                int r = fs_write_atomic_volatile(AT_FDCWD, mark, "", 0, 0600, e);
+                if (r < 0)
+                        return r;
+        }
+        return 0;
 }
 
 /* Work done while the storage syncs the new records (waits): the seccomp

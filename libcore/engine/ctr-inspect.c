@@ -102,7 +102,10 @@ static struct json *graph_driver(struct store *s, const struct ctr *c)
 static struct json *config_json(const struct ctr *c, const struct json *spec)
 {
         struct json *j = json_new_object();
-        const char *hn = json_object_get_string(spec, "hostname");
+        /* berth.json's: config.json has none when the UTS namespace is shared. */
+        const char *hn = ctr_cfg_string(c, "hostname");
+        if (!hn)
+                hn = json_object_get_string(spec, "hostname");
         json_object_set_string(j, "Hostname", hn ? hn : "");
         json_object_set_string(j, "Domainname", "");
         const char *user = NULL;
@@ -222,12 +225,15 @@ static struct json *host_config(struct store *s, const struct ctr *c, const stru
         json_object_set(h, "DnsSearch", json_new_array());
         json_object_set(h, "ExtraHosts", strv_field(c, "add_host"));
         json_object_set(h, "GroupAdd", strv_field(c, "group_add"));
-        json_object_set_string(h, "IpcMode", "shareable");
+        /* podman shows its default, private, as shareable. */
+        const char *ipcm = ctr_cfg_string(c, "ipc");
+        json_object_set_string(h, "IpcMode", ipcm && !STREQ(ipcm, "private") ? ipcm : "shareable");
         json_object_set_string(h, "Cgroup", "");
         json_object_set_string(h, "Cgroups", "default");
         json_object_set(h, "Links", json_new_null());
         json_object_set_int(h, "OomScoreAdj", 0);
-        json_object_set_string(h, "PidMode", "private");
+        const char *pidm = ctr_cfg_string(c, "pid");
+        json_object_set_string(h, "PidMode", pidm ? pidm : "private");
         json_object_set_bool(h, "Privileged", ctr_cfg_bool(c, "privileged"));
         json_object_set_bool(h, "PublishAllPorts", false);
         json_object_set_bool(h, "ReadonlyRootfs", ctr_cfg_bool(c, "read_only"));
@@ -241,7 +247,8 @@ static struct json *host_config(struct store *s, const struct ctr *c, const stru
                 json_object_set_string(tmpfs, k, colon2 ? colon2 + 1 : "");
         }
         json_object_set(h, "Tmpfs", tmpfs);
-        json_object_set_string(h, "UTSMode", "private");
+        const char *utsm = ctr_cfg_string(c, "uts");
+        json_object_set_string(h, "UTSMode", utsm ? utsm : "private");
         const char *userns = ctr_cfg_string(c, "userns");
         json_object_set_string(h, "UsernsMode", userns ? userns : "");
         json_object_set_int(h, "ShmSize", ctr_cfg_int(c, "shm_size", 65536000));

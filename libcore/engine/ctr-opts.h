@@ -35,6 +35,10 @@ struct ctr_opts {
         char *init_path; /* owned */
         char *network;   /* "none", "host", "container:ID", "ns:PATH" */
         char *network_ns_path;
+        char *pid, *pid_ns_path; /* NULL: private; "host", "container:ID", "ns:PATH" */
+        char *ipc, *ipc_ns_path; /* as pid, and "none", "shareable"; not container: */
+        char *uts, *uts_ns_path; /* as pid */
+        char *uts_hostname;      /* container:ID: that container's hostname */
         char *restart;
         char *seccomp_cache_dir; /* <runroot>/berth/seccomp */
         const char *log_driver;

@@ -55,9 +55,9 @@ int ctr_remove_locked(struct store *s, const struct ctr *c, struct err *e)
         return r;
 }
 
-/* IDs of berth containers that use c's namespaces (--network container:):
- * those its dependents/ lists (ctr-create.c) whose berth.json still says
- * so; what it lists of containers gone is dropped. */
+/* IDs of berth containers that use c's namespaces (--network, --pid or
+ * --uts container:): those its dependents/ lists (ctr-create.c) whose
+ * berth.json still says so; what it lists of containers gone is dropped. */
 static char **dependents(struct store *s, const struct ctr *c)
 {
         _cleanup_free_ char *dir = ctr_gpath(c, "dependents");
@@ -75,10 +75,15 @@ static char **dependents(struct store *s, const struct ctr *c)
         char **out = NULL;
         for (char **n = names; n && *n; n++) {
                 _cleanup_(ctr_freep) struct ctr *d = NULL;
-                const char *net = digest_is_hex64(*n) && ctr_lookup(s, *n, &d, NULL) == 0
-                                          ? ctr_cfg_string(d, "network")
-                                          : NULL;
-                if (net && STREQ(net, want))
+                bool uses = false;
+                if (digest_is_hex64(*n) && ctr_lookup(s, *n, &d, NULL) == 0) {
+                        static const char *const keys[] = {"network", "pid", "uts"};
+                        for (size_t k = 0; k < ARRAY_SIZE(keys) && !uses; k++) {
+                                const char *m = ctr_cfg_string(d, keys[k]);
+                                uses = m && STREQ(m, want);
+                        }
+                }
+                if (uses)
                         strv_add(&out, d->id);
                 else
                         (void)unlinkat(dfd, *n, 0);

@@ -333,12 +333,19 @@ bool ctr_spec_own_netns(const struct ctr_spec_opts *o)
         return net_is_new(o->network) && o->userns != CTR_USERNS_PRIVATE;
 }
 
+/* A namespace of --pid, --ipc or --uts: none (the host's), joined, or new. */
+static void add_ns_mode(struct json *a, const char *type, const char *mode, const char *path)
+{
+        if (!(mode && STREQ(mode, "host")))
+                add_ns(a, type, path);
+}
+
 static int add_namespaces(const struct ctr_spec_opts *o, const struct config *conf, struct json *lx,
                           struct err *e)
 {
         struct json *a = json_new_array();
         json_object_set(lx, "namespaces", a);
-        add_ns(a, "pid", NULL);
+        add_ns_mode(a, "pid", o->pid, o->pid_ns_path);
         const char *net = o->network;
         if (net_is_new(net)) {
                 add_ns(a, "network", NULL);
@@ -356,8 +363,8 @@ static int add_namespaces(const struct ctr_spec_opts *o, const struct config *co
         } else if (!STREQ(net, "host")) {
                 return err_set(e, EINVAL, "--network '%s': unknown network mode", net);
         }
-        add_ns(a, "ipc", NULL);
-        add_ns(a, "uts", NULL);
+        add_ns_mode(a, "ipc", o->ipc, o->ipc_ns_path);
+        add_ns_mode(a, "uts", o->uts, o->uts_ns_path);
         add_ns(a, "mount", NULL);
         if (o->userns == CTR_USERNS_PRIVATE)
                 add_ns(a, "user", NULL);

@@ -214,9 +214,19 @@ static void add_defaults(const struct ctr_spec_opts *o, bool netns_host, struct 
         else
                 add(l, "/dev/pts", "devpts", "devpts",
                     "rprivate nosuid noexec newinstance ptmxmode=0666 mode=0620");
-        add(l, "/dev/mqueue", "mqueue", "mqueue", "nosuid noexec nodev");
-        if (o->shm_path) {
-                add(l, "/dev/shm", "bind", o->shm_path, "bind rprivate nosuid noexec nodev");
+        bool ipc_host = o->ipc && STREQ(o->ipc, "host");
+        /* A user namespace cannot mount the host IPC namespace's mqueue:
+         * the host's is bound, if it has one. */
+        if (!(ipc_host && userns))
+                add(l, "/dev/mqueue", "mqueue", "mqueue", "nosuid noexec nodev");
+        else if (fs_exists("/dev/mqueue"))
+                add(l, "/dev/mqueue", "bind", "/dev/mqueue", "bind rprivate nosuid noexec nodev");
+        if (o->ipc && STREQ(o->ipc, "none")) {
+                /* podman: --ipc none has no /dev/shm. */
+        } else if (o->shm_path || ipc_host) {
+                /* --ipc host: the host's, as podman binds it. */
+                add(l, "/dev/shm", "bind", ipc_host ? "/dev/shm" : o->shm_path,
+                    "bind rprivate nosuid noexec nodev");
         } else {
                 /* No shm tmpfs from the caller: the runtime mounts one of
                  * --shm-size (podman mounts it itself and binds it). */

@@ -65,11 +65,15 @@ static int parse_security_opts(char *const *in, struct sec_opts *s, struct err *
         return 0;
 }
 
-static char *default_hostname(const struct ctr_spec_opts *o, bool netns_host)
+char *ctr_spec_hostname(const struct ctr_spec_opts *o)
 {
-        if (o->hostname && *o->hostname)
+        bool netns_host = o->network && STREQ(o->network, "host");
+        bool uts_host = o->uts && STREQ(o->uts, "host");
+        if (o->uts && !uts_host)
+                return xstrdup(o->uts_hostname ? o->uts_hostname : "");
+        if (o->hostname && *o->hostname && !uts_host)
                 return xstrdup(o->hostname);
-        if (netns_host) {
+        if (netns_host || uts_host) {
                 if (o->host_hostname)
                         return xstrdup(o->host_hostname);
                 char h[256] = {0};
@@ -192,7 +196,7 @@ int ctr_spec_build(const struct ctr_spec_opts *o, const struct json *img, const 
         if (parse_security_opts(o->security_opt, &sec, e) < 0)
                 return -EINVAL;
         bool netns_host = o->network && STREQ(o->network, "host");
-        _cleanup_free_ char *hostname = default_hostname(o, netns_host);
+        _cleanup_free_ char *hostname = ctr_spec_hostname(o);
 
         _cleanup_close_ int own_fd = -1;
         int rootfd = o->rootfs_fd;
@@ -254,7 +258,9 @@ int ctr_spec_build(const struct ctr_spec_opts *o, const struct json *img, const 
         if (o->read_only)
                 json_object_set_bool(root, "readonly", true);
         json_object_set(spec, "root", root);
-        json_object_set_string(spec, "hostname", hostname);
+        /* A shared UTS namespace keeps its name. */
+        if (!o->uts)
+                json_object_set_string(spec, "hostname", hostname);
         if (ctr_spec_mounts(o, spec, netns_host, e) < 0)
                 goto out;
         json_object_set(spec, "annotations", steal_pointer(&annots));

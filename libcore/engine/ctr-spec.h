@@ -167,6 +167,11 @@ struct ctr_spec_opts {
         bool umask_set;
         const char *network;         /* "none", "host", "ns:PATH", "container:ID", NULL: private */
         const char *network_ns_path; /* for container:ID, that container's netns path */
+        /* --pid, --ipc, --uts: NULL (private), "host", or joined at
+         * *_ns_path ("container:ID", "ns:PATH"); --ipc also "none" (no
+         * /dev/shm) and "shareable" (private). */
+        const char *pid, *pid_ns_path, *ipc, *ipc_ns_path, *uts, *uts_ns_path;
+        const char *uts_hostname; /* --uts container:ID: its hostname */
         bool rootless;
         enum cgroup_mode cgroup_mode;
         const char *cgroup_parent; /* NULL: podman-like default */
@@ -226,6 +231,10 @@ int ctr_spec_mounts(const struct ctr_spec_opts *o, struct json *spec, bool netns
 int ctr_spec_devices(const struct ctr_spec_opts *o, struct json *lx, struct json *resources,
                      struct err *e);
 /* Parse --device "host[:container][:perm]" as podman does. Allocates. */
+/* Allocates: the container's hostname: --hostname, the host's for
+ * --network host or --uts host, a shared UTS namespace's owner's, else the
+ * short ID. */
+char *ctr_spec_hostname(const struct ctr_spec_opts *o);
 int ctr_device_parse(const char *s, char **ret_src, char **ret_dst, char **ret_perm, struct err *e);
 /* --sysctl KEY=VALUE: the namespaced ones podman 4.3 allows (kernel's IPC
  * ones, fs.mqueue.*, net.* unless the network is the host's). */

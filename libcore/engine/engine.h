@@ -211,6 +211,7 @@ struct container_create_opts {
         const char *userns;
         const char *pull;     /* always|missing|never|newer; NULL: missing */
         const char *network;  /* NULL: none until the network step */
+        const char *pid, *ipc, *uts; /* --pid, --ipc, --uts; NULL: private */
         char **publish;
         char **add_hosts;     /* --add-host NAME:IP */
         bool no_hosts;        /* no /etc/hosts of berth's: the image's stays */

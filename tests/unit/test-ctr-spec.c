@@ -1097,6 +1097,82 @@ static void bad_workdir(struct ctr_spec_opts *o)
 
 /* ctr_spec_own_netns (the hint a monitor started ahead gets) says what the
  * built spec has: a network namespace without a path, and no user one. */
+/* The linux.namespaces entry of type, "" when there is none; *path its path. */
+static const char *ns_entry(const struct json *spec, const char *type, const char **path)
+{
+        const struct json *ns = json_get_path(spec, "linux.namespaces");
+        for (size_t k = 0; ns && k < ns->arr.len; k++)
+                if (STREQ(json_object_get_string(ns->arr.items[k], "type"), type)) {
+                        *path = json_object_get_string(ns->arr.items[k], "path");
+                        return type;
+                }
+        *path = NULL;
+        return "";
+}
+
+/* The mount of spec at dest: its type, or NULL. */
+static const char *mount_type(const struct json *spec, const char *dest, const char **src)
+{
+        const struct json *ms = json_object_get(spec, "mounts");
+        for (size_t k = 0; ms && k < ms->arr.len; k++)
+                if (STREQ(json_object_get_string(ms->arr.items[k], "destination"), dest)) {
+                        *src = json_object_get_string(ms->arr.items[k], "source");
+                        return json_object_get_string(ms->arr.items[k], "type");
+                }
+        return NULL;
+}
+
+static void test_spec_ns_modes(void **state)
+{
+        (void)state;
+        char *root = make_rootfs();
+        struct config *c = load_conf();
+        struct ctr_spec_opts o;
+        base_opts(&o, root);
+        o.cmd = sh_cmd;
+        o.pid = "host";
+        o.ipc = "host";
+        o.uts = "container:abc";
+        o.uts_ns_path = "/proc/42/ns/uts";
+        o.uts_hostname = "other";
+        struct json *s = build_ok(&o, NULL, c);
+        const char *path, *src;
+        assert_string_equal(ns_entry(s, "pid", &path), "");
+        assert_string_equal(ns_entry(s, "ipc", &path), "");
+        assert_string_equal(ns_entry(s, "uts", &path), "uts");
+        assert_string_equal(path, "/proc/42/ns/uts");
+        /* A shared UTS namespace keeps its name: none in the spec, the
+         * owner's in $HOSTNAME. */
+        assert_null(json_object_get(s, "hostname"));
+        _cleanup_free_ char *hn = ctr_spec_hostname(&o);
+        assert_string_equal(hn, "other");
+        /* --ipc host: the host's /dev/shm. */
+        assert_string_equal(mount_type(s, "/dev/shm", &src), "bind");
+        assert_string_equal(src, "/dev/shm");
+        json_free(s);
+
+        base_opts(&o, root);
+        o.cmd = sh_cmd;
+        o.pid = "ns:/proc/7/ns/pid";
+        o.pid_ns_path = "/proc/7/ns/pid";
+        o.ipc = "none";
+        o.uts = "host";
+        s = build_ok(&o, NULL, c);
+        assert_string_equal(ns_entry(s, "pid", &path), "pid");
+        assert_string_equal(path, "/proc/7/ns/pid");
+        assert_string_equal(ns_entry(s, "ipc", &path), "ipc");
+        assert_null(path);
+        assert_string_equal(ns_entry(s, "uts", &path), "");
+        assert_null(mount_type(s, "/dev/shm", &src));
+        assert_null(json_object_get(s, "hostname"));
+        _cleanup_free_ char *hn2 = ctr_spec_hostname(&o);
+        assert_string_equal(hn2, "testhost");
+        json_free(s);
+        config_free(c);
+        unit_rmtree(root);
+        free(root);
+}
+
 static void test_spec_own_netns(void **state)
 {
         (void)state;
@@ -1177,6 +1253,7 @@ int main(void)
                 cmocka_unit_test(test_ulimit_parse),
                 cmocka_unit_test(test_spec_sysctl),
                 cmocka_unit_test(test_sysctl_check),
+                cmocka_unit_test(test_spec_ns_modes),
                 cmocka_unit_test(test_ulimit_clamp),
                 cmocka_unit_test(test_user_resolve),
                 cmocka_unit_test(test_user_hostile),
