@@ -30,6 +30,19 @@ static char *host_file(const char *path)
         return buf;
 }
 
+char *ctr_hostname(const struct ctr *c)
+{
+        const char *hn = ctr_cfg_string(c, "hostname");
+        if (hn)
+                return xstrdup(hn);
+        _cleanup_free_ char *cfgp = ctr_gpath(c, "config.json");
+        static const char *const keys[] = {"hostname", NULL};
+        _cleanup_json_ struct json *spec = NULL;
+        if (json_parse_file_only(AT_FDCWD, cfgp, 64u << 20, keys, &spec, NULL) == 0)
+                hn = json_object_get_string(spec, "hostname");
+        return xstrdup(hn ? hn : c->name);
+}
+
 int ctr_write_run_files(const struct ctr *c, const struct ctr_run_files *f, struct err *e)
 {
         int r = fs_mkdir_p(c->rdir, 0700, e);

@@ -128,6 +128,10 @@ int ctr_wait_run_over(struct store *s, const struct ctr *c, const char *started_
 
 /* ---------------------------------------------------------------- files */
 
+/* Allocates: a container's hostname: berth.json's (config.json has none
+ * when the UTS namespace is shared), an older container's config.json's,
+ * else its name. */
+char *ctr_hostname(const struct ctr *c);
 /* What the files a container's run needs are made of. */
 struct ctr_run_files {
         const char *hostname, *image_name, *image_id;

@@ -50,6 +50,12 @@ struct ctr_opts {
         struct ctr_userns_auto userns_auto;
 };
 
+/* ctr-opts-ns.c: --network, and --pid, --ipc, --uts, into co (and co->spec). */
+int ctr_opts_network(struct store *s, const struct container_create_opts *o, struct ctr_opts *co,
+                     struct err *e);
+int ctr_opts_namespaces(struct store *s, const struct container_create_opts *o,
+                        struct ctr_opts *co, struct err *e);
+
 /* Check every option of o and fill ret (release with ctr_opts_done). */
 int ctr_opts_parse(struct store *s, const struct config *cfg, const struct container_create_opts *o,
                    struct ctr_opts *ret, struct err *e);

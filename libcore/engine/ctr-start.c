@@ -349,18 +349,9 @@ static int prepare_run_dir(const struct ctr *c, const struct config *cfg, struct
         _cleanup_free_ char *last = ctr_rpath(c, ".containerenv");
         if (fs_exists(last))
                 return 0;
-        /* berth.json has it since the UTS namespace can be shared (then
-         * config.json has none); older containers' is in config.json. */
-        const char *hn = ctr_cfg_string(c, "hostname");
-        _cleanup_json_ struct json *spec = NULL;
-        if (!hn) {
-                _cleanup_free_ char *cfgp = ctr_gpath(c, "config.json");
-                static const char *const keys[] = {"hostname", NULL};
-                if (json_parse_file_only(AT_FDCWD, cfgp, 64u << 20, keys, &spec, NULL) == 0)
-                        hn = json_object_get_string(spec, "hostname");
-        }
+        _cleanup_free_ char *hn = ctr_hostname(c);
         _cleanup_strv_ char **add_hosts = json_strv(json_object_get(c->berth, "add_host"));
-        struct ctr_run_files f = {.hostname = hn ? hn : c->name,
+        struct ctr_run_files f = {.hostname = hn,
                                   .image_name = ctr_cfg_string(c, "image_name"),
                                   .image_id = ctr_cfg_string(c, "image_id"),
                                   .add_hosts = add_hosts,
