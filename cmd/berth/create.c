@@ -54,6 +54,8 @@ const struct cli_option run_options[] = {
         {"ipc", 0, CLI_STRING, O(ipc), "string",
          "IPC namespace to use (host, private, shareable, none, ns:<path>)"},
         {"label", 'l', CLI_STRV, O(label), "stringArray", "Set metadata on container"},
+        {"label-file", 0, CLI_CSV, O(label_file), "strings",
+         "Read in a line delimited file of labels"},
         {"log-driver", 0, CLI_STRING, O(log_driver), "string", "Logging driver for the container"},
         {"log-opt", 0, CLI_STRV, O(log_opt), "stringArray", "Logging driver options"},
         {"memory", 'm', CLI_STRING, O(memory), "string",
@@ -178,6 +180,7 @@ int create_cli_opts(const struct create_cli *c, char **args, struct container_cr
         o->devices = c->device;
         o->annotations = c->annotation;
         o->labels = c->label;
+        o->label_files = c->label_file;
         o->group_add = c->group_add;
         o->volumes = c->volume;
         o->mounts = c->mount;

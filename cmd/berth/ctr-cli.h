@@ -17,6 +17,7 @@ struct create_cli {
         char **log_opt, **add_host, **sysctl;
         bool no_hosts, replace;
         char *umask, *pid, *ipc, *uts;
+        char **label_file;
 };
 
 /* run's flags; create takes them without the first two (-d, --sig-proxy). */

@@ -319,6 +319,9 @@ struct json *json_new_strv(char *const *v);
 /* Allocates: the strings of an array (others skipped); NULL when a is not
  * an array or has none. */
 char **json_strv(const struct json *a);
+/* Allocates: a copy of an object with its keys sorted, as Go marshals a
+ * map; an empty object when obj is not one. */
+struct json *json_sorted_copy(const struct json *obj);
 void json_free(struct json *j);
 DEFINE_CLEANUP_FUNC(struct json *, json_free)
 #define _cleanup_json_ _cleanup_(json_freep)

@@ -103,6 +103,27 @@ char **json_strv(const struct json *a)
         return v;
 }
 
+static int cmp_str(const void *a, const void *b)
+{
+        return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+struct json *json_sorted_copy(const struct json *obj)
+{
+        struct json *out = json_new_object();
+        if (!obj || obj->type != JSON_OBJECT)
+                return out;
+        size_t n = obj->obj.len;
+        char **keys = xcalloc(n + 1, sizeof(char *));
+        for (size_t i = 0; i < n; i++)
+                keys[i] = obj->obj.keys[i];
+        qsort(keys, n, sizeof(char *), cmp_str);
+        for (size_t i = 0; i < n; i++)
+                json_object_set(out, keys[i], json_copy(json_object_get(obj, keys[i])));
+        free(keys);
+        return out;
+}
+
 void json_free(struct json *j)
 {
         if (!j)

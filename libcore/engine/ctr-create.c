@@ -178,17 +178,19 @@ static struct json *berth_record(const struct container_create_opts *o, const st
                         co->mounts_json ? json_copy(co->mounts_json) : json_new_array());
         json_object_set(b, "named_volumes",
                         co->volumes_json ? json_copy(co->volumes_json) : json_new_array());
-        /* Labels: the image's, then --label. */
+        /* Labels: the image's, then --label-file's and --label. */
         struct json *labels = json_new_object();
         const struct json *il = json_object_get(imgcfg, "Labels");
         for (size_t i = 0; il && il->type == JSON_OBJECT && i < il->obj.len; i++)
                 json_object_set(labels, il->obj.keys[i], json_copy(il->obj.vals[i]));
-        for (char **l = o->labels; l && *l; l++) {
+        for (char **l = co->labels; l && *l; l++) {
                 const char *eq = strchr(*l, '=');
                 _cleanup_free_ char *k = eq ? xstrndup(*l, (size_t)(eq - *l)) : xstrdup(*l);
                 json_object_set_string(labels, k, eq ? eq + 1 : "");
         }
-        json_object_set(b, "labels", labels);
+        /* Sorted, as podman's (a Go map) in inspect and ps. */
+        json_object_set(b, "labels", json_sorted_copy(labels));
+        json_free(labels);
         /* The runtime is the container's, as podman's OCIRuntime: a later
          * start or restart under another configuration keeps it. */
         json_object_set_string(b, "runtime",

@@ -54,7 +54,7 @@ static int env_apply(char ***env, const struct container_exec_opts *o, bool *ret
 {
         _cleanup_strv_ char **add = NULL;
         for (char **p = o->env_file; p && *p; p++)
-                if (ctr_read_env_file(*p, &add, e) < 0)
+                if (ctr_read_kv_file(*p, false, &add, e) < 0)
                         return -EINVAL;
         for (char **p = o->env; p && *p; p++)
                 strv_add(&add, *p);

@@ -52,9 +52,10 @@ void ctr_list_free(struct ctr **v, size_t n);
  * "buildah", or "storage" when it cannot tell. */
 const char *ctr_record_owner(struct store *s, const struct json *rec);
 
-/* Append the KEY=VALUE / KEY lines of an --env-file to *env (blank lines
- * and # comments skipped; a line starting with '=' is an error). */
-int ctr_read_env_file(const char *path, char ***env, struct err *e);
+/* Append the KEY=VALUE / KEY lines of an --env-file (or, with labels, a
+ * --label-file) to *v (blank lines and # comments skipped; a line
+ * starting with '=' is an error). */
+int ctr_read_kv_file(const char *path, bool labels, char ***v, struct err *e);
 
 /* Take the container's lock (R/lock, created with R if needed). */
 int ctr_lock(const struct ctr *c, struct lockfile **ret, struct err *e);

@@ -24,6 +24,7 @@ void ctr_opts_done(struct ctr_opts *co)
 {
         strv_free(co->env);
         strv_free(co->env_file);
+        strv_free(co->labels);
         for (size_t i = 0; i < co->spec.n_mounts; i++) {
                 free((char *)co->mounts[i].destination);
                 free((char *)co->mounts[i].source);
@@ -112,14 +113,15 @@ static int size_opt(const char *flag, const char *v, int64_t *ret, struct err *e
         return 0;
 }
 
-/* --env-file: KEY=VALUE or KEY lines; blank lines and # comments skipped. */
-int ctr_read_env_file(const char *path, char ***env, struct err *e)
+/* --env-file, --label-file: KEY=VALUE or KEY lines; blank lines and #
+ * comments skipped. */
+int ctr_read_kv_file(const char *path, bool labels, char ***v, struct err *e)
 {
         _cleanup_free_ char *buf = NULL;
         size_t len;
         int r = fs_read_file(AT_FDCWD, path, 16u << 20, &buf, &len, e);
         if (r < 0)
-                return err_wrap(e, "reading --env-file");
+                return err_wrap(e, "reading %s", labels ? "--label-file" : "--env-file");
         _cleanup_strv_ char **lines = strv_split(buf, "\n");
         for (char **l = lines; l && *l; l++) {
                 char *p = *l;
@@ -131,9 +133,9 @@ int ctr_read_env_file(const char *path, char ***env, struct err *e)
                 if (!*p || *p == '#')
                         continue;
                 if (*p == '=')
-                        return err_set(e, EINVAL, "invalid environment variable \"%s\" in %s", p,
-                                       path);
-                strv_add(env, p);
+                        return err_set(e, EINVAL, "invalid %s \"%s\" in %s",
+                                       labels ? "label" : "environment variable", p, path);
+                strv_add(v, p);
         }
         return 0;
 }
@@ -721,7 +723,7 @@ int ctr_opts_parse(struct store *s, const struct config *cfg, const struct conta
                 strv_add(&co->env, *p);
         sp->env = co->env;
         for (char **p = o->env_file; p && *p; p++)
-                if ((r = ctr_read_env_file(*p, &co->env_file, e)) < 0)
+                if ((r = ctr_read_kv_file(*p, false, &co->env_file, e)) < 0)
                         return r;
         sp->env_file = co->env_file;
         sp->entrypoint = o->entrypoint;
@@ -784,7 +786,13 @@ int ctr_opts_parse(struct store *s, const struct config *cfg, const struct conta
         sp->devices = o->devices;
         sp->annotations = o->annotations;
         sp->group_add = o->group_add;
+        /* --label-file's, then --label over them (the last of a key wins). */
+        for (char **p = o->label_files; p && *p; p++)
+                if ((r = ctr_read_kv_file(*p, true, &co->labels, e)) < 0)
+                        return r;
         for (char **l = o->labels; l && *l; l++)
+                strv_add(&co->labels, *l);
+        for (char **l = co->labels; l && *l; l++)
                 if (**l == '=')
                         return err_set(e, EINVAL, "invalid label \"%s\"", *l);
         if (o->stop_signal) {

@@ -23,6 +23,7 @@ struct ctr_opts {
         struct ctr_spec_opts spec; /* pointers into the fields below or the caller's opts */
         char **env;                /* owned: --env-host + -e */
         char **env_file;           /* owned: lines of --env-file */
+        char **labels;             /* owned: --label-file's lines, then --label */
         struct ctr_mount *mounts;  /* owned, n in spec.n_mounts */
         struct json *mounts_json;  /* podman's inspect "Mounts" */
         /* berth.json "named_volumes": named volumes {name, destination, anonymous,

@@ -83,26 +83,6 @@ char *ctr_spec_hostname(const struct ctr_spec_opts *o)
         return xstrndup(o->id, 12);
 }
 
-static int cmp_key(const void *a, const void *b)
-{
-        return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-/* Go marshals maps with sorted keys; berth's annotations follow. */
-static struct json *sorted_object(struct json *o)
-{
-        struct json *out = json_new_object();
-        char **keys = xcalloc(o->obj.len + 1, sizeof(char *));
-        for (size_t i = 0; i < o->obj.len; i++)
-                keys[i] = o->obj.keys[i];
-        qsort(keys, o->obj.len, sizeof(char *), cmp_key);
-        for (size_t i = 0; i < o->obj.len; i++)
-                json_object_set(out, keys[i], json_copy(json_object_get(o, keys[i])));
-        free(keys);
-        json_free(o);
-        return out;
-}
-
 static int annotations(const struct ctr_spec_opts *o, const struct sec_opts *s, struct json **ret,
                        struct err *e)
 {
@@ -139,7 +119,9 @@ static int annotations(const struct ctr_spec_opts *o, const struct sec_opts *s, 
                 _cleanup_free_ char *k = xstrndup(*p, (size_t)(eq - *p));
                 json_object_set_string(a, k, eq + 1);
         }
-        *ret = sorted_object(a);
+        /* Go marshals maps with sorted keys; berth's annotations follow. */
+        *ret = json_sorted_copy(a);
+        json_free(a);
         return 0;
 }
 

@@ -205,6 +205,7 @@ struct container_create_opts {
         char **security_opt, **ulimits;
         const char *memory, *memory_swap, *cpus, *cpu_shares, *pids_limit, *shm_size;
         char **devices, **annotations, **labels, **group_add;
+        char **label_files; /* --label-file paths */
         char **volumes, **mounts, **tmpfs;
         const char *stop_signal;
         int64_t stop_timeout; /* -1: unset (10 s) */

@@ -297,28 +297,6 @@ int engine_volume_create(struct store *s, const struct volume_create_opts *o, ch
         return 0;
 }
 
-/* Allocates: an object's keys sorted, as Go marshals a map. */
-static struct json *sorted_object(const struct json *obj)
-{
-        struct json *out = json_new_object();
-        if (!obj || obj->type != JSON_OBJECT)
-                return out;
-        size_t n = obj->obj.len;
-        _cleanup_free_ size_t *idx = xcalloc(n ? n : 1, sizeof(size_t));
-        for (size_t i = 0; i < n; i++)
-                idx[i] = i;
-        for (size_t i = 1; i < n; i++)
-                for (size_t j = i;
-                     j > 0 && strcmp(obj->obj.keys[idx[j - 1]], obj->obj.keys[idx[j]]) > 0; j--) {
-                        size_t t = idx[j];
-                        idx[j] = idx[j - 1];
-                        idx[j - 1] = t;
-                }
-        for (size_t i = 0; i < n; i++)
-                json_object_set(out, obj->obj.keys[idx[i]], json_copy(obj->obj.vals[idx[i]]));
-        return out;
-}
-
 /* Allocates: podman's inspect object from a record. */
 static struct json *inspect_object(const struct vol_paths *p, const struct json *rec)
 {
@@ -329,9 +307,9 @@ static struct json *inspect_object(const struct vol_paths *p, const struct json 
         json_object_set(o, "Mountpoint",
                         json_new_string_take(xasprintf("%s/%s/%s", p->root, name, VOL_DATA)));
         json_object_set_string(o, "CreatedAt", json_object_get_string(rec, "CreatedAt"));
-        json_object_set(o, "Labels", sorted_object(json_object_get(rec, "Labels")));
+        json_object_set(o, "Labels", json_sorted_copy(json_object_get(rec, "Labels")));
         json_object_set_string(o, "Scope", "local");
-        json_object_set(o, "Options", sorted_object(json_object_get(rec, "Options")));
+        json_object_set(o, "Options", json_sorted_copy(json_object_get(rec, "Options")));
         /* podman's omitempty fields appear only when set. */
         if (json_object_get(rec, "UID"))
                 json_object_set_int(o, "UID", json_object_get_int(rec, "UID", 0));

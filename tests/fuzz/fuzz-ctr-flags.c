@@ -61,7 +61,7 @@ static void env_file(const char *s, size_t len)
         _cleanup_free_ char *path = xasprintf("/proc/self/fd/%d", fd);
         char **env = NULL;
         struct err e = {0};
-        if (ctr_read_env_file(path, &env, &e) < 0)
+        if (ctr_read_kv_file(path, len % 2, &env, &e) < 0)
                 failed(&e);
         /* Each entry is one line: a name, then perhaps =VALUE. */
         for (char **p = env; p && *p; p++)

@@ -405,3 +405,21 @@ brun() {
         assert_output "Error: cannot replace container without --name being set"
         run_berth rm -f -t 0 rep fresh
 }
+
+@test "create --label-file: its lines, then --label over them; ps filters on them" {
+        printf '# a comment\n\nteam=db\n  flag\nurl=a=b\r\n' >"$BERTH_TEST_DIR/labels"
+        run_berth create "${CGP[@]}" --name lf --label-file "$BERTH_TEST_DIR/labels" \
+                --label team=web $IMG true
+        run_berth inspect --format '{{json .Config.Labels}}' lf
+        assert_output '{"flag":"","team":"web","url":"a=b"}'
+        run_berth ps -a --filter label=flag --format '{{.Names}}'
+        assert_output "lf"
+        printf 'ok=1\n=bad\n' >"$BERTH_TEST_DIR/bad-labels"
+        run_berth 125 create "${CGP[@]}" --label-file "$BERTH_TEST_DIR/bad-labels" $IMG true
+        assert_output "Error: invalid label \"=bad\" in $BERTH_TEST_DIR/bad-labels"
+        run_berth 125 create "${CGP[@]}" --label-file "$BERTH_TEST_DIR/nonexistent" $IMG true
+        assert_output --partial "reading --label-file: open '$BERTH_TEST_DIR/nonexistent': No such file or directory"
+        run_berth ps -a --format '{{.Names}}'
+        assert_output "lf"
+        run_berth rm lf
+}

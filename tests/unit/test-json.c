@@ -665,6 +665,34 @@ static void test_parse_file(void **state)
         unit_rmtree(dir);
 }
 
+/* json_strv and json_sorted_copy: what callers get for odd input too. */
+static void test_strv_and_sorted(void **state)
+{
+        (void)state;
+        const char *text = "{\"b\":[\"x\",1,\"y\"],\"a\":{\"z\":1,\"m\":\"2\",\"a\":null}}";
+        struct json *j = NULL;
+        assert_int_equal(json_parse(text, strlen(text), &j, NULL), 0);
+        char **v = json_strv(json_object_get(j, "b"));
+        assert_non_null(v);
+        assert_string_equal(v[0], "x");
+        assert_string_equal(v[1], "y");
+        assert_null(v[2]);
+        strv_free(v);
+        assert_null(json_strv(json_object_get(j, "a"))); /* not an array */
+        assert_null(json_strv(NULL));
+        struct json *s = json_sorted_copy(json_object_get(j, "a"));
+        char *out = json_generate(s, 0);
+        assert_string_equal(out, "{\"a\":null,\"m\":\"2\",\"z\":1}");
+        free(out);
+        json_free(s);
+        s = json_sorted_copy(json_object_get(j, "b")); /* not an object: {} */
+        out = json_generate(s, 0);
+        assert_string_equal(out, "{}");
+        free(out);
+        json_free(s);
+        json_free(j);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -687,6 +715,7 @@ int main(void)
                 cmocka_unit_test(test_malformed),
                 cmocka_unit_test(test_parse_file),
                 cmocka_unit_test(test_parse_only),
+                cmocka_unit_test(test_strv_and_sorted),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
