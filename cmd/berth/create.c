@@ -26,10 +26,19 @@ const struct cli_option run_options[] = {
         {"cgroups", 0, CLI_STRING, O(cgroups), "string",
          "control container cgroup configuration (\"enabled\"|\"disabled\")", "enabled"},
         {"cidfile", 0, CLI_STRING, O(cidfile), "string", "Write the container ID to the file"},
+        {"cpu-period", 0, CLI_STRING, O(cpu_period), "uint",
+         "Limit the CPU CFS (Completely Fair Scheduler) period"},
+        {"cpu-quota", 0, CLI_STRING, O(cpu_quota), "int",
+         "Limit the CPU CFS (Completely Fair Scheduler) quota"},
         {"cpu-shares", 'c', CLI_STRING, O(cpu_shares), "uint", "CPU shares (relative weight)"},
         {"cpus", 0, CLI_STRING, O(cpus), "float",
          "Number of CPUs. The default is 0.000 which "
          "means no limit"},
+        {"cpuset-cpus", 0, CLI_STRING, O(cpuset_cpus), "string",
+         "CPUs in which to allow execution (0-3, 0,1)"},
+        {"cpuset-mems", 0, CLI_STRING, O(cpuset_mems), "string",
+         "Memory nodes (MEMs) in which to allow execution (0-3, 0,1). Only effective on NUMA "
+         "systems."},
         {"detach-keys", 0, CLI_STRING, O(detach_keys), "string",
          "Override the key sequence for detaching a container", "ctrl-p,ctrl-q"},
         {"device", 0, CLI_STRV, O(device), "stringArray", "Add a host device to the container"},
@@ -62,6 +71,9 @@ const struct cli_option run_options[] = {
          "Memory limit (format: <number>[<unit>], "
          "where unit = b (bytes), k (kibibytes), "
          "m (mebibytes), or g (gibibytes))"},
+        {"memory-reservation", 0, CLI_STRING, O(memory_reservation), "<number>[<unit>]",
+         "Memory soft limit (format: <number>[<unit>], where unit = b (bytes), k (kibibytes), m "
+         "(mebibytes), or g (gibibytes))"},
         {"memory-swap", 0, CLI_STRING, O(memory_swap), "string",
          "Swap limit equal to memory plus swap: '-1' to enable unlimited swap"},
         {"mount", 0, CLI_STRV, O(mount), "stringArray",
@@ -73,6 +85,8 @@ const struct cli_option run_options[] = {
         {"net", 0, CLI_STRING, O(network), "string", "Alias of --network", NULL, true},
         {"no-hosts", 0, CLI_BOOL, O(no_hosts), NULL,
          "Do not create /etc/hosts within the container, instead use the version from the image"},
+        {"oom-score-adj", 0, CLI_STRING, O(oom_score_adj), "int",
+         "Tune the host's OOM preferences (-1000 to 1000)"},
         {"pid", 0, CLI_STRING, O(pid), "string",
          "PID namespace to use (host, private, container:<id>, ns:<path>)"},
         {"pids-limit", 0, CLI_STRING, O(pids_limit), "int",
@@ -174,6 +188,12 @@ int create_cli_opts(const struct create_cli *c, char **args, struct container_cr
         o->memory = c->memory;
         o->memory_swap = c->memory_swap;
         o->cpus = c->cpus;
+        o->cpu_period = c->cpu_period;
+        o->cpu_quota = c->cpu_quota;
+        o->cpuset_cpus = c->cpuset_cpus;
+        o->cpuset_mems = c->cpuset_mems;
+        o->memory_reservation = c->memory_reservation;
+        o->oom_score_adj = c->oom_score_adj;
         o->cpu_shares = c->cpu_shares;
         o->pids_limit = c->pids_limit;
         o->shm_size = c->shm_size;

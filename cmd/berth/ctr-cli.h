@@ -10,6 +10,8 @@ struct create_cli {
         bool privileged, sig_proxy, quiet;
         char *name, *entrypoint, *workdir, *user, *hostname, *init_path;
         char *memory, *memory_swap, *cpus, *cpu_shares, *pids_limit, *shm_size;
+        char *memory_reservation, *cpu_period, *cpu_quota, *cpuset_cpus, *cpuset_mems;
+        char *oom_score_adj;
         char *stop_signal, *stop_timeout, *userns, *pull, *network, *restart, *log_driver;
         char *cidfile, *detach_keys, *cgroup_parent, *cgroups;
         char **env, **env_file, **cap_add, **cap_drop, **security_opt, **ulimit, **device;

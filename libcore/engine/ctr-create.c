@@ -173,6 +173,12 @@ static struct json *berth_record(const struct container_create_opts *o, const st
         json_object_set_int(b, "memory_swap", co->spec.memory_swap);
         json_object_set_int(b, "nano_cpus", (int64_t)(co->spec.cpus * 1e9 + 0.5));
         json_object_set_int(b, "cpu_shares", (int64_t)co->spec.cpu_shares);
+        json_object_set_int(b, "cpu_period", (int64_t)co->spec.cpu_period);
+        json_object_set_int(b, "cpu_quota", co->spec.cpu_quota);
+        json_object_set_string(b, "cpuset_cpus", o->cpuset_cpus ? o->cpuset_cpus : "");
+        json_object_set_string(b, "cpuset_mems", o->cpuset_mems ? o->cpuset_mems : "");
+        json_object_set_int(b, "memory_reservation", co->spec.memory_reservation);
+        json_object_set_int(b, "oom_score_adj", co->spec.oom_score_adj);
         json_object_set_string(b, "cgroup_parent", o->cgroup_parent ? o->cgroup_parent : "");
         json_object_set(b, "mounts",
                         co->mounts_json ? json_copy(co->mounts_json) : json_new_array());

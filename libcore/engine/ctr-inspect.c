@@ -231,7 +231,7 @@ static struct json *host_config(struct store *s, const struct ctr *c, const stru
         json_object_set_string(h, "Cgroup", "");
         json_object_set_string(h, "Cgroups", "default");
         json_object_set(h, "Links", json_new_null());
-        json_object_set_int(h, "OomScoreAdj", 0);
+        json_object_set_int(h, "OomScoreAdj", ctr_cfg_int(c, "oom_score_adj", 0));
         const char *pidm = ctr_cfg_string(c, "pid");
         json_object_set_string(h, "PidMode", pidm ? pidm : "private");
         json_object_set_bool(h, "Privileged", ctr_cfg_bool(c, "privileged"));
@@ -259,6 +259,13 @@ static struct json *host_config(struct store *s, const struct ctr *c, const stru
         json_object_set(h, "ConsoleSize", cs);
         json_object_set_string(h, "Isolation", "");
         json_object_set_int(h, "CpuShares", ctr_cfg_int(c, "cpu_shares", 0));
+        json_object_set_int(h, "CpuPeriod", ctr_cfg_int(c, "cpu_period", 0));
+        json_object_set_int(h, "CpuQuota", ctr_cfg_int(c, "cpu_quota", 0));
+        const char *cscpus = ctr_cfg_string(c, "cpuset_cpus");
+        json_object_set_string(h, "CpusetCpus", cscpus ? cscpus : "");
+        const char *csmems = ctr_cfg_string(c, "cpuset_mems");
+        json_object_set_string(h, "CpusetMems", csmems ? csmems : "");
+        json_object_set_int(h, "MemoryReservation", ctr_cfg_int(c, "memory_reservation", 0));
         json_object_set_int(h, "Memory", ctr_cfg_int(c, "memory", 0));
         json_object_set_int(h, "NanoCpus", ctr_cfg_int(c, "nano_cpus", 0));
         const char *cp = ctr_cfg_string(c, "cgroup_parent");

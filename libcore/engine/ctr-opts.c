@@ -4,11 +4,9 @@
  * error texts where podman has one, before anything is created. A flag
  * berth cannot honour yet is an error that says so, never ignored.
  */
-#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <math.h>
 #include <string.h>
 #include <sys/stat.h>
 
@@ -53,64 +51,6 @@ void ctr_opts_done(struct ctr_opts *co)
         lockfile_free(co->vol_lock);
         ctr_userns_auto_done(&co->userns_auto);
         memset(co, 0, sizeof(*co));
-}
-
-int ctr_size_parse(const char *s, int64_t *ret)
-{
-        if (!s || !*s)
-                return -EINVAL;
-        char *end;
-        errno = 0;
-        double v = strtod(s, &end);
-        if (errno || end == s || v < 0 || !isfinite(v))
-                return -EINVAL;
-        int64_t mult = 1;
-        char u = (char)tolower((unsigned char)*end);
-        if (u) {
-                switch (u) {
-                case 'b':
-                        break;
-                case 'k':
-                        mult = 1024;
-                        break;
-                case 'm':
-                        mult = 1024 * 1024;
-                        break;
-                case 'g':
-                        mult = 1024LL * 1024 * 1024;
-                        break;
-                case 't':
-                        mult = 1024LL * 1024 * 1024 * 1024;
-                        break;
-                default:
-                        return -EINVAL;
-                }
-                end++;
-                if (u != 'b' && (*end == 'b' || *end == 'B'))
-                        end++;
-                if (*end == 'i' && u != 'b')
-                        return -EINVAL;
-                if (*end)
-                        return -EINVAL;
-        }
-        /* (double)INT64_MAX is 2^63, itself out of range. */
-        double bytes = v * (double)mult;
-        if (bytes >= (double)INT64_MAX)
-                return -ERANGE;
-        *ret = (int64_t)bytes;
-        return 0;
-}
-
-static int size_opt(const char *flag, const char *v, int64_t *ret, struct err *e)
-{
-        if (!v)
-                return 0;
-        if (ctr_size_parse(v, ret) < 0)
-                return err_set(e, EINVAL,
-                               "invalid value \"%s\" for %s: expected a size such as "
-                               "512m or 1g",
-                               v, flag);
-        return 0;
 }
 
 /* --env-file, --label-file: KEY=VALUE or KEY lines; blank lines and #
@@ -754,34 +694,7 @@ int ctr_opts_parse(struct store *s, const struct config *cfg, const struct conta
         sp->privileged = o->privileged;
         sp->security_opt = o->security_opt;
         sp->ulimits = o->ulimits;
-        if ((r = size_opt("--memory", o->memory, &sp->memory, e)) < 0)
-                return r;
-        if (o->memory_swap) {
-                if (STREQ(o->memory_swap, "-1"))
-                        sp->memory_swap = -1;
-                else if ((r = size_opt("--memory-swap", o->memory_swap, &sp->memory_swap, e)) < 0)
-                        return r;
-        }
-        if (o->cpus) {
-                char *end;
-                errno = 0;
-                sp->cpus = strtod(o->cpus, &end);
-                if (errno || *end || end == o->cpus || sp->cpus < 0 || !isfinite(sp->cpus))
-                        return err_set(e, EINVAL, "invalid value \"%s\" for --cpus", o->cpus);
-                /* the quota over podman's 100 ms period */
-                if (sp->cpus > 0 && sp->cpus * 100000 < 1000)
-                        return err_set(e, EINVAL,
-                                       "CPU cfs quota cannot be less than 1ms (i.e. 1000)");
-        }
-        if (o->cpu_shares && str_to_uint64(o->cpu_shares, &sp->cpu_shares) < 0)
-                return err_set(e, EINVAL, "invalid value \"%s\" for --cpu-shares", o->cpu_shares);
-        if (o->pids_limit) {
-                if (str_to_int64(o->pids_limit, &sp->pids_limit) < 0 || sp->pids_limit < -1)
-                        return err_set(e, EINVAL, "invalid value \"%s\" for --pids-limit",
-                                       o->pids_limit);
-                sp->pids_limit_set = true;
-        }
-        if ((r = size_opt("--shm-size", o->shm_size, &sp->shm_size, e)) < 0)
+        if ((r = ctr_opts_resources(o, sp, e)) < 0)
                 return r;
         sp->devices = o->devices;
         sp->annotations = o->annotations;

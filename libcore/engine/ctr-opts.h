@@ -51,6 +51,9 @@ struct ctr_opts {
         struct ctr_userns_auto userns_auto;
 };
 
+/* ctr-opts-res.c: the resource options into sp. */
+int ctr_opts_resources(const struct container_create_opts *o, struct ctr_spec_opts *sp,
+                       struct err *e);
 /* ctr-opts-ns.c: --network, and --pid, --ipc, --uts, into co (and co->spec). */
 int ctr_opts_network(struct store *s, const struct container_create_opts *o, struct ctr_opts *co,
                      struct err *e);

@@ -244,8 +244,9 @@ static int add_resources(const struct ctr_spec_opts *o, const struct config *con
                                "limit, see usage");
         if (o->cpus < 0 || !isfinite(o->cpus) || o->cpus > 1e6)
                 return err_set(e, EINVAL, "invalid --cpus value %g", o->cpus);
-        bool asked =
-                o->memory || o->memory_swap || o->cpus > 0 || o->cpu_shares || o->pids_limit_set;
+        bool asked = o->memory || o->memory_swap || o->memory_reservation || o->cpus > 0 ||
+                     o->cpu_shares || o->cpu_period || o->cpu_quota || o->cpuset_cpus ||
+                     o->cpuset_mems || o->pids_limit_set;
         if (!cgroups_usable(o)) {
                 if (asked && o->rootless)
                         log_warn("Resource limits are not supported and ignored on cgroups V1 "
@@ -263,17 +264,22 @@ static int add_resources(const struct ctr_spec_opts *o, const struct config *con
                 json_array_append(devs, d);
                 json_object_set(r, "devices", devs);
         }
-        if (o->memory) {
+        if (o->memory || o->memory_reservation) {
                 struct json *m = json_new_object();
-                json_object_set_int(m, "limit", o->memory);
-                /* podman: swap defaults to twice the memory limit; -1 is unlimited. */
-                if (o->memory_swap > 0)
-                        json_object_set_int(m, "swap", o->memory_swap);
-                else if (o->memory_swap == 0)
-                        json_object_set_int(m, "swap", 2 * o->memory);
+                if (o->memory) {
+                        json_object_set_int(m, "limit", o->memory);
+                        /* podman: swap defaults to twice the memory limit; -1 is unlimited. */
+                        if (o->memory_swap > 0)
+                                json_object_set_int(m, "swap", o->memory_swap);
+                        else if (o->memory_swap == 0)
+                                json_object_set_int(m, "swap", 2 * o->memory);
+                }
+                if (o->memory_reservation)
+                        json_object_set_int(m, "reservation", o->memory_reservation);
                 json_object_set(r, "memory", m);
         }
-        if (o->cpu_shares || o->cpus > 0) {
+        if (o->cpu_shares || o->cpus > 0 || o->cpu_period || o->cpu_quota || o->cpuset_cpus ||
+            o->cpuset_mems) {
                 struct json *c = json_new_object();
                 if (o->cpu_shares)
                         json_object_set_int(c, "shares", (int64_t)o->cpu_shares);
@@ -281,6 +287,14 @@ static int add_resources(const struct ctr_spec_opts *o, const struct config *con
                         json_object_set_int(c, "quota", (int64_t)(o->cpus * 100000 + 0.5));
                         json_object_set_int(c, "period", 100000);
                 }
+                if (o->cpu_quota)
+                        json_object_set_int(c, "quota", o->cpu_quota);
+                if (o->cpu_period)
+                        json_object_set_int(c, "period", (int64_t)o->cpu_period);
+                if (o->cpuset_cpus)
+                        json_object_set_string(c, "cpus", o->cpuset_cpus);
+                if (o->cpuset_mems)
+                        json_object_set_string(c, "mems", o->cpuset_mems);
                 json_object_set(r, "cpu", c);
         }
         int64_t pids = 0;

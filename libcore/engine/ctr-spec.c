@@ -234,6 +234,8 @@ int ctr_spec_build(const struct ctr_spec_opts *o, const struct json *img, const 
                 json_object_set(proc, "rlimits", steal_pointer(&rlimits));
         if (sec.no_new_privs)
                 json_object_set_bool(proc, "noNewPrivileges", true);
+        if (o->oom_score_adj_set)
+                json_object_set_int(proc, "oomScoreAdj", o->oom_score_adj);
 
         struct json *root = json_new_object();
         json_object_set_string(root, "path", o->rootfs);

@@ -148,6 +148,13 @@ struct ctr_spec_opts {
         int64_t memory_swap; /* bytes, 0: unset (2x memory), -1: unlimited */
         double cpus;         /* 0: unset */
         uint64_t cpu_shares;
+        uint64_t cpu_period;        /* 0: unset */
+        int64_t cpu_quota;          /* 0: unset */
+        const char *cpuset_cpus;    /* NULL: unset */
+        const char *cpuset_mems;    /* NULL: unset */
+        int64_t memory_reservation; /* bytes, 0: unset */
+        int oom_score_adj;
+        bool oom_score_adj_set;
         int64_t pids_limit;  /* 0: containers.conf pids_limit, -1: unlimited */
         bool pids_limit_set; /* --pids-limit given (then 0 means unlimited, as podman) */
         char **devices;      /* --device host[:ctr][:perm] */

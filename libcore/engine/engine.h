@@ -204,6 +204,8 @@ struct container_create_opts {
         bool privileged;
         char **security_opt, **ulimits;
         const char *memory, *memory_swap, *cpus, *cpu_shares, *pids_limit, *shm_size;
+        const char *memory_reservation, *cpu_period, *cpu_quota, *cpuset_cpus, *cpuset_mems;
+        const char *oom_score_adj;
         char **devices, **annotations, **labels, **group_add;
         char **label_files; /* --label-file paths */
         char **volumes, **mounts, **tmpfs;

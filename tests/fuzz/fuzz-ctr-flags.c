@@ -4,7 +4,8 @@
  * names: sizes (--memory, --shm-size, log max-size), --ulimit, --device,
  * --detach-keys, --userns=auto options, --restart, top's descriptors,
  * volume -o options and labels, --env-file, --add-host (and the /etc/hosts
- * it makes), --sysctl, and the monitor's command line.
+ * it makes), --sysctl, the resource options together (--memory, --cpus,
+ * --cpuset-cpus, --oom-score-adj, ...), and the monitor's command line.
  * The first byte picks the parser, the rest is its text (or, split at
  * newlines, its arguments). No crash, no leak, an error always has a
  * message, and what parses keeps the parser's promises: limits soft <=
@@ -91,6 +92,42 @@ static void add_host(const char *s)
                 abort();
 }
 
+/* The resource options, one per line, in ctr_opts_resources. */
+static void resources(char **args)
+{
+        const char *v[12] = {0};
+        for (size_t i = 0; args && args[i] && i < ARRAY_SIZE(v); i++)
+                v[i] = *args[i] ? args[i] : NULL;
+        struct container_create_opts o = {
+                .memory = v[0],
+                .memory_swap = v[1],
+                .cpus = v[2],
+                .cpu_shares = v[3],
+                .pids_limit = v[4],
+                .shm_size = v[5],
+                .memory_reservation = v[6],
+                .cpu_period = v[7],
+                .cpu_quota = v[8],
+                .cpuset_cpus = v[9],
+                .cpuset_mems = v[10],
+                .oom_score_adj = v[11],
+        };
+        struct ctr_spec_opts sp = {0};
+        struct err e = {0};
+        if (ctr_opts_resources(&o, &sp, &e) < 0) {
+                failed(&e);
+                return;
+        }
+        if (sp.memory < 0 || sp.memory_swap < -1 || sp.memory_reservation < 0 || sp.shm_size < 0 ||
+            sp.cpus < 0 || sp.cpu_quota < -1 || (sp.cpu_quota > 0 && sp.cpu_quota < 1000) ||
+            sp.pids_limit < -1 || sp.oom_score_adj < -1000 || sp.oom_score_adj > 1000 ||
+            (sp.cpus > 0 && (sp.cpu_period || sp.cpu_quota)))
+                abort();
+        for (const char *p = sp.cpuset_cpus; p && *p; p++)
+                if (!strchr("0123456789,-", *p))
+                        abort();
+}
+
 static void monitor_argv(char **args)
 {
         size_t n = strv_length(args);
@@ -122,7 +159,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         _cleanup_free_ char *s = xstrndup((const char *)data + 1, len);
         _cleanup_strv_ char **args = strv_split(s, "\n");
         struct err e = {0};
-        switch (data[0] % 13) {
+        switch (data[0] % 14) {
         case 0: {
                 int64_t v = -1;
                 if (ctr_size_parse(s, &v) == 0 && v < 0)
@@ -218,6 +255,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                         failed(&e);
                 else if (!strchr(s, '='))
                         abort();
+                break;
+        case 13:
+                resources(args);
                 break;
         default:
                 monitor_argv(args);

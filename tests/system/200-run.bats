@@ -302,6 +302,8 @@ brun() {
         [ "$mode" != cgroup2fs ] || skip "cgroup v2 host"
         brun --rm -m 64m $IMG true
         assert_output --partial "Resource limits are not supported and ignored on cgroups V1 rootless systems"
+        brun --rm --cpuset-cpus 0 --memory-reservation 8m $IMG true
+        assert_output --partial "Resource limits are not supported and ignored on cgroups V1 rootless systems"
 }
 
 @test "run: /sys/fs/cgroup shows the container's own cgroup in every hierarchy (root, v1)" {
@@ -320,6 +322,45 @@ brun() {
                 [ -d "$h" ] && [ ! -L "$h" ] || continue
                 brun --rm $IMG test -d "$h"
         done
+}
+
+@test "run: --cpuset-cpus, --cpu-period/--cpu-quota, --memory-reservation in the cgroup (root, v1)" {
+        skip_if_rootless "no cgroups for rootless containers on this host"
+        cgroup_v1_host || skip "cgroup v2 host"
+        brun --rm --cpuset-cpus 0 --cpu-period 50000 --cpu-quota 25000 --memory-reservation 20m \
+                $IMG sh -c 'cd /sys/fs/cgroup; cat cpuset/cpuset.cpus cpu/cpu.cfs_period_us \
+                        cpu/cpu.cfs_quota_us memory/memory.soft_limit_in_bytes'
+        assert_output $'0\n50000\n25000\n20971520'
+        brun --name rs --cpuset-cpus 0 --cpu-period 50000 --cpu-quota 25000 \
+                --memory-reservation 20m --oom-score-adj 300 $IMG true
+        run_berth inspect --format \
+                '{{.HostConfig.CpusetCpus}} {{.HostConfig.CpuPeriod}} {{.HostConfig.CpuQuota}} {{.HostConfig.MemoryReservation}} {{.HostConfig.OomScoreAdj}}' rs
+        assert_output "0 50000 25000 20971520 300"
+        run_berth rm rs
+}
+
+@test "run: --oom-score-adj; podman's checks of the CPU and memory options" {
+        brun --rm --oom-score-adj 300 $IMG cat /proc/self/oom_score_adj
+        assert_output "300"
+        brun 125 --rm --cpus 1 --cpu-period 1000 $IMG true
+        assert_output "Error: --cpu-period and --cpus cannot be set together"
+        brun 125 --rm --cpus 1 --cpu-quota 10000 $IMG true
+        assert_output "Error: --cpu-quota and --cpus cannot be set together"
+        brun 125 --rm --cpu-quota 500 $IMG true
+        assert_output "Error: CPU cfs quota cannot be less than 1ms (i.e. 1000)"
+        local bad
+        for bad in abc 1- -1 1,,2 1,; do
+                brun 125 --rm --cpuset-cpus "$bad" $IMG true
+                assert_output "Error: invalid value $bad for cpuset cpus"
+        done
+        brun 125 --rm --cpuset-mems x $IMG true
+        assert_output "Error: invalid value x for cpuset mems"
+        brun 125 --rm --memory-reservation 1x $IMG true
+        assert_output 'Error: invalid value "1x" for --memory-reservation: expected a size such as 512m or 1g'
+        brun 125 --rm --oom-score-adj 2000 $IMG true
+        assert_output "Error: --oom-score-adj 2000: must be between -1000 and 1000"
+        run_berth ps -a -q
+        assert_output ""
 }
 
 @test "run: the monitor binary missing gives a clear error" {

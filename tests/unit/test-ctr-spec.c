@@ -950,6 +950,49 @@ static void test_spec_sysctl(void **state)
         free(root);
 }
 
+/* --cpuset-*, --cpu-period/--cpu-quota, --memory-reservation and
+ * --oom-score-adj where runc and crun read them. */
+static void test_spec_resources_more(void **state)
+{
+        (void)state;
+        char *root = make_rootfs();
+        struct config *c = load_conf();
+        struct ctr_spec_opts o;
+        base_opts(&o, root);
+        o.cmd = sh_cmd;
+        o.cpuset_cpus = "0-1";
+        o.cpuset_mems = "0";
+        o.cpu_period = 50000;
+        o.cpu_quota = 25000;
+        o.memory_reservation = 20 << 20;
+        o.oom_score_adj = -5;
+        o.oom_score_adj_set = true;
+        struct json *s = build_ok(&o, NULL, c);
+        const struct json *cpu = json_get_path(s, "linux.resources.cpu");
+        assert_string_equal(json_object_get_string(cpu, "cpus"), "0-1");
+        assert_string_equal(json_object_get_string(cpu, "mems"), "0");
+        assert_int_equal(json_object_get_int(cpu, "period", 0), 50000);
+        assert_int_equal(json_object_get_int(cpu, "quota", 0), 25000);
+        const struct json *mem = json_get_path(s, "linux.resources.memory");
+        assert_int_equal(json_object_get_int(mem, "reservation", 0), 20 << 20);
+        /* A reservation alone sets no limit (nor podman's default swap). */
+        assert_null(json_object_get(mem, "limit"));
+        assert_null(json_object_get(mem, "swap"));
+        assert_int_equal(json_object_get_int(json_object_get(s, "process"), "oomScoreAdj", 0), -5);
+        json_free(s);
+        /* Unset: none of them is written. */
+        base_opts(&o, root);
+        o.cmd = sh_cmd;
+        s = build_ok(&o, NULL, c);
+        assert_null(json_get_path(s, "linux.resources.cpu"));
+        assert_null(json_get_path(s, "linux.resources.memory"));
+        assert_null(json_get_path(s, "process.oomScoreAdj"));
+        json_free(s);
+        config_free(c);
+        unit_rmtree(root);
+        free(root);
+}
+
 static void test_sysctl_check(void **state)
 {
         (void)state;
@@ -1253,6 +1296,7 @@ int main(void)
                 cmocka_unit_test(test_ulimit_parse),
                 cmocka_unit_test(test_spec_sysctl),
                 cmocka_unit_test(test_sysctl_check),
+                cmocka_unit_test(test_spec_resources_more),
                 cmocka_unit_test(test_spec_ns_modes),
                 cmocka_unit_test(test_ulimit_clamp),
                 cmocka_unit_test(test_user_resolve),
