@@ -255,6 +255,12 @@ brun() {
         assert_output --partial "statfs $BERTH_TEST_DIR/nonexistent: No such file or directory"
         brun 125 --rm --pull=never no/such:image true
         assert_output "Error: no/such:image: image not known"
+        # Until the registry step: always is an error that says so, newer
+        # (and missing) take the local image.
+        brun 125 --rm --pull=always $IMG true
+        assert_output "Error: --pull=always: pulling images is not implemented in berth yet (the registry step)"
+        brun --rm --pull=newer $IMG true
+        brun --rm --pull=missing $IMG true
         brun 125 --rm no/such:image true
         assert_output --partial "image not known"
         brun 125 --rm --memory lots $IMG true
