@@ -87,6 +87,10 @@ teardown() {
         run_berth run --rm "${CGP[@]}" --uts ns:/proc/$pid/ns/uts --pid ns:/proc/$pid/ns/pid $IMG \
                 sh -c 'hostname; tr "\0" " " </proc/1/cmdline'
         assert_output "${id:0:12}"$'\n'"sleep 100 "
+        run_berth exec base readlink /proc/self/ns/ipc
+        local ipc=$output
+        run_berth run --rm "${CGP[@]}" --ipc ns:/proc/$pid/ns/ipc $IMG readlink /proc/self/ns/ipc
+        assert_output "$ipc"
 
         run_berth 125 run --rm "${CGP[@]}" --pid bogus $IMG true
         assert_output "Error: --pid: unrecognized namespace mode bogus passed"

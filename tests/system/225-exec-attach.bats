@@ -189,6 +189,10 @@ start_ctr() {
         # nothing of the execs is left in the run directory
         run_cmd sh -c "ls '$("$BERTH" inspect --format '{{.State.Pid}}' r1 >/dev/null; "$BERTH" info --format '{{.Store.RunRoot}}')'/*-containers/*/userdata | grep '^exec-' || true"
         assert_output ""
+        # --preserve-fds reaches runc's exec (it closes fds from 3 up otherwise).
+        echo via-runc >"$BATS_TEST_TMPDIR/fd3"
+        run_cmd sh -c "exec 3<'$BATS_TEST_TMPDIR/fd3'; exec '$BERTH' exec --preserve-fds 1 r1 cat /proc/self/fd/3"
+        assert_output "via-runc"
         run_berth rm -f -t 0 r1
 }
 
